@@ -1,0 +1,163 @@
+"""Mesa agents: residents (thin views onto the household arrays), the residents' cooperative and
+formal services.  Lever agents (portierato, mediation, ...) live in :mod:`abm.levers`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import mesa
+import numpy as np
+
+from abm.dynamics import close_gap
+from abm.params import param
+from abm.submodels.help import MET_SERVICE, Needs
+from abm.vocabulary import HOUSEHOLD_TYPES, NEED_CATEGORIES, ORIGINS
+
+
+class Resident(mesa.Agent):
+    """A household living in one dwelling unit; its state is read from the model's household arrays."""
+
+    def __init__(self, model, slot: int):
+        super().__init__(model)
+        self.slot = int(slot)
+
+    def _col(self, name):
+        return getattr(self.model.households, name)[self.slot]
+
+    @property
+    def household_type(self) -> str:
+        return HOUSEHOLD_TYPES[int(self._col("htype"))]
+
+    @property
+    def origin(self) -> str:
+        return ORIGINS[int(self._col("origin"))]
+
+    @property
+    def trust(self) -> float:
+        return float(self._col("trust"))
+
+    @property
+    def satisfaction(self) -> float:
+        return float(self._col("satisfaction"))
+
+    @property
+    def size(self) -> int:
+        return int(self._col("size"))
+
+    @property
+    def ties(self) -> list[int]:
+        """Units of the households this one has a tie with."""
+        return self.model.ties.neighbours(self.slot).tolist()
+
+    def describe(self) -> dict:
+        """A plain summary for tooltips and reports."""
+        return {"unit": self.slot, "type": self.household_type, "origin": self.origin, "size": self.size,
+                "trust": round(self.trust, 2), "satisfaction": round(self.satisfaction, 2),
+                "ties": len(self.ties)}
+
+
+@dataclass
+class CooperativeParams:
+    """The residents' cooperative (cooperativa di abitanti) of coop-tenure buildings."""
+
+    #: weeks between assemblies
+    assembly_every_weeks: int = param(4, lo=1, hi=520)
+    #: attendance probability of a member with participation propensity 0.5 and trust 0.5
+    attendance: float = param(0.35, lo=0.0, hi=1.0)
+    #: people each attendee talks with at an assembly
+    partners_per_assembly: int = param(3, lo=0, hi=50)
+    #: share of the gap to 1 closed in trust and participation propensity by attending
+    trust_gain: float = param(0.02, lo=0.0, hi=1.0)
+    participation_gain: float = param(0.02, lo=0.0, hi=1.0)
+    #: weekly probability that a member with propensity 0.5 takes on a self-management task (volunteering)
+    volunteering: float = param(0.04, lo=0.0, hi=1.0)
+
+
+class ResidentsCooperative(mesa.Agent):
+    """Holds assemblies and self-management tasks for the households living in coop buildings."""
+
+    def __init__(self, model, params: CooperativeParams):
+        super().__init__(model)
+        self.p = params
+        self.draw = model.stream("residents_coop")
+        self.buildings = np.flatnonzero([b.tenure == "coop" for b in model.space.buildings])
+        self.assemblies_held = 0
+
+    def members(self) -> np.ndarray:
+        hh = self.model.households
+        return np.flatnonzero(hh.occupied & hh.coop_member)
+
+    def step(self) -> None:
+        members = self.members()
+        if len(members) == 0:
+            return
+        if self.model.week % self.p.assembly_every_weeks == 0:
+            self.hold_assembly(members)
+        self.assign_tasks(members)
+
+    def hold_assembly(self, members: np.ndarray) -> None:
+        """Members attend with a probability that grows with participation and trust; attending raises both."""
+        hh, p = self.model.households, self.p
+        prob = np.clip(p.attendance * 4.0 * hh.participation[members] * hh.trust[members], 0.0, 1.0)
+        came = members[self.draw.random(len(members)) < prob]
+        self.assemblies_held += 1
+        hh.last_participation[came] = self.model.week
+        close_gap(hh.trust, came, p.trust_gain)
+        close_gap(hh.participation, came, p.participation_gain)
+        self.model.encounters.meet_in_sessions(self.model, came, 1, p.partners_per_assembly)
+
+    def assign_tasks(self, members: np.ndarray) -> None:
+        """Self-management (gardening, cleaning rota, accounts): volunteers this week."""
+        hh = self.model.households
+        prob = np.clip(self.p.volunteering * 2.0 * hh.participation[members], 0.0, 1.0)
+        vol = members[self.draw.random(len(members)) < prob]
+        hh.last_volunteer[vol] = self.model.week
+        hh.last_participation[vol] = self.model.week
+
+
+@dataclass
+class FormalServiceSpec:
+    """A public or contracted service that meets needs with limited weekly capacity (e.g. ASP home care)."""
+
+    name: str = "asp_home_care"
+    categories: list[str] = param(default_factory=lambda: ["care", "paperwork", "company"], choices=NEED_CATEGORIES)
+    #: hours of service a week per 100 households of the neighbourhood
+    hours_per_100_households: float = param(6.0, lo=0.0, hi=10000.0)
+
+
+@dataclass
+class ServicesParams:
+    formal: list[FormalServiceSpec] = field(default_factory=lambda: [FormalServiceSpec()])
+
+
+class FormalService(mesa.Agent):
+    """Serves pending needs in its categories, most fragile first, until its weekly hours run out."""
+
+    def __init__(self, model, spec: FormalServiceSpec):
+        super().__init__(model)
+        self.spec = spec
+        self.name = spec.name
+        self.categories = np.array([NEED_CATEGORIES.index(c) for c in spec.categories], dtype=np.int64)
+        self.draw = model.stream(f"service:{spec.name}")
+        self.hours_used = 0.0
+
+    def capacity(self) -> float:
+        return self.spec.hours_per_100_households * self.model.households.occupied.sum() / 100.0
+
+    def serve(self, needs: Needs) -> None:
+        hh = self.model.households
+        idx = needs.pending()
+        idx = idx[np.isin(needs.category[idx], self.categories)]
+        if len(idx) == 0:
+            self.hours_used = 0.0
+            return
+        order = np.lexsort((self.draw.random(len(idx)), -hh.fragility[needs.requester[idx]]))
+        idx = idx[order]
+        fits = np.cumsum(needs.hours[idx]) <= self.capacity() + 1e-9
+        needs.outcome[idx[fits]] = MET_SERVICE
+        self.hours_used = float(needs.hours[idx[fits]].sum())
+
+
+__all__ = ["Resident", "ResidentsCooperative", "FormalService", "CooperativeParams", "FormalServiceSpec",
+           "ServicesParams"]

@@ -1,0 +1,67 @@
+"""Weekly event counts kept over a trailing window, for the windowed indicators.
+
+Submodels record what happened this week (help acts, needs and how they ended,
+conflicts started and ended, moves); indicators sum the last ``w`` weeks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from abm.vocabulary import HOUSEHOLD_TYPES, OUTCOMES
+
+#: scalar weekly counters
+COUNTERS = (
+    "help_acts",            # help acts between households (direct, brokered or time bank)
+    "timebank_hours",       # hours exchanged through the time bank
+    "conflicts_new",
+    "conflicts_ended",
+    "conflicts_resolved",   # ended by the parties, the portierato or mediation
+    "moves_out",
+    "households",           # occupied units this week (denominator of rates)
+)
+HORIZON = 52  # longest window any indicator reads
+
+
+class EventLog:
+    """Ring buffers of weekly counts; row ``t % HORIZON`` holds week ``t``."""
+
+    def __init__(self):
+        self.counts = {name: np.zeros(HORIZON) for name in COUNTERS}
+        #: needs by household type and outcome
+        self.needs = np.zeros((HORIZON, len(HOUSEHOLD_TYPES), len(OUTCOMES)))
+        self.week = 0
+
+    def start_week(self, week: int) -> None:
+        """Clear the row of ``week`` before submodels write into it."""
+        self.week = week
+        row = week % HORIZON
+        for arr in self.counts.values():
+            arr[row] = 0.0
+        self.needs[row] = 0.0
+
+    def add(self, name: str, amount: float = 1.0) -> None:
+        self.counts[name][self.week % HORIZON] += amount
+
+    def add_needs(self, htype: np.ndarray, outcome: np.ndarray) -> None:
+        """Record needs that ended this week, by household type and outcome code."""
+        np.add.at(self.needs[self.week % HORIZON], (htype, outcome), 1.0)
+
+    def _rows(self, window: int) -> np.ndarray:
+        n = min(window, self.week + 1)
+        return (self.week - np.arange(n)) % HORIZON
+
+    def total(self, name: str, window: int) -> float:
+        """Sum of counter ``name`` over the last ``window`` weeks (fewer at the start of a run)."""
+        return float(self.counts[name][self._rows(window)].sum())
+
+    def mean(self, name: str, window: int) -> float:
+        return float(self.counts[name][self._rows(window)].mean())
+
+    def weeks(self, window: int) -> int:
+        """How many weeks the window really covers so far."""
+        return len(self._rows(window))
+
+    def needs_window(self, window: int) -> np.ndarray:
+        """Needs by (type, outcome) summed over the last ``window`` weeks."""
+        return self.needs[self._rows(window)].sum(axis=0)

@@ -1,0 +1,339 @@
+"""Indicators: the one place that defines them (names and ranges as in the indicator catalogue).
+
+Every indicator is a pure function of the model state (household arrays, tie
+graph, conflict register, event log, levers).  :class:`State` caches what
+several indicators share (degrees, the occupied mask) for one collection, so
+collecting all of them costs little next to a model step.  The data
+collector, the writers, the report and the app all read indicators from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from abm.params import param
+from abm.submodels.help import MET_NEIGHBOUR, MET_SERVICE, UNMET
+from abm.vocabulary import HOUSEHOLD_TYPES
+
+LEVERS = ("portierato", "mediation", "shared_services", "timebank", "community_coop", "regeneration", "ers_fund")
+
+
+@dataclass
+class IndicatorParams:
+    #: graph measures (clustering, largest component) are recomputed every k weeks and carried forward
+    graph_every: int = param(4, lo=1, hi=520)
+
+
+def _share(num: float, den: float) -> float:
+    """A share whose zero denominator is NaN, never 0 (catalogue convention)."""
+    return float(num) / float(den) if den > 0 else float("nan")
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(x.mean()) if len(x) else float("nan")
+
+
+class State:
+    """A read-only view of the model for one collection, with shared quantities cached."""
+
+    def __init__(self, model):
+        self.model = model
+        self.hh = model.households
+        self.ties = model.ties
+        self.events = model.events
+        self.week = model.week
+
+    @cached_property
+    def occ(self) -> np.ndarray:
+        return np.flatnonzero(self.hh.occupied)
+
+    @cached_property
+    def degree(self) -> np.ndarray:
+        return self.ties.degree()[self.occ]
+
+    @cached_property
+    def strong_degree(self) -> np.ndarray:
+        return self.ties.degree(self.model.config.encounters.strong_threshold)[self.occ]
+
+    @cached_property
+    def htype(self) -> np.ndarray:
+        return self.hh.htype[self.occ]
+
+    def active(self, last: np.ndarray, window: int) -> np.ndarray:
+        """Which occupied households had an event (``last`` week) within the trailing window."""
+        return (self.week - last[self.occ]) < window
+
+    @cached_property
+    def needs4(self) -> np.ndarray:
+        return self.events.needs_window(4)
+
+
+# --- cohesion ---------------------------------------------------------------------------------------
+def ties_mean(s: State) -> float:
+    """Mean number of ties per household: how connected residents are to their neighbours."""
+    return _mean(s.degree)
+
+
+def strong_ties_mean(s: State) -> float:
+    """Mean number of strong ties (strength at or above the strong-tie threshold): the ties people rely on."""
+    return _mean(s.strong_degree)
+
+
+def isolated_share(s: State) -> float:
+    """Share of households with no tie: who has nobody in the neighbourhood to turn to."""
+    return _mean((s.degree == 0).astype(float))
+
+
+def isolated_elderly_alone_share(s: State) -> float:
+    """Share of elderly people living alone with no tie: the group the portierato looks out for first."""
+    mask = s.htype == HOUSEHOLD_TYPES.index("elderly_alone")
+    return _mean((s.degree[mask] == 0).astype(float))
+
+
+def clustering(s: State) -> float:
+    """Average local clustering of the tie graph: whether neighbours of a household know each other too."""
+    return s.model.graph_measures()["clustering"]
+
+
+def largest_component_share(s: State) -> float:
+    """Share of households in the largest connected part of the tie graph: one community or many islands."""
+    return s.model.graph_measures()["largest_component_share"]
+
+
+def bridging_origin_share(s: State) -> float:
+    """Share of ties between households of different origin/language groups: bridging social capital."""
+    if len(s.ties) == 0:
+        return float("nan")
+    return _mean((s.hh.origin[s.ties.u] != s.hh.origin[s.ties.v]).astype(float))
+
+
+def intergenerational_share(s: State) -> float:
+    """Share of ties between a head aged 65+ and one under 65: contact across generations."""
+    if len(s.ties) == 0:
+        return float("nan")
+    old = s.hh.age_head >= 65
+    return _mean((old[s.ties.u] != old[s.ties.v]).astype(float))
+
+
+def trust_mean(s: State) -> float:
+    """Mean generalised trust of households."""
+    return _mean(s.hh.trust[s.occ])
+
+
+def satisfaction_mean(s: State) -> float:
+    """Mean residential satisfaction / sense of belonging."""
+    return _mean(s.hh.satisfaction[s.occ])
+
+
+def cohesion_index(s: State) -> float:
+    """Composite cohesion: mean of (1 - isolated_share), trust_mean, satisfaction_mean, participation_share.
+
+    Equal weights (assumption, see ODD); components that are NaN are left out.
+    """
+    parts = [1.0 - isolated_share(s), trust_mean(s), satisfaction_mean(s), participation_share(s)]
+    return float(np.nanmean(parts)) if not np.all(np.isnan(parts)) else float("nan")
+
+
+# --- neomutualism --------------------------------------------------------------------------------------
+def help_per_100_month(s: State) -> float:
+    """Help acts between households per 100 households over the last 4 weeks."""
+    return _share(100.0 * s.events.total("help_acts", 4), s.events.mean("households", 4))
+
+
+def needs_met_neighbours_share(s: State) -> float:
+    """Share of needs (last 4 weeks) met by another household: mutual aid at work."""
+    n = s.needs4.sum(axis=0)
+    return _share(n[MET_NEIGHBOUR], n.sum())
+
+
+def needs_met_services_share(s: State) -> float:
+    """Share of needs (last 4 weeks) met by a formal or cooperative service."""
+    n = s.needs4.sum(axis=0)
+    return _share(n[MET_SERVICE], n.sum())
+
+
+def needs_unmet_share(s: State) -> float:
+    """Share of needs (last 4 weeks) left unmet; with the two shares above it sums to 1."""
+    n = s.needs4.sum(axis=0)
+    return _share(n[UNMET], n.sum())
+
+
+def reciprocity(s: State) -> float:
+    """Share of helping pairs (last 52 weeks) in which help went both ways."""
+    t = s.ties
+    recent_uv = t.last_help_uv > s.week - 52
+    recent_vu = t.last_help_vu > s.week - 52
+    return _share((recent_uv & recent_vu).sum(), (recent_uv | recent_vu).sum())
+
+
+def timebank_hours_per_member_month(s: State) -> float:
+    """Hours exchanged through the time bank per member over the last 4 weeks (0 without a time bank)."""
+    members = s.model.timebank_members()
+    if members == 0:
+        return 0.0
+    return s.events.total("timebank_hours", 4) / members
+
+
+def participation_share(s: State) -> float:
+    """Share of households that took part in a collective activity in the last 13 weeks."""
+    return _mean(s.active(s.hh.last_participation, 13).astype(float))
+
+
+def volunteers_share(s: State) -> float:
+    """Share of households volunteering for a cooperative or community service in the last 13 weeks."""
+    return _mean(s.active(s.hh.last_volunteer, 13).astype(float))
+
+
+def neomutualism_index(s: State) -> float:
+    """Composite mutual aid: mean of needs_met_neighbours_share, reciprocity, participation_share, volunteers_share.
+
+    Equal weights (assumption, see ODD); components that are NaN are left out.
+    """
+    parts = [needs_met_neighbours_share(s), reciprocity(s), participation_share(s), volunteers_share(s)]
+    return float(np.nanmean(parts)) if not np.all(np.isnan(parts)) else float("nan")
+
+
+# --- conflict ---------------------------------------------------------------------------------------------
+def conflicts_new_per_100_year(s: State) -> float:
+    """New neighbour conflicts per 100 households, annualised over the last 13 weeks."""
+    weeks = s.events.weeks(13)
+    return _share(100.0 * s.events.total("conflicts_new", 13) * 52.0 / weeks, s.events.mean("households", 13))
+
+
+def conflicts_open(s: State) -> float:
+    """Conflicts not yet resolved or faded."""
+    return float(len(s.model.conflicts))
+
+
+def conflicts_resolved_share(s: State) -> float:
+    """Share of conflicts ended in the last 52 weeks that were resolved (not faded or ended by a move)."""
+    return _share(s.events.total("conflicts_resolved", 52), s.events.total("conflicts_ended", 52))
+
+
+# --- housing --------------------------------------------------------------------------------------------------
+def occupancy_share(s: State) -> float:
+    """Occupied units over habitable units."""
+    return _share(len(s.occ), s.model.space.habitable.sum())
+
+
+def vacant_units(s: State) -> float:
+    """Habitable units without a household plus unusable stock not yet regenerated."""
+    return float(s.model.space.n_units - len(s.occ))
+
+
+def turnover_per_year(s: State) -> float:
+    """Households moving out per 100 households, annualised over the last 52 weeks."""
+    weeks = s.events.weeks(52)
+    return _share(100.0 * s.events.total("moves_out", 52) * 52.0 / weeks, s.events.mean("households", 52))
+
+
+def waiting_list(s: State) -> float:
+    """Households waiting for a social-tenure unit."""
+    return float(s.model.waiting_list)
+
+
+def rent_burden_share(s: State) -> float:
+    """Share of households paying more than 30 % of income in rent and charges."""
+    b = s.hh.rent_burden(s.model.config.population.charges_eur_month)[s.occ]
+    return _mean((b > 0.3).astype(float))
+
+
+def units_created(s: State) -> float:
+    """Units added by regeneration or the ERS fund since the start."""
+    return float(s.model.units_created)
+
+
+# --- cost ----------------------------------------------------------------------------------------------------
+def _cost(lever: str):
+    def cost(s: State) -> float:
+        return float(s.model.lever_costs().get(lever, 0.0))
+
+    cost.__name__ = f"cost_year_{lever}"
+    cost.__doc__ = f"Running cost of the {lever} lever, EUR per year at the current rate (0 when switched off)."
+    return cost
+
+
+def cost_year_total(s: State) -> float:
+    """Public and cooperative running cost of all active levers, EUR per year at the current rate."""
+    return float(sum(s.model.lever_costs().values()))
+
+
+INDICATORS = {f.__name__: f for f in (
+    ties_mean, strong_ties_mean, isolated_share, isolated_elderly_alone_share, clustering,
+    largest_component_share, bridging_origin_share, intergenerational_share, trust_mean, satisfaction_mean,
+    cohesion_index,
+    help_per_100_month, needs_met_neighbours_share, needs_met_services_share, needs_unmet_share, reciprocity,
+    timebank_hours_per_member_month, participation_share, volunteers_share, neomutualism_index,
+    conflicts_new_per_100_year, conflicts_open, conflicts_resolved_share,
+    occupancy_share, vacant_units, turnover_per_year, waiting_list, rent_burden_share, units_created,
+    cost_year_total, *(_cost(lever) for lever in LEVERS),
+)}
+
+#: [lo, hi] of each indicator (hi None = unbounded), as in the catalogue
+RANGES = {name: (0.0, None) for name in INDICATORS}
+RANGES.update({name: (0.0, 1.0) for name in (
+    "isolated_share", "isolated_elderly_alone_share", "clustering", "largest_component_share",
+    "bridging_origin_share", "intergenerational_share", "trust_mean", "satisfaction_mean", "cohesion_index",
+    "needs_met_neighbours_share", "needs_met_services_share", "needs_unmet_share", "reciprocity",
+    "participation_share", "volunteers_share", "neomutualism_index", "conflicts_resolved_share",
+    "occupancy_share", "rent_burden_share")})
+
+
+# --- breakdown by household type ---------------------------------------------------------------------------
+BY_TYPE = ("isolated_share", "ties_mean", "trust_mean", "satisfaction_mean", "needs_unmet_share", "participation_share")
+
+
+def by_type(s: State) -> np.ndarray:
+    """The BY_TYPE indicators per household type: an array (len(BY_TYPE), len(HOUSEHOLD_TYPES))."""
+    k = len(HOUSEHOLD_TYPES)
+    n = np.bincount(s.htype, minlength=k).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per = lambda x: np.bincount(s.htype, weights=x, minlength=k) / n  # noqa: E731
+        needs = s.needs4
+        out = np.vstack([
+            per((s.degree == 0).astype(float)),
+            per(s.degree),
+            per(s.hh.trust[s.occ]),
+            per(s.hh.satisfaction[s.occ]),
+            needs[:, UNMET] / needs.sum(axis=1),
+            per(s.active(s.hh.last_participation, 13).astype(float)),
+        ])
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def graph_measures(ties, occupied: np.ndarray) -> dict[str, float]:
+    """Average local clustering and largest-component share of the tie graph, over occupied units.
+
+    Sparse matrix products (triangles = diag(A^3) / 2), equal to networkx's ``average_clustering``
+    and ``connected_components`` on the same graph (tested).
+    """
+    occ = np.flatnonzero(occupied)
+    n = len(occ)
+    if n == 0:
+        return {"clustering": float("nan"), "largest_component_share": float("nan")}
+    if len(ties) == 0:
+        return {"clustering": 0.0, "largest_component_share": 1.0 / n}
+    idx = np.full(ties.n_slots, -1, dtype=np.int64)
+    idx[occ] = np.arange(n)
+    u, v = idx[ties.u], idx[ties.v]
+    data = np.ones(2 * len(u))
+    a = csr_matrix((data, (np.concatenate([u, v]), np.concatenate([v, u]))), shape=(n, n))
+    deg = np.asarray(a.sum(axis=1)).ravel()
+    tri = np.asarray((a @ a).multiply(a).sum(axis=1)).ravel() / 2.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        local = np.where(deg > 1, 2.0 * tri / (deg * (deg - 1)), 0.0)
+    _, labels = connected_components(a, directed=False)
+    largest = np.bincount(labels).max()
+    return {"clustering": float(local.mean()), "largest_component_share": float(largest / n)}
+
+
+def collect(model) -> dict[str, float]:
+    """Every indicator of the catalogue at the current week."""
+    s = State(model)
+    return {name: f(s) for name, f in INDICATORS.items()}

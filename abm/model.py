@@ -1,0 +1,205 @@
+"""The neighbourhood model: one step is one week (see docs/ODD.md for the schedule)."""
+
+from __future__ import annotations
+
+import logging
+
+import mesa
+from mesa.agent import AgentSet
+import numpy as np
+
+from abm import indicators
+from abm.agents import FormalService, Resident, ResidentsCooperative
+from abm.config import SimConfig
+from abm.errors import ConfigError
+from abm.events import EventLog
+from abm.inputs import load_buildings, load_households
+from abm.levers import build_levers
+from abm.params import validate
+from abm.population import ATTRIBUTES, Households, PopulationGenerator
+from abm.rng import stream
+from abm.space import Neighbourhood
+from abm.submodels.conflict import Conflict, ConflictRegister
+from abm.submodels.encounters import Encounters
+from abm.submodels.help import NeedsAndHelp
+from abm.submodels.moving import Moving
+from abm.submodels.wellbeing import Wellbeing
+from abm.ties import TieGraph
+from abm.vocabulary import TENURE_CODE
+
+logging.getLogger("mesa").setLevel(logging.WARNING)
+
+
+class NeighbourhoodModel(mesa.Model):
+    """Households in buildings, their ties, needs, help, conflicts and moves, under a policy scenario."""
+
+    def __init__(self, *, config: SimConfig | None = None, seed: int | None = None, collect: bool = True):
+        config = config if config is not None else SimConfig()
+        if seed is not None:
+            config.seed = int(seed)
+        validate(config)
+        super().__init__(seed=config.seed)
+        self.config = config
+        self.week = 0
+        self.waiting_list = config.neighbourhood.initial_waiting_list
+        self.units_created = 0
+        self.residents: dict[int, Resident] = {}
+
+        nb_cfg = config.neighbourhood
+        buildings = load_buildings(nb_cfg.buildings_csv) if nb_cfg.buildings_csv else nb_cfg.buildings
+        self.space = Neighbourhood(buildings, nb_cfg.shared_spaces, self.stream("space"))
+        self._check_spaces()
+        self.households = Households(self.space.n_units)
+        self.ties = TieGraph(self.space.n_units)
+        self.conflicts = ConflictRegister()
+        self.events = EventLog()
+        self.generator = PopulationGenerator(config.population)
+
+        self.encounters = Encounters(config.encounters, self)
+        self.help = NeedsAndHelp(config.help, self)
+        self.conflict = Conflict(config.conflict, self)
+        self.wellbeing = Wellbeing(config.wellbeing, self)
+        self.moving = Moving(config.moving, self)
+
+        self.populate()
+        self.cooperatives = AgentSet(
+            [ResidentsCooperative(self, config.cooperative)] if any(b.tenure == "coop" for b in buildings) else [],
+            random=self.random)
+        self.services = AgentSet([FormalService(self, s) for s in config.services.formal], random=self.random)
+        self.warm_up(config.encounters.warmup_weeks)
+        self.levers = AgentSet(build_levers(self, config.policy), random=self.random)
+
+        self._graph_cache: tuple[int, dict] | None = None
+        self.last_needs = None
+        self.datacollector = None
+        if collect:
+            reporters = {name: _reporter(f) for name, f in indicators.INDICATORS.items()}
+            reporters["by_type"] = lambda m: indicators.by_type(m._indicator_state)
+            self.datacollector = mesa.DataCollector(model_reporters=reporters)
+            self.collect()
+
+    # --- set-up ----------------------------------------------------------------------------------------
+    def stream(self, name: str) -> np.random.Generator:
+        """The random stream of one submodel or lever (independent of every other)."""
+        return stream(self.config.seed, name)
+
+    def _check_spaces(self) -> None:
+        names = set(self.space.building_index)
+        for i, s in enumerate(self.config.neighbourhood.shared_spaces):
+            if s.building and s.building not in names:
+                raise ConfigError(f"neighbourhood.shared_spaces[{i}].building", s.building,
+                                  "'' (whole neighbourhood) or one of " + ", ".join(sorted(names)))
+
+    def populate(self) -> None:
+        """Fill the units: from the households CSV, or by the population generator."""
+        nb, cfg = self.space, self.config.neighbourhood
+        rng = self.stream("population")
+        if cfg.households_csv:
+            units, given = load_households(cfg.households_csv, nb)
+            attrs = self.generator.draw(rng, nb.unit_tenure[units], nb.unit_m2[units],
+                                        htype=np.array(given["htype"], dtype=np.int64))
+            for col, values in given.items():
+                known = np.array([v is not None for v in values])
+                if col != "htype" and known.any():
+                    attrs[col] = attrs[col].astype(float) if attrs[col].dtype.kind == "f" else attrs[col]
+                    attrs[col][known] = np.array([v for v in values if v is not None])
+        else:
+            units = np.flatnonzero(nb.habitable & ~nb.initially_vacant)
+            attrs = self.generator.draw(rng, nb.unit_tenure[units], nb.unit_m2[units])
+        self._place(units, attrs, rng=rng)
+        vacant = np.flatnonzero(nb.habitable & ~self.households.occupied)
+        delay = self.moving.delay[nb.unit_tenure[vacant]]
+        self.moving.relet_at[vacant] = (rng.random(len(vacant)) * (delay + 1)).astype(np.int64)
+
+    def _place(self, units: np.ndarray, attrs: dict, step: int | None = None, rng=None) -> None:
+        """Households move into ``units``; at set-up their arrival dates spread over the past ten years."""
+        if step is None:
+            arrived = -self.config.encounters.warmup_weeks - (rng.random(len(units)) * 520).astype(np.int64)
+        else:
+            arrived = np.full(len(units), step)
+        self.households.place(units, attrs, 0)
+        self.households.moved_in[units] = arrived
+        self.households.coop_member[units] = self.space.unit_tenure[units] == TENURE_CODE["coop"]
+        for u in units:
+            agent = Resident(self, int(u))
+            self.households.agent_id[u] = agent.unique_id
+            self.residents[int(u)] = agent
+
+    def add_households(self, units: np.ndarray) -> None:
+        """New households (from the waiting list or the market) move into empty ``units`` this week."""
+        nb = self.space
+        attrs = self.generator.draw(self.moving.rng, nb.unit_tenure[units], nb.unit_m2[units])
+        self._place(units, attrs, step=self.week)
+
+    def remove_households(self, units: np.ndarray) -> None:
+        """Households in ``units`` leave: their ties and open conflicts go with them."""
+        self.ties.remove_slots(units)
+        gone = self.conflicts.involving(units, self.space.n_units)
+        self.conflicts.end({"moved": gone}, self.events)
+        for u in units:
+            self.residents.pop(int(u)).remove()
+        self.households.vacate(units)
+
+    def warm_up(self, weeks: int) -> None:
+        """Encounters (proximity and shared spaces) and tie decay only, before week 0, so the estate starts with the ties it would have."""
+        for w in range(-weeks, 0):
+            self.week = w
+            self.encounters.step(self)
+            self.encounters.decay_ties(self)
+        self.week = 0
+        self.ties.born[:] = np.minimum(self.ties.born, 0)
+
+    # --- the weekly schedule ------------------------------------------------------------------------------
+    def step(self) -> None:
+        """One week, in the order of the ODD's process overview."""
+        self.week += 1
+        self.events.start_week(self.week)
+        self.events.add("households", float(self.households.occupied.sum()))
+        self.encounters.step(self)                   # 1. meeting neighbours: ties form and strengthen
+        self.cooperatives.do("step")                 # 2. collective life: assemblies, self-management
+        self.levers.do("organise")                   #    levers: events, outreach, new units
+        needs = self.help.arise(self)                # 3. needs arise
+        self.help.ask_ties(self, needs)              #    households ask their ties
+        self.levers.do("broker", needs)              #    levers connect needs with helpers
+        self.services.do("serve", needs)             #    formal services with weekly capacity
+        self.help.settle(self, needs)                #    outcomes update trust, ties, ledger
+        self.conflict.step(self)                     # 4. conflicts arise, settle, fade or erode
+        self.levers.do("handle_conflicts")           #    prevention and mediation
+        self.encounters.decay_ties(self)             # 5. ties without contact decay and may dissolve
+        self.wellbeing.step(self)                    # 6. trust and satisfaction drift
+        self.moving.step(self)                       # 7. moving out, waiting list, re-letting
+        if self.datacollector is not None:
+            self.collect()
+
+    # --- observation ----------------------------------------------------------------------------------------
+    def collect(self) -> None:
+        self._indicator_state = indicators.State(self)
+        self.datacollector.collect(self)
+
+    def graph_measures(self) -> dict[str, float]:
+        """Clustering and largest component, recomputed every ``indicators.graph_every`` weeks."""
+        k = self.config.indicators.graph_every
+        if self._graph_cache is None or (self.week % k == 0 and self._graph_cache[0] != self.week):
+            self._graph_cache = (self.week, indicators.graph_measures(self.ties, self.households.occupied))
+        return self._graph_cache[1]
+
+    def lever_costs(self) -> dict[str, float]:
+        costs: dict[str, float] = {}
+        for lever in self.levers:
+            costs[lever.name] = costs.get(lever.name, 0.0) + lever.yearly_cost()
+        return costs
+
+    def timebank_members(self) -> int:
+        return int(sum(lever.timebank_members() for lever in self.levers))
+
+    def indicators(self) -> dict[str, float]:
+        """All indicators now."""
+        return indicators.collect(self)
+
+
+def _reporter(f):
+    def report(model):
+        return f(model._indicator_state)
+
+    report.__name__ = f.__name__
+    return report

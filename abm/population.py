@@ -1,0 +1,256 @@
+"""Households: their state arrays and the generator that draws new ones.
+
+Household state is held column-wise in :class:`Households`, one slot per
+dwelling unit (so at most one household per unit by construction of the
+slots, and the ``occupied`` mask says which slots hold one).  The Mesa
+:class:`~abm.agents.Resident` agents are thin views onto these arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from abm.errors import ConfigError
+from abm.params import check_shares, param
+from abm.ties import NEVER
+from abm.vocabulary import HOUSEHOLD_TYPES, ORIGINS, TENURES
+
+
+def _per_type(**values):
+    return lambda: {t: values[t] for t in HOUSEHOLD_TYPES}
+
+
+@dataclass
+class PopulationParams:
+    """Who lives in the neighbourhood: shares of household types by tenure and their attributes."""
+
+    #: household-type shares for each tenure (each row sums to 1)
+    type_shares: dict[str, dict[str, float]] = param(default_factory=lambda: {
+        # ERP: ACER Bologna tenants are old (42 % aged 65+, >1,500 over-80s alone; Nomisma/ACER 2020)
+        "erp": {"elderly_alone": 0.28, "elderly_couple": 0.14, "family_children": 0.18, "single_parent": 0.10,
+                "single_adult": 0.14, "young_sharers": 0.02, "new_migrant": 0.14},
+        "ers": {"elderly_alone": 0.10, "elderly_couple": 0.08, "family_children": 0.32, "single_parent": 0.12,
+                "single_adult": 0.20, "young_sharers": 0.10, "new_migrant": 0.08},
+        "coop": {"elderly_alone": 0.12, "elderly_couple": 0.14, "family_children": 0.34, "single_parent": 0.08,
+                 "single_adult": 0.18, "young_sharers": 0.08, "new_migrant": 0.06},
+        "private": {"elderly_alone": 0.08, "elderly_couple": 0.06, "family_children": 0.22, "single_parent": 0.08,
+                    "single_adult": 0.22, "young_sharers": 0.22, "new_migrant": 0.12},
+        "owner": {"elderly_alone": 0.20, "elderly_couple": 0.22, "family_children": 0.30, "single_parent": 0.05,
+                  "single_adult": 0.15, "young_sharers": 0.03, "new_migrant": 0.05},
+    })
+    #: origin/language shares of households that are not new migrants
+    origin_shares: dict[str, float] = param(default_factory=lambda: {
+        "italian": 0.82, "european": 0.07, "african": 0.05, "asian": 0.04, "latin_american": 0.02})
+    #: household size range [min, max] (persons) by type
+    size_range: dict[str, list[int]] = param(default_factory=lambda: {
+        "elderly_alone": [1, 1], "elderly_couple": [2, 2], "family_children": [3, 5], "single_parent": [2, 4],
+        "single_adult": [1, 1], "young_sharers": [2, 4], "new_migrant": [1, 5]}, lo=1, hi=12)
+    #: age of the head of household, range [min, max] (years) by type
+    age_range: dict[str, list[int]] = param(default_factory=lambda: {
+        "elderly_alone": [65, 95], "elderly_couple": [65, 90], "family_children": [28, 55],
+        "single_parent": [22, 55], "single_adult": [25, 64], "young_sharers": [19, 32], "new_migrant": [20, 55]},
+        lo=16, hi=110)
+    #: median net household income, EUR/month, by tenure
+    income_median: dict[str, float] = param(default_factory=lambda: {
+        "erp": 1100.0, "ers": 1900.0, "coop": 2300.0, "private": 2100.0, "owner": 2600.0}, lo=0.0)
+    #: log-normal spread of income within a tenure
+    income_sigma: float = param(0.45, lo=0.0, hi=2.0)
+    #: ERP rent as a share of income (income-related rent), clipped to ``erp_rent_bounds``
+    erp_rent_income_share: float = param(0.13, lo=0.0, hi=1.0)
+    erp_rent_bounds: list[float] = param(default_factory=lambda: [40.0, 400.0], lo=0.0)
+    #: rent EUR per m2 per month for the other tenures (owner-occupiers pay none)
+    rent_eur_m2: dict[str, float] = param(default_factory=lambda: {
+        "ers": 7.0, "coop": 11.5, "private": 13.0, "owner": 0.0}, lo=0.0)
+    #: condominium charges, EUR/month, every household
+    charges_eur_month: float = param(90.0, lo=0.0)
+    #: multiplies every rent (sensitivity and scenario knob: rent pressure)
+    rent_multiplier: float = param(1.0, lo=0.0, hi=10.0)
+    #: mean hours a week the household can give to neighbours, by type
+    help_hours: dict[str, float] = param(default_factory=_per_type(
+        elderly_alone=3.0, elderly_couple=4.0, family_children=1.5, single_parent=0.8,
+        single_adult=2.5, young_sharers=2.5, new_migrant=2.0), lo=0.0, hi=40.0)
+    #: mean generalised trust in [0, 1], and the Beta concentration of its spread
+    trust_mean: float = param(0.45, lo=0.01, hi=0.99)
+    trust_concentration: float = param(8.0, lo=0.5)
+    #: trust offset of new migrants on arrival (lower trust, fewer contacts)
+    trust_offset_new_migrant: float = param(-0.08, lo=-0.5, hi=0.5)
+    #: mean residential satisfaction at the start
+    satisfaction_mean: float = param(0.6, lo=0.01, hi=0.99)
+    #: mean propensity to take part in collective activities, by type
+    participation: dict[str, float] = param(default_factory=_per_type(
+        elderly_alone=0.25, elderly_couple=0.35, family_children=0.3, single_parent=0.2,
+        single_adult=0.2, young_sharers=0.25, new_migrant=0.15), lo=0.01, hi=0.99)
+    #: mean fragility (need intensity, vulnerability) by type
+    fragility: dict[str, float] = param(default_factory=_per_type(
+        elderly_alone=0.55, elderly_couple=0.4, family_children=0.2, single_parent=0.35,
+        single_adult=0.15, young_sharers=0.1, new_migrant=0.3), lo=0.01, hi=0.99)
+    #: Beta concentration used for participation and fragility draws
+    attribute_concentration: float = param(6.0, lo=0.5)
+
+    def check(self, prefix: str) -> None:
+        for tenure, shares in self.type_shares.items():
+            if tenure not in TENURES:
+                raise ConfigError(f"{prefix}type_shares.{tenure}", shares, "tenures " + ", ".join(TENURES))
+            check_shares(f"{prefix}type_shares.{tenure}", shares, HOUSEHOLD_TYPES)
+        missing = [t for t in TENURES if t not in self.type_shares]
+        if missing:
+            raise ConfigError(f"{prefix}type_shares", sorted(self.type_shares), "an entry for every tenure " + ", ".join(TENURES))
+        check_shares(f"{prefix}origin_shares", self.origin_shares, ORIGINS)
+        for name in ("size_range", "age_range"):
+            for t, r in getattr(self, name).items():
+                if t not in HOUSEHOLD_TYPES:
+                    raise ConfigError(f"{prefix}{name}.{t}", r, "household types " + ", ".join(HOUSEHOLD_TYPES))
+                if len(r) != 2 or r[0] > r[1]:
+                    raise ConfigError(f"{prefix}{name}.{t}", list(r), "[min, max] with min <= max")
+        for name in ("help_hours", "participation", "fragility"):
+            for t in HOUSEHOLD_TYPES:
+                if t not in getattr(self, name):
+                    raise ConfigError(f"{prefix}{name}", sorted(getattr(self, name)), f"a value for household type '{t}'")
+        for t in TENURES:
+            if t != "erp" and t not in self.rent_eur_m2:
+                raise ConfigError(f"{prefix}rent_eur_m2", sorted(self.rent_eur_m2), f"a value for tenure '{t}'")
+            if t not in self.income_median:
+                raise ConfigError(f"{prefix}income_median", sorted(self.income_median), f"a value for tenure '{t}'")
+
+
+#: columns of the household arrays, with their dtype and the value of an empty slot
+COLUMNS = {
+    "agent_id": (np.int64, -1),
+    "htype": (np.int64, -1),
+    "size": (np.int64, 0),
+    "age_head": (np.float64, 0.0),
+    "income": (np.float64, 0.0),
+    "rent": (np.float64, 0.0),
+    "origin": (np.int64, -1),
+    "help_hours": (np.float64, 0.0),
+    "trust": (np.float64, 0.0),
+    "satisfaction": (np.float64, 0.0),
+    "participation": (np.float64, 0.0),
+    "fragility": (np.float64, 0.0),
+    "moved_in": (np.int64, NEVER),
+    "last_participation": (np.int64, NEVER),
+    "last_volunteer": (np.int64, NEVER),
+    "coop_member": (np.bool_, False),
+}
+#: the attributes a household brings with it (drawn by the generator or read from a CSV)
+ATTRIBUTES = ("htype", "size", "age_head", "income", "rent", "origin", "help_hours", "trust",
+              "satisfaction", "participation", "fragility")
+
+
+class Households:
+    """Household state, column-wise, one slot per dwelling unit."""
+
+    def __init__(self, n_slots: int):
+        self.n = n_slots
+        self.occupied = np.zeros(n_slots, dtype=bool)
+        for name, (dtype, empty) in COLUMNS.items():
+            setattr(self, name, np.full(n_slots, empty, dtype=dtype))
+
+    def place(self, slots: np.ndarray, attrs: dict[str, np.ndarray], step: int) -> None:
+        """Move new households into empty ``slots``."""
+        if self.occupied[slots].any():
+            raise RuntimeError("a household was placed in an occupied unit")
+        self.occupied[slots] = True
+        for name, (_, empty) in COLUMNS.items():
+            getattr(self, name)[slots] = empty
+        for name in ATTRIBUTES:
+            getattr(self, name)[slots] = attrs[name]
+        self.moved_in[slots] = step
+
+    def vacate(self, slots: np.ndarray) -> None:
+        """Households in ``slots`` leave; their columns return to the empty value."""
+        self.occupied[slots] = False
+        for name, (_, empty) in COLUMNS.items():
+            getattr(self, name)[slots] = empty
+
+    def resize(self, n_slots: int) -> None:
+        """Add empty slots for newly built units."""
+        extra = n_slots - self.n
+        self.occupied = np.concatenate([self.occupied, np.zeros(extra, dtype=bool)])
+        for name, (dtype, empty) in COLUMNS.items():
+            setattr(self, name, np.concatenate([getattr(self, name), np.full(extra, empty, dtype=dtype)]))
+        self.n = n_slots
+
+    def rent_burden(self, charges: float) -> np.ndarray:
+        """(rent + charges) / income per slot (0 for empty slots)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            b = (self.rent + charges) / self.income
+        return np.where(self.occupied & (self.income > 0), b, 0.0)
+
+
+def _beta(rng: np.random.Generator, mean: np.ndarray, concentration: float) -> np.ndarray:
+    mean = np.clip(mean, 0.01, 0.99)
+    return rng.beta(mean * concentration, (1.0 - mean) * concentration)
+
+
+class PopulationGenerator:
+    """Draws new households for units of given tenures from :class:`PopulationParams`."""
+
+    def __init__(self, params: PopulationParams):
+        self.p = params
+        self.type_probs = np.array([[params.type_shares[t][h] if h in params.type_shares[t] else 0.0
+                                     for h in HOUSEHOLD_TYPES] for t in TENURES])
+        self.origin_probs = np.array([params.origin_shares.get(o, 0.0) for o in ORIGINS])
+        foreign = self.origin_probs.copy()
+        foreign[0] = 0.0
+        self.migrant_origin_probs = foreign / foreign.sum() if foreign.sum() > 0 else np.full(len(ORIGINS), 1 / len(ORIGINS))
+        self.size_lo = np.array([params.size_range[h][0] for h in HOUSEHOLD_TYPES])
+        self.size_hi = np.array([params.size_range[h][1] for h in HOUSEHOLD_TYPES])
+        self.age_lo = np.array([params.age_range[h][0] for h in HOUSEHOLD_TYPES], dtype=float)
+        self.age_hi = np.array([params.age_range[h][1] for h in HOUSEHOLD_TYPES], dtype=float)
+        self.help = np.array([params.help_hours[h] for h in HOUSEHOLD_TYPES])
+        self.part = np.array([params.participation[h] for h in HOUSEHOLD_TYPES])
+        self.frag = np.array([params.fragility[h] for h in HOUSEHOLD_TYPES])
+        self.income_median = np.array([params.income_median[t] for t in TENURES])
+        self.rent_m2 = np.array([params.rent_eur_m2.get(t, 0.0) for t in TENURES])
+
+    def draw_types(self, rng: np.random.Generator, tenure: np.ndarray) -> np.ndarray:
+        """A household type for each unit, from that unit's tenure's shares."""
+        cum = np.cumsum(self.type_probs[tenure], axis=1)
+        u = rng.random(len(tenure))[:, None]
+        return np.minimum((u > cum).sum(axis=1), len(HOUSEHOLD_TYPES) - 1)
+
+    def draw(self, rng: np.random.Generator, tenure: np.ndarray, m2: np.ndarray,
+             htype: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Attributes of ``len(tenure)`` new households for units of the given tenures and sizes."""
+        n = len(tenure)
+        p = self.p
+        if htype is None:
+            htype = self.draw_types(rng, tenure)
+        size = rng.integers(self.size_lo[htype], self.size_hi[htype] + 1)
+        age = rng.uniform(self.age_lo[htype], self.age_hi[htype])
+        income = self.income_median[tenure] * np.exp(p.income_sigma * rng.standard_normal(n))
+        origin = np.where(htype == HOUSEHOLD_TYPES.index("new_migrant"),
+                          rng.choice(len(ORIGINS), size=n, p=self.migrant_origin_probs),
+                          rng.choice(len(ORIGINS), size=n, p=self.origin_probs))
+        trust_mean = np.full(n, p.trust_mean) + np.where(htype == HOUSEHOLD_TYPES.index("new_migrant"),
+                                                          p.trust_offset_new_migrant, 0.0)
+        return {
+            "htype": htype,
+            "size": size,
+            "age_head": age,
+            "income": income,
+            "rent": self.rent(tenure, m2, income),
+            "origin": origin,
+            "help_hours": rng.gamma(2.0, self.help[htype] / 2.0),
+            "trust": _beta(rng, trust_mean, p.trust_concentration),
+            "satisfaction": _beta(rng, np.full(n, p.satisfaction_mean), p.trust_concentration),
+            "participation": _beta(rng, self.part[htype], p.attribute_concentration),
+            "fragility": _beta(rng, self.frag[htype], p.attribute_concentration),
+        }
+
+    def rent(self, tenure: np.ndarray, m2: np.ndarray, income: np.ndarray) -> np.ndarray:
+        """Monthly rent: income-related in ERP, per m2 elsewhere, times ``rent_multiplier``."""
+        p = self.p
+        erp = np.clip(p.erp_rent_income_share * income, *p.erp_rent_bounds)
+        per_m2 = self.rent_m2[tenure] * m2
+        return np.where(tenure == TENURES.index("erp"), erp, per_m2) * p.rent_multiplier
+
+
+#: the weekly rate matching an annual probability
+def weekly(annual_probability: float | np.ndarray) -> float | np.ndarray:
+    return 1.0 - (1.0 - np.asarray(annual_probability)) ** (1.0 / 52.0)
+
+

@@ -1,0 +1,208 @@
+"""Needs and help: needs arise by household type; a household asks its ties, then formal services.
+
+ODD: submodel "Needs and help".  Every need ends the week in exactly one outcome:
+met by a neighbour, met by a service, or unmet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from abm.dynamics import close_gap, lower
+from abm.errors import ConfigError
+from abm.params import param
+from abm.vocabulary import HOUSEHOLD_TYPES, NEED_CATEGORIES, OUTCOMES
+
+MET_NEIGHBOUR, MET_SERVICE, UNMET = range(len(OUTCOMES))
+PENDING = -1
+
+
+def _rates():
+    return {
+        "elderly_alone": {"care": 0.10, "childcare": 0.0, "errands": 0.12, "paperwork": 0.08, "repairs": 0.04, "company": 0.14},
+        "elderly_couple": {"care": 0.06, "childcare": 0.0, "errands": 0.06, "paperwork": 0.06, "repairs": 0.04, "company": 0.05},
+        "family_children": {"care": 0.01, "childcare": 0.12, "errands": 0.04, "paperwork": 0.03, "repairs": 0.04, "company": 0.01},
+        "single_parent": {"care": 0.02, "childcare": 0.18, "errands": 0.06, "paperwork": 0.05, "repairs": 0.04, "company": 0.03},
+        "single_adult": {"care": 0.01, "childcare": 0.0, "errands": 0.02, "paperwork": 0.03, "repairs": 0.04, "company": 0.04},
+        "young_sharers": {"care": 0.0, "childcare": 0.0, "errands": 0.02, "paperwork": 0.02, "repairs": 0.03, "company": 0.02},
+        "new_migrant": {"care": 0.02, "childcare": 0.06, "errands": 0.05, "paperwork": 0.12, "repairs": 0.03, "company": 0.06},
+    }
+
+
+@dataclass
+class HelpParams:
+    """Parameters of needs and of the help households give each other."""
+
+    #: weekly probability of a need of each category, by household type
+    need_rates: dict[str, dict[str, float]] = param(default_factory=_rates, lo=0.0, hi=1.0)
+    #: hours of help a need of each category takes
+    need_hours: dict[str, float] = param(default_factory=lambda: {
+        "care": 3.0, "childcare": 2.0, "errands": 1.0, "paperwork": 1.5, "repairs": 2.0, "company": 1.0},
+        lo=0.0, hi=40.0)
+    #: how strongly fragility scales need rates (rate x (1 - w + 2 w fragility))
+    fragility_weight: float = param(0.6, lo=0.0, hi=1.0)
+    #: ties a household asks, one after another, before turning to services
+    max_asks: int = param(3, lo=0, hi=20)
+    #: willingness of a tie to help, before strength, trust, reciprocity and free time
+    willingness: float = param(0.7, lo=0.0, hi=1.0)
+    #: change in willingness per hour the helper owes the asker (reciprocity ledger)
+    reciprocity_weight: float = param(0.1, lo=0.0, hi=5.0)
+    #: share of the gap to 1 closed in the asker's trust when helped by a neighbour
+    trust_gain_helped: float = param(0.01, lo=0.0, hi=1.0)
+    #: the same for the helper
+    trust_gain_helper: float = param(0.005, lo=0.0, hi=1.0)
+    #: tie contact gain of one help act (on top of being a contact)
+    tie_gain_help: float = param(0.12, lo=0.0, hi=1.0)
+    #: satisfaction change when a need is met by a neighbour / by a service / left unmet
+    satisfaction_helped: float = param(0.02, lo=0.0, hi=1.0)
+    satisfaction_served: float = param(0.01, lo=0.0, hi=1.0)
+    satisfaction_unmet: float = param(0.03, lo=0.0, hi=1.0)
+    #: trust lost when a need stays unmet
+    trust_loss_unmet: float = param(0.005, lo=0.0, hi=1.0)
+
+    def check(self, prefix: str) -> None:
+        for t in HOUSEHOLD_TYPES:
+            if t not in self.need_rates:
+                raise ConfigError(f"{prefix}need_rates", sorted(self.need_rates), f"a row for household type '{t}'")
+        for t, row in self.need_rates.items():
+            if t not in HOUSEHOLD_TYPES:
+                raise ConfigError(f"{prefix}need_rates.{t}", row, "household types " + ", ".join(HOUSEHOLD_TYPES))
+            for c in row:
+                if c not in NEED_CATEGORIES:
+                    raise ConfigError(f"{prefix}need_rates.{t}.{c}", row[c], "need categories " + ", ".join(NEED_CATEGORIES))
+        for c in NEED_CATEGORIES:
+            if c not in self.need_hours:
+                raise ConfigError(f"{prefix}need_hours", sorted(self.need_hours), f"a value for need category '{c}'")
+
+
+class Needs:
+    """This week's needs, one row each; ``outcome`` stays PENDING until someone meets it or it is given up."""
+
+    def __init__(self, requester: np.ndarray, category: np.ndarray, hours: np.ndarray):
+        self.requester = requester
+        self.category = category
+        self.hours = hours
+        self.outcome = np.full(len(requester), PENDING, dtype=np.int64)
+        self.helper = np.full(len(requester), -1, dtype=np.int64)
+        self.edge = np.full(len(requester), -1, dtype=np.int64)
+        #: how the need was met by a neighbour: 0 own tie, 1 brokered, 2 time bank (read by levers and indicators)
+        self.channel = np.full(len(requester), -1, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.requester)
+
+    def pending(self) -> np.ndarray:
+        return np.flatnonzero(self.outcome == PENDING)
+
+
+class NeedsAndHelp:
+    """Needs arise, households ask ties, then services; help updates trust, ties and the ledger."""
+
+    def __init__(self, params: HelpParams, model):
+        self.p = params
+        self.rng = model.stream("help")
+        self.rates = np.array([[params.need_rates[t].get(c, 0.0) for c in NEED_CATEGORIES] for t in HOUSEHOLD_TYPES])
+        self.hours = np.array([params.need_hours[c] for c in NEED_CATEGORIES])
+        #: hours each household can still give this week
+        self.free_hours = np.zeros(model.space.n_units)
+
+    def arise(self, model) -> Needs:
+        """Draw this week's needs: each category independently, scaled by fragility."""
+        hh = model.households
+        slots = np.flatnonzero(hh.occupied)
+        self.free_hours = np.where(hh.occupied, hh.help_hours, 0.0)
+        w = self.p.fragility_weight
+        rate = self.rates[hh.htype[slots]] * (1.0 - w + 2.0 * w * hh.fragility[slots])[:, None]
+        hit = self.rng.random(rate.shape) < np.minimum(rate, 1.0)
+        row, cat = np.nonzero(hit)
+        order = self.rng.permutation(len(row))
+        requester, category = slots[row][order], cat[order]
+        return Needs(requester, category, self.hours[category])
+
+    def ask_ties(self, model, needs: Needs) -> None:
+        """Each need asks up to ``max_asks`` of the requester's ties, strongest most likely first."""
+        if len(needs) == 0 or self.p.max_asks == 0 or len(model.ties) == 0:
+            return
+        ties = model.ties
+        indptr, nbr, eid = ties.adjacency()
+        deg = indptr[needs.requester + 1] - indptr[needs.requester]
+        need_of = np.repeat(np.arange(len(needs)), deg)
+        if len(need_of) == 0:
+            return
+        first = np.repeat(np.cumsum(deg) - deg, deg)
+        pos = indptr[needs.requester][need_of] + (np.arange(len(need_of)) - first)
+        helper, edge = nbr[pos], eid[pos]
+        key = -np.log(self.rng.random(len(need_of))) / np.maximum(ties.strength[edge], 1e-9)
+        order = np.lexsort((key, need_of))
+        need_of, helper, edge = need_of[order], helper[order], edge[order]
+        rank = np.arange(len(need_of)) - (np.cumsum(deg) - deg)[need_of]
+        for r in range(self.p.max_asks):
+            c = np.flatnonzero((rank == r) & (needs.outcome[need_of] == PENDING))
+            if len(c) == 0:
+                break
+            self.try_helpers(model, needs, need_of[c], helper[c], edge[c], channel=0)
+
+    def willingness(self, model, requester, helper, edge, hours) -> np.ndarray:
+        """Probability that ``helper`` agrees to help ``requester`` with a need of ``hours``."""
+        hh = model.households
+        s = model.ties.strength[edge] if edge is not None else np.zeros(len(helper))
+        balance = model.ties.balance(edge, helper) if edge is not None else np.zeros(len(helper))
+        recip = np.clip(1.0 + self.p.reciprocity_weight * balance, 0.2, 2.0)
+        time = np.clip(self.free_hours[helper] / np.maximum(hours, 1e-9), 0.0, 1.0)
+        p = self.p.willingness * (0.4 + 0.6 * s) * (0.5 + hh.trust[helper]) * recip * time
+        return np.clip(p, 0.0, 1.0)
+
+    def try_helpers(self, model, needs: Needs, need_idx, helper, edge, channel: int,
+                    willing: np.ndarray | None = None) -> np.ndarray:
+        """Ask ``helper[i]`` about need ``need_idx[i]``; accepted ones are met. Returns the accepted need rows.
+
+        A helper's free hours are shared among the needs that asked it this round, in random order.
+        """
+        hours = needs.hours[need_idx]
+        req = needs.requester[need_idx]
+        if willing is None:
+            willing = self.willingness(model, req, helper, edge, hours)
+        yes = self.rng.random(len(need_idx)) < willing
+        need_idx, helper, hours = need_idx[yes], helper[yes], hours[yes]
+        edge = edge[yes] if edge is not None else None
+        # a need asks one helper per round; several needs may share one helper's free hours
+        order = np.lexsort((self.rng.random(len(need_idx)), helper))
+        need_idx, helper, hours = need_idx[order], helper[order], hours[order]
+        edge = edge[order] if edge is not None else None
+        csum = np.cumsum(hours)
+        group_start = np.r_[True, helper[1:] != helper[:-1]]
+        base = np.maximum.accumulate(np.where(group_start, csum - hours, 0.0))
+        fits = (csum - base) <= self.free_hours[helper] + 1e-9
+        need_idx, helper, hours = need_idx[fits], helper[fits], hours[fits]
+        np.subtract.at(self.free_hours, helper, hours)
+        needs.outcome[need_idx] = MET_NEIGHBOUR
+        needs.helper[need_idx] = helper
+        needs.channel[need_idx] = channel
+        if edge is not None:
+            needs.edge[need_idx] = edge[fits]
+        return need_idx
+
+    def settle(self, model, needs: Needs) -> None:
+        """Needs still pending are unmet; outcomes update trust, satisfaction, ties and the ledger."""
+        needs.outcome[needs.outcome == PENDING] = UNMET
+        hh, p, ties = model.households, self.p, model.ties
+        met = np.flatnonzero(needs.outcome == MET_NEIGHBOUR)
+        req, helper = needs.requester[met], needs.helper[met]
+        # a brokered or time-bank help may have created the tie only now: look it up again
+        edge = ties.find(req, helper)
+        has = edge >= 0
+        ties.record_help(edge[has], helper[has], needs.hours[met][has], model.week)
+        ties.strengthen(np.repeat(edge[has], 2), p.tie_gain_help, model.week)
+        close_gap(hh.trust, req, p.trust_gain_helped)
+        close_gap(hh.trust, helper, p.trust_gain_helper)
+        close_gap(hh.satisfaction, req, p.satisfaction_helped)
+        served = needs.requester[needs.outcome == MET_SERVICE]
+        close_gap(hh.satisfaction, served, p.satisfaction_served)
+        unmet = needs.requester[needs.outcome == UNMET]
+        lower(hh.satisfaction, unmet, p.satisfaction_unmet)
+        lower(hh.trust, unmet, p.trust_loss_unmet)
+        model.events.add("help_acts", len(met))
+        model.events.add_needs(hh.htype[needs.requester], needs.outcome)
+        model.last_needs = needs

@@ -1,0 +1,49 @@
+"""Wellbeing: slow drift of trust and satisfaction towards what a household's situation supports.
+
+ODD: submodel "Trust and satisfaction".  Events (help, conflicts, unmet
+needs) push trust and satisfaction week by week; this submodel pulls them back
+towards an anchor so that they stay bounded and do not keep what happened
+years ago for ever.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from abm.params import param
+
+
+@dataclass
+class WellbeingParams:
+    """Parameters of trust and satisfaction drift."""
+
+    #: weekly share of the gap to the anchor closed by trust
+    trust_relax: float = param(0.004, lo=0.0, hi=1.0)
+    #: weekly share of the gap to the target closed by satisfaction
+    satisfaction_relax: float = param(0.02, lo=0.0, hi=1.0)
+    #: satisfaction target of a household with no strong tie and no rent burden
+    satisfaction_base: float = param(0.5, lo=0.0, hi=1.0)
+    #: target increase for belonging: full with ``belonging_ties`` strong ties
+    belonging_weight: float = param(0.3, lo=0.0, hi=1.0)
+    belonging_ties: int = param(3, lo=1, hi=50)
+    #: target decrease per unit of rent burden above 30 % of income
+    burden_weight: float = param(0.6, lo=0.0, hi=5.0)
+
+
+class Wellbeing:
+    def __init__(self, params: WellbeingParams, model):
+        self.p = params
+        self.trust_anchor = model.config.population.trust_mean
+
+    def step(self, model) -> None:
+        hh, p = model.households, self.p
+        occ = hh.occupied
+        strong = model.ties.degree(model.config.encounters.strong_threshold)
+        belonging = np.minimum(strong / p.belonging_ties, 1.0)
+        excess = np.maximum(hh.rent_burden(model.config.population.charges_eur_month) - 0.3, 0.0)
+        target = np.clip(p.satisfaction_base + p.belonging_weight * belonging - p.burden_weight * excess, 0.0, 1.0)
+        hh.satisfaction[occ] += p.satisfaction_relax * (target[occ] - hh.satisfaction[occ])
+        hh.trust[occ] += p.trust_relax * (self.trust_anchor - hh.trust[occ])
+        hh.age_head[occ] += 1.0 / 52.0

@@ -1,0 +1,182 @@
+"""The neighbour tie graph, stored as sorted edge arrays.
+
+A tie is an undirected edge between two units' households with a strength in
+(threshold, 1], the step it was formed, the step of last contact and a
+reciprocity ledger (hours each side gave the other, and when).  Edges are kept
+sorted by ``key = u << 32 | v`` (``u < v``), so looking up many pairs at once
+is one ``np.searchsorted``.  Every operation is vectorised: no per-step cost
+grows with the square of the number of households.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+NEVER = -(10**6)
+_FIELDS = ("u", "v", "strength", "born", "last_contact", "given_uv", "given_vu", "last_help_uv", "last_help_vu")
+
+
+def pair_key(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sort key of the undirected pairs (a, b)."""
+    lo = np.minimum(a, b).astype(np.int64)
+    hi = np.maximum(a, b).astype(np.int64)
+    return (lo << 32) | hi
+
+
+class TieGraph:
+    """Undirected weighted ties between household slots (units)."""
+
+    def __init__(self, n_slots: int):
+        self.n_slots = n_slots
+        self.key = np.zeros(0, dtype=np.int64)
+        self.u = np.zeros(0, dtype=np.int64)
+        self.v = np.zeros(0, dtype=np.int64)
+        self.strength = np.zeros(0)
+        self.born = np.zeros(0, dtype=np.int64)
+        self.last_contact = np.zeros(0, dtype=np.int64)
+        self.given_uv = np.zeros(0)
+        self.given_vu = np.zeros(0)
+        self.last_help_uv = np.zeros(0, dtype=np.int64)
+        self.last_help_vu = np.zeros(0, dtype=np.int64)
+        self.version = 0
+        self._adjacency = None
+        self._adjacency_version = -1
+
+    def __len__(self) -> int:
+        return len(self.key)
+
+    # --- queries -------------------------------------------------------------------------
+    def find(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Edge index of each pair (a, b), or -1 where there is no tie."""
+        k = pair_key(np.asarray(a), np.asarray(b))
+        pos = np.searchsorted(self.key, k)
+        pos_c = np.minimum(pos, max(len(self.key) - 1, 0))
+        found = (pos < len(self.key)) & (self.key[pos_c] == k) if len(self.key) else np.zeros(len(k), bool)
+        return np.where(found, pos_c, -1)
+
+    def degree(self, strong_threshold: float | None = None) -> np.ndarray:
+        """Ties per slot (only those at or above ``strong_threshold`` if given)."""
+        if strong_threshold is None:
+            w = None
+        else:
+            w = (self.strength >= strong_threshold).astype(np.float64)
+        d = np.bincount(self.u, weights=w, minlength=self.n_slots) + np.bincount(self.v, weights=w, minlength=self.n_slots)
+        return d
+
+    def adjacency(self):
+        """CSR view ``(indptr, neighbour, edge)`` of both directions of every tie, cached until the graph changes."""
+        if self._adjacency_version != self.version:
+            src = np.concatenate([self.u, self.v])
+            dst = np.concatenate([self.v, self.u])
+            eid = np.concatenate([np.arange(len(self.u)), np.arange(len(self.u))])
+            order = np.argsort(src, kind="stable")
+            indptr = np.zeros(self.n_slots + 1, dtype=np.int64)
+            np.cumsum(np.bincount(src, minlength=self.n_slots), out=indptr[1:])
+            self._adjacency = (indptr, dst[order], eid[order])
+            self._adjacency_version = self.version
+        return self._adjacency
+
+    def neighbours(self, slot: int) -> np.ndarray:
+        indptr, nbr, _ = self.adjacency()
+        return nbr[indptr[slot]: indptr[slot + 1]]
+
+    # --- changes -------------------------------------------------------------------------
+    def add(self, a: np.ndarray, b: np.ndarray, strength: float | np.ndarray, step: int) -> int:
+        """Create ties for pairs that have none (duplicates and self-pairs ignored); returns the number created."""
+        a = np.asarray(a, dtype=np.int64)
+        b = np.asarray(b, dtype=np.int64)
+        strength = np.broadcast_to(np.asarray(strength, dtype=np.float64), a.shape)
+        ok = a != b
+        k = pair_key(a[ok], b[ok])
+        k, first = np.unique(k, return_index=True)
+        s = strength[ok][first]
+        if len(self.key):
+            pos = np.searchsorted(self.key, k)
+            pos_c = np.minimum(pos, len(self.key) - 1)
+            new = ~((pos < len(self.key)) & (self.key[pos_c] == k))
+            k, s, pos = k[new], s[new], pos[new]
+        else:
+            pos = np.zeros(len(k), dtype=np.int64)
+        if len(k) == 0:
+            return 0
+        values = {
+            "u": k >> 32, "v": k & 0xFFFFFFFF, "strength": s, "born": np.full(len(k), step),
+            "last_contact": np.full(len(k), step), "given_uv": np.zeros(len(k)), "given_vu": np.zeros(len(k)),
+            "last_help_uv": np.full(len(k), NEVER), "last_help_vu": np.full(len(k), NEVER),
+        }
+        self.key = np.insert(self.key, pos, k)
+        for name in _FIELDS:
+            setattr(self, name, np.insert(getattr(self, name), pos, values[name]))
+        self.version += 1
+        return len(k)
+
+    def keep(self, mask: np.ndarray) -> int:
+        """Keep only the edges where ``mask`` is True (order preserved); returns how many were removed."""
+        removed = int(len(mask) - mask.sum())
+        if removed:
+            self.key = self.key[mask]
+            for name in _FIELDS:
+                setattr(self, name, getattr(self, name)[mask])
+            self.version += 1
+        return removed
+
+    def strengthen(self, edges: np.ndarray, gain: float, step: int) -> None:
+        """Contact on ``edges`` (repeats count): each contact closes ``gain`` of the gap to 1."""
+        if len(edges) == 0:
+            return
+        counts = np.bincount(edges, minlength=len(self.key))
+        hit = counts > 0
+        self.strength[hit] = 1.0 - (1.0 - self.strength[hit]) * (1.0 - gain) ** counts[hit]
+        self.last_contact[hit] = step
+
+    def weaken(self, edges: np.ndarray, amount: float) -> None:
+        """Lower the strength of ``edges`` by ``amount`` (floored at 0); prune later removes them."""
+        if len(edges):
+            np.subtract.at(self.strength, edges, amount)
+            np.maximum(self.strength, 0.0, out=self.strength)
+
+    def decay(self, rate: float) -> None:
+        """Weekly decay of every tie's strength by the fraction ``rate``."""
+        self.strength *= 1.0 - rate
+
+    def prune(self, threshold: float) -> int:
+        """Dissolve ties whose strength fell below ``threshold``."""
+        return self.keep(self.strength >= threshold)
+
+    def remove_slots(self, slots: np.ndarray) -> int:
+        """Remove every tie that involves one of ``slots`` (households that left)."""
+        if len(slots) == 0 or len(self.key) == 0:
+            return 0
+        gone = np.zeros(self.n_slots, dtype=bool)
+        gone[slots] = True
+        return self.keep(~(gone[self.u] | gone[self.v]))
+
+    def record_help(self, edges: np.ndarray, helper: np.ndarray, hours: np.ndarray, step: int) -> None:
+        """Write help acts into the reciprocity ledger of their ties."""
+        from_u = self.u[edges] == helper
+        np.add.at(self.given_uv, edges[from_u], hours[from_u])
+        np.add.at(self.given_vu, edges[~from_u], hours[~from_u])
+        self.last_help_uv[edges[from_u]] = step
+        self.last_help_vu[edges[~from_u]] = step
+
+    def balance(self, edges: np.ndarray, helper: np.ndarray) -> np.ndarray:
+        """Hours the helper received from the other side minus hours it gave (positive: it owes a favour)."""
+        from_u = self.u[edges] == helper
+        gave = np.where(from_u, self.given_uv[edges], self.given_vu[edges])
+        got = np.where(from_u, self.given_vu[edges], self.given_uv[edges])
+        return got - gave
+
+    def resize(self, n_slots: int) -> None:
+        """Allow more slots (new units were built)."""
+        self.n_slots = n_slots
+        self.version += 1
+
+    def to_networkx(self, nodes=None):
+        """The tie graph as a networkx Graph (strength as edge weight); for analysis and the app, not the step."""
+        import networkx as nx
+
+        g = nx.Graph()
+        if nodes is not None:
+            g.add_nodes_from(int(n) for n in nodes)
+        g.add_weighted_edges_from(zip(self.u.tolist(), self.v.tolist(), self.strength.tolist()), weight="strength")
+        return g

@@ -1,0 +1,125 @@
+"""Writing a run's results: atomically (temporary file, then rename), completion marker last.
+
+Files of one run directory:
+
+- ``config.yaml``        the resolved configuration
+- ``timeseries.parquet`` one row per week, one column per indicator
+- ``by_group.parquet``   week x household type x indicator (tidy)
+- ``summary.json``       indicators at the last week, seed, config hash, package version
+- ``DONE``               written last: the run is complete (sweeps skip runs that have it)
+- ``error.txt``          the traceback, if the run raised
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from omegaconf import OmegaConf
+
+import abm
+from abm.indicators import BY_TYPE, INDICATORS
+from abm.vocabulary import HOUSEHOLD_TYPES
+
+DONE = "DONE"
+ERROR = "error.txt"
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` then rename onto ``path``: readers never see a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def write_parquet(path: Path, df: pd.DataFrame) -> None:
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    atomic_write(path, lambda p: pq.write_table(table, p, compression="zstd"))
+
+
+def config_yaml(config) -> str:
+    return OmegaConf.to_yaml(OmegaConf.structured(config))
+
+
+def config_hash(config) -> str:
+    """A short stable hash of the resolved configuration (without the seed)."""
+    d = dataclasses.asdict(config)
+    d.pop("seed", None)
+    d.pop("output", None)
+    return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def timeseries(model) -> pd.DataFrame:
+    """The data collector's indicators, one row per week."""
+    df = model.datacollector.get_model_vars_dataframe()
+    df = df[list(INDICATORS)].astype("float64")
+    df.insert(0, "step", np.arange(len(df), dtype=np.int64))
+    return df
+
+
+def by_group(model) -> pd.DataFrame:
+    """The per-household-type breakdown, tidy: step, household_type, indicator, value."""
+    arr = np.stack(model.datacollector.get_model_vars_dataframe()["by_type"].to_list())  # steps x ind x types
+    steps, n_ind, n_types = arr.shape
+    return pd.DataFrame({
+        "step": np.repeat(np.arange(steps, dtype=np.int64), n_ind * n_types),
+        "household_type": np.tile(np.array(HOUSEHOLD_TYPES), steps * n_ind),
+        "indicator": np.tile(np.repeat(np.array(BY_TYPE), n_types), steps),
+        "value": arr.reshape(-1).astype("float64"),
+    })
+
+
+def _clean(v):
+    return None if isinstance(v, float) and math.isnan(v) else v
+
+
+def summary(model, config) -> dict:
+    last = timeseries(model).iloc[-1]
+    return {
+        "seed": config.seed,
+        "steps": config.steps,
+        "neighbourhood": config.neighbourhood.name,
+        "policy": config.policy.name,
+        "config_hash": config_hash(config),
+        "version": abm.__version__,
+        "households": int(model.households.occupied.sum()),
+        "units": int(model.space.n_units),
+        "indicators": {k: _clean(float(last[k])) for k in INDICATORS},
+    }
+
+
+def write_run(out: Path, model, config, wall_seconds: float | None = None) -> None:
+    """All result files of a finished run, then the completion marker."""
+    out = Path(out)
+    (out / DONE).unlink(missing_ok=True)
+    write_text(out / "config.yaml", config_yaml(config))
+    write_parquet(out / "timeseries.parquet", timeseries(model))
+    if config.output.get("by_group", True):
+        write_parquet(out / "by_group.parquet", by_group(model))
+    s = summary(model, config)
+    write_text(out / "summary.json", json.dumps(s, indent=2, sort_keys=True))
+    (out / ERROR).unlink(missing_ok=True)
+    write_text(out / DONE, json.dumps({"wall_seconds": wall_seconds}))

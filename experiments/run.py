@@ -1,0 +1,83 @@
+"""One run of the model from the Hydra config: ``python -m experiments.run neighbourhood=acer_estate seed=3``.
+
+Validates everything (config ranges, CSV inputs) before writing anything; on bad input prints one
+clear error naming the key and exits with status 2, leaving no result files behind.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from abm.config import to_sim_config
+from abm.errors import ConfigError
+from experiments.outputs import write_run
+
+HEADLINE = ("cohesion_index", "neomutualism_index", "isolated_share", "isolated_elderly_alone_share",
+            "needs_met_neighbours_share", "needs_unmet_share", "conflicts_open", "turnover_per_year",
+            "cost_year_total")
+
+
+def build(cfg: DictConfig):
+    """A validated config and a ready model; raises ConfigError before any file is written."""
+    from abm.model import NeighbourhoodModel
+
+    sim = to_sim_config(cfg)
+    return sim, NeighbourhoodModel(config=sim)
+
+
+def simulate(model, steps: int, progress: bool = False) -> None:
+    """Step the model ``steps`` weeks, with a progress bar on a terminal for long runs."""
+    bar = None
+    if progress and sys.stderr.isatty() and steps >= 100:
+        from tqdm import tqdm
+
+        bar = tqdm(total=steps, unit="week", leave=False)
+    for _ in range(steps):
+        model.step()
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        bar.close()
+
+
+def print_summary(out: Path, model, sim, seconds: float) -> None:
+    ind = model.indicators()
+    print(f"Abitare: {sim.neighbourhood.name}, policy {sim.policy.name}, seed {sim.seed}, "
+          f"{sim.steps} weeks, {int(model.households.occupied.sum())} households "
+          f"({seconds:.1f} s)")
+    for k in HEADLINE:
+        print(f"  {k:<30} {ind[k]:10.3f}")
+    print(f"Results in {out.resolve()}")
+
+
+def _remove_if_empty(out: Path) -> None:
+    try:
+        out.rmdir()
+    except OSError:
+        pass
+
+
+@hydra.main(version_base="1.3", config_path="../configs", config_name="config")
+def main(cfg: DictConfig) -> None:
+    out = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        sim, model = build(cfg)
+    except ConfigError as e:
+        _remove_if_empty(out)
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+    t0 = time.perf_counter()
+    simulate(model, sim.steps, progress=sim.output.get("progress", True))
+    seconds = time.perf_counter() - t0
+    write_run(out, model, sim, seconds)
+    print_summary(out, model, sim, seconds)
+
+
+if __name__ == "__main__":
+    main()
