@@ -1,8 +1,9 @@
 """Policy levers: each is a Mesa agent that acts through the households, ties, needs and conflicts
 at fixed points of the weekly schedule, never on an indicator.
 
-A lever module defines a parameter dataclass (with ``enabled``), a :class:`Lever` subclass and
-registers both in :data:`REGISTRY`.  A lever that is switched off is never built, so it costs
+A lever module (one file per lever in this package) defines a parameter dataclass (with ``enabled``),
+a :class:`~abm.levers.base.Lever` subclass decorated with :func:`~abm.levers.base.register`, and a field
+of :class:`PolicyConfig` named like the lever.  A lever that is switched off is never built, so it costs
 nothing and draws no random numbers.
 """
 
@@ -10,46 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import mesa
+from abm.levers.base import REGISTRY, Lever, register
 
-
-class Lever(mesa.Agent):
-    """Base class: hooks called by the model's step; override the ones the lever acts through."""
-
-    #: the indicator suffix of its cost (``cost_year_<name>``)
-    name = "lever"
-
-    def __init__(self, model, params):
-        super().__init__(model)
-        self.p = params
-        self.draw = model.stream(f"lever:{self.name}")
-
-    def organise(self) -> None:
-        """Before needs arise: organised encounters, outreach, new units."""
-
-    def broker(self, needs) -> None:
-        """After households asked their own ties, before formal services: connect needs with helpers."""
-
-    def handle_conflicts(self) -> None:
-        """After new conflicts arose: prevention, referral, mediation."""
-
-    def yearly_cost(self) -> float:
-        """Running cost, EUR per year at the current rate."""
-        return 0.0
-
-    def timebank_members(self) -> int:
-        return 0
+__all__ = ["PolicyConfig", "Lever", "register", "build_levers", "REGISTRY"]
 
 
 @dataclass
 class PolicyConfig:
-    """The policy scenario: which levers are on and how they are dosed (see configs/policy/)."""
+    """The policy scenario: which levers are on and how they are dosed (presets in configs/policy/)."""
 
     name: str = "baseline"
-
-
-#: lever name -> (attribute of PolicyConfig holding its params, Lever subclass)
-REGISTRY: dict[str, type[Lever]] = {}
 
 
 def build_levers(model, policy: PolicyConfig) -> list[Lever]:

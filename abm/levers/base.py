@@ -1,0 +1,42 @@
+"""The base class of policy levers and the registry of lever classes."""
+
+from __future__ import annotations
+
+import mesa
+
+class Lever(mesa.Agent):
+    """Base class: hooks called by the model's step; override the ones the lever acts through."""
+
+    #: the indicator suffix of its cost (``cost_year_<name>``)
+    name = "lever"
+
+    def __init__(self, model, params):
+        super().__init__(model)
+        self.p = params
+        self.draw = model.stream(f"lever:{self.name}")
+
+    def organise(self) -> None:
+        """Before needs arise: organised encounters, outreach, new units."""
+
+    def broker(self, needs) -> None:
+        """After households asked their own ties, before formal services: connect needs with helpers."""
+
+    def handle_conflicts(self) -> None:
+        """After new conflicts arose: prevention, referral, mediation."""
+
+    def yearly_cost(self) -> float:
+        """Running cost, EUR per year at the current rate."""
+        return 0.0
+
+    def timebank_members(self) -> int:
+        return 0
+
+
+#: lever name -> Lever subclass, in the order levers act within a hook (filled by each lever module)
+REGISTRY: dict[str, type[Lever]] = {}
+
+
+def register(cls: type[Lever]) -> type[Lever]:
+    """Class decorator: make a lever available to :func:`abm.levers.build_levers` under ``cls.name``."""
+    REGISTRY[cls.name] = cls
+    return cls
