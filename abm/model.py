@@ -46,8 +46,9 @@ class NeighbourhoodModel(mesa.Model):
         self.residents: dict[int, Resident] = {}
 
         nb_cfg = config.neighbourhood
-        buildings = load_buildings(nb_cfg.buildings_csv) if nb_cfg.buildings_csv else nb_cfg.buildings
-        self.space = Neighbourhood(buildings, nb_cfg.shared_spaces, self.stream("space"))
+        buildings, spaces = ((load_buildings(nb_cfg.buildings_csv), nb_cfg.shared_spaces) if nb_cfg.buildings_csv
+                             else nb_cfg.layout())  # the listed buildings or a generated district
+        self.space = Neighbourhood(buildings, spaces, self.stream("space"))
         self._check_spaces()
         self.households = Households(self.space.n_units)
         self.ties = TieGraph(self.space.n_units)
