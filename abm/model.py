@@ -200,7 +200,7 @@ class NeighbourhoodModel(mesa.Model):
 
 def _reporter(f):
     def report(model):
-        return f(model._indicator_state)
+        return model._indicator_state.value(f)
 
     report.__name__ = f.__name__
     return report

@@ -57,6 +57,8 @@ class TieGraph:
         self.version = 0
         self._adjacency = None
         self._adjacency_version = -1
+        self._degree = None
+        self._degree_version = -1
 
     def __len__(self) -> int:
         return len(self.key)
@@ -71,13 +73,19 @@ class TieGraph:
         return np.where(found, pos_c, -1)
 
     def degree(self, strong_threshold: float | None = None) -> np.ndarray:
-        """Ties per slot (only those at or above ``strong_threshold`` if given)."""
-        if strong_threshold is None:
-            w = None
-        else:
-            w = (self.strength >= strong_threshold).astype(np.float64)
-        d = np.bincount(self.u, weights=w, minlength=self.n_slots) + np.bincount(self.v, weights=w, minlength=self.n_slots)
-        return d
+        """Ties per slot (only those at or above ``strong_threshold`` if given).
+
+        The count of all ties is cached (read-only) until the graph changes.
+        """
+        if strong_threshold is not None:
+            strong = self.strength >= strong_threshold
+            return (np.bincount(self.u[strong], minlength=self.n_slots)
+                    + np.bincount(self.v[strong], minlength=self.n_slots))
+        if self._degree_version != self.version:
+            self._degree = np.bincount(self.u, minlength=self.n_slots) + np.bincount(self.v, minlength=self.n_slots)
+            self._degree.flags.writeable = False
+            self._degree_version = self.version
+        return self._degree
 
     def adjacency(self):
         """CSR view ``(indptr, neighbour, edge)`` of both directions of every tie, cached until the graph changes.

@@ -6,6 +6,7 @@ clear error naming the key and exits with status 2, leaving no result files behi
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -33,6 +34,7 @@ def build(cfg: DictConfig):
 
 def simulate(model, steps: int, progress: bool = False) -> None:
     """Step the model ``steps`` weeks, with a progress bar on a terminal for long runs."""
+    mark_first_step()
     bar = None
     if progress and sys.stderr.isatty() and steps >= 100:
         from tqdm import tqdm
@@ -44,6 +46,17 @@ def simulate(model, steps: int, progress: bool = False) -> None:
             bar.update()
     if bar is not None:
         bar.close()
+
+
+#: environment variable naming a file where the run writes when its first step starts (for benchmarks)
+FIRST_STEP_MARK = "ABITARE_FIRST_STEP_MARK"
+
+
+def mark_first_step() -> None:
+    """If ``ABITARE_FIRST_STEP_MARK`` names a file, write the wall clock and the process CPU time into it."""
+    path = os.environ.get(FIRST_STEP_MARK)
+    if path:
+        Path(path).write_text(f"{time.time()!r} {time.process_time()!r}\n", encoding="utf-8")
 
 
 def print_summary(out: Path, model, sim, seconds: float) -> None:
