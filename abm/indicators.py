@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 from abm.params import param
 from abm.submodels.help import MET_NEIGHBOUR, MET_SERVICE, UNMET
@@ -373,9 +371,7 @@ def graph_measures(ties, occupied: np.ndarray) -> dict[str, float]:
     deg = ties.degree()
     with np.errstate(divide="ignore", invalid="ignore"):
         local = np.where(deg > 1, 2.0 * tri / (deg * (deg - 1.0)), 0.0)
-    forward = csr_matrix((np.ones(len(v)), v, indptr), shape=(slots, slots))
-    _, labels = connected_components(forward, directed=True, connection="weak")
-    largest = np.bincount(labels[occ]).max()
+    largest = np.bincount(ties.components()[occ]).max()
     return {"clustering": float(local[occ].mean()), "largest_component_share": float(largest / n)}
 
 

@@ -73,19 +73,6 @@ class DistrictSpaceSpec(SharedSpaceSpec):
     tenures: list[str] = param(default_factory=list, choices=TENURES)
 
 
-def _district_spaces() -> list[DistrictSpaceSpec]:
-    return [
-        DistrictSpaceSpec(name="courtyard", kind="courtyard", capacity=25, sessions_per_week=7, use_probability=0.15,
-                          per_buildings=4),
-        DistrictSpaceSpec(name="common_room", kind="common_room", capacity=30, sessions_per_week=4,
-                          use_probability=0.25, manager="residents_coop", per_buildings=1, tenures=["coop"]),
-        DistrictSpaceSpec(name="laundry", kind="laundry", capacity=4, sessions_per_week=14, use_probability=0.3,
-                          per_buildings=1, tenures=["ers"]),
-        DistrictSpaceSpec(name="casa_di_quartiere", kind="common_room", capacity=40, sessions_per_week=10,
-                          use_probability=0.04, manager="municipality", per_buildings=0),
-    ]
-
-
 @dataclass
 class DistrictSpec:
     """The shape of a generated district (``neighbourhood.households`` > 0): estates of buildings by tenure.
@@ -112,8 +99,8 @@ class DistrictSpec:
     erp_unusable_share: float = param(0.04, lo=0.0, hi=0.9)
     #: share of habitable dwellings empty at the start (waiting to be re-let)
     vacant_share: float = param(0.02, lo=0.0, hi=0.9)
-    #: shared spaces, each repeated over groups of neighbouring buildings
-    spaces: list[DistrictSpaceSpec] = field(default_factory=_district_spaces)
+    #: shared spaces, each repeated over groups of neighbouring buildings (the preset lists them)
+    spaces: list[DistrictSpaceSpec] = field(default_factory=list)
     #: seed of the layout draws
     layout_seed: int = param(0, lo=0, hi=2**32 - 1)
 

@@ -116,6 +116,27 @@ class TieGraph:
             self._adjacency_version = self.version
         return self._adjacency
 
+    def components(self) -> np.ndarray:
+        """Connected-component label of every slot (the smallest slot of its component).
+
+        Vectorised union-find: every tie whose ends carry different labels hooks the larger label (a root)
+        onto the smaller, then paths are compressed until every label is a root.  Each round merges every
+        fragment with at least one neighbouring fragment, so there are O(log n) rounds of O(ties) work.
+        """
+        label = np.arange(self.n_slots)
+        u, v = self.u, self.v
+        while True:
+            lu, lv = label[u], label[v]
+            differ = lu != lv
+            if not differ.any():
+                return label
+            np.minimum.at(label, np.maximum(lu[differ], lv[differ]), np.minimum(lu[differ], lv[differ]))
+            while True:
+                jumped = label[label]
+                if np.array_equal(jumped, label):
+                    break
+                label = jumped
+
     def neighbours(self, slot: int) -> np.ndarray:
         indptr, nbr, _ = self.adjacency()
         return nbr[indptr[slot]: indptr[slot + 1]]

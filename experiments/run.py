@@ -17,7 +17,6 @@ from omegaconf import DictConfig
 
 from abm.config import to_sim_config
 from abm.errors import ConfigError
-from experiments.outputs import write_run
 
 HEADLINE = ("cohesion_index", "neomutualism_index", "isolated_share", "isolated_elderly_alone_share",
             "needs_met_neighbours_share", "needs_unmet_share", "conflicts_open", "turnover_per_year",
@@ -88,6 +87,8 @@ def main(cfg: DictConfig) -> None:
     t0 = time.perf_counter()
     simulate(model, sim.steps, progress=sim.output.get("progress", True))
     seconds = time.perf_counter() - t0
+    from experiments.outputs import write_run  # the parquet writer is needed only now: not on the way to step 1
+
     write_run(out, model, sim, seconds)
     print_summary(out, model, sim, seconds)
 
