@@ -18,8 +18,8 @@ DEFAULT_OUT = ROOT / "benchmarks" / "results" / "latest.json"
 
 FULL = {"households": 5000, "large": 20000, "steps": 20, "warmup_steps": 4,
         "rss_weeks": 520, "run_weeks": 260}
-QUICK = {"households": 300, "large": 1200, "steps": 4, "warmup_steps": 1,
-         "rss_weeks": 8, "run_weeks": 8}
+QUICK = {"households": 200, "large": 400, "steps": 2, "warmup_steps": 1,
+         "rss_weeks": 4, "run_weeks": 4}
 
 
 def main(argv: list[str] | None = None) -> dict:
