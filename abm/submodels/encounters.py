@@ -73,40 +73,47 @@ class Encounters:
 
     # --- the weekly step ------------------------------------------------------------------------
     def step(self, model) -> None:
-        """This week's proximity and shared-space encounters, met in one batch (one merge into the tie graph)."""
-        a1, b1 = self.proximity_pairs(model)
-        a2, b2 = self.shared_space_pairs(model)
-        self.meet(model, np.concatenate([a1, a2]), np.concatenate([b1, b2]))
+        """This week's proximity and shared-space encounters, met in one batch (one merge into the tie graph).
 
-    def proximity_pairs(self, model) -> tuple[np.ndarray, np.ndarray]:
+        Each encounter carries its occasion: the proximity level (0-3) or 4 + the shared space's index.
+        """
+        a1, b1, o1 = self.proximity_pairs(model)
+        a2, b2, o2 = self.shared_space_pairs(model)
+        self.meet(model, np.concatenate([a1, a2]), np.concatenate([b1, b2]),
+                  occasion=np.concatenate([o1, len(self.levels) + o2]))
+
+    def proximity_pairs(self, model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Encounters on the landing, stairwell, in the building and the neighbourhood: Poisson numbers per
-        household scaled by sociability, each with a random member of the household's own group."""
+        household scaled by sociability, each with a random member of the household's own group.
+        Returns the pairs and the level (0-3) of each."""
         hh = model.households
         slots = np.flatnonzero(hh.occupied)
         w = self.p.sociability_weight
         sociability = ((1.0 - w + 2.0 * w * hh.participation[slots])
                        * (1.0 - self.p.fragility_weight * hh.fragility[slots]))
-        who, partner = [], []
-        for groups, rate in self.levels:
+        who, partner, level = [], [], []
+        for i, (groups, rate) in enumerate(self.levels):
             if rate <= 0:
                 continue
             n = self.rng.poisson(rate * sociability)
             a = np.repeat(slots, n)
             who.append(a)
             partner.append(groups.random_member(a, self.rng))
-        return _joined(who), _joined(partner)
+            level.append(np.full(len(a), i, dtype=np.int64))
+        return _joined(who), _joined(partner), _joined(level)
 
-    def shared_space_pairs(self, model) -> tuple[np.ndarray, np.ndarray]:
+    def shared_space_pairs(self, model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Visits to every shared space at once: eligible households come with a probability that grows with
         participation, the first ``weekly_capacity`` (in random order) get in, and each visitor meets
-        ``partners_per_visit`` others of its session.  Sets ``crowding`` and ``visited``."""
+        ``partners_per_visit`` others of its session.  Sets ``crowding`` and ``visited``; returns the pairs
+        and the space of each."""
         hh, spaces = model.households, model.space.spaces
         self.visited[:] = -1
         if len(self.crowding) != len(spaces):
             self.crowding = np.zeros(len(spaces))
         self.crowding[:] = 0.0
         if not spaces:
-            return _EMPTY, _EMPTY
+            return _EMPTY, _EMPTY, _EMPTY
         cap = np.array([s.weekly_capacity for s in spaces], dtype=np.int64)
         use = np.array([s.spec.use_probability for s in spaces])
         sessions = np.array([s.spec.sessions_per_week for s in spaces], dtype=np.int64)
@@ -131,12 +138,13 @@ class Encounters:
 
     # --- shared mechanics (also used by assemblies and organised events) -----------------------------
     def session_pairs(self, people: np.ndarray, gathering: np.ndarray, rank: np.ndarray,
-                      sessions: np.ndarray, partners: int) -> tuple[np.ndarray, np.ndarray]:
+                      sessions: np.ndarray, partners: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pairs for several gatherings at once: person ``i`` (``rank[i]``-th of gathering ``gathering[i]``)
         joins session ``rank % s`` with ``s = max(1, min(sessions[gathering], n // 2))`` for the gathering's
-        ``n`` people, and meets ``partners`` random others of its session."""
+        ``n`` people, and meets ``partners`` random others of its session.  Returns the pairs and the
+        gathering of each."""
         if len(people) == 0 or partners == 0:
-            return _EMPTY, _EMPTY
+            return _EMPTY, _EMPTY, _EMPTY
         n = np.bincount(gathering)
         s = np.maximum(1, np.minimum(sessions[: len(n)], n // 2))
         ok = (n >= 2) & (sessions[: len(n)] > 0)
@@ -146,26 +154,30 @@ class Encounters:
         groups = Groups(group)
         pos = np.repeat(np.arange(len(people)), partners)
         other = groups.random_member(pos, self.rng)
-        return people[pos], people[other]
+        return people[pos], people[other], gathering[pos]
 
     def meet_in_sessions(self, model, people: np.ndarray, sessions: int, partners: int) -> None:
         """``people`` are spread evenly over ``sessions``; each meets ``partners`` others of their session."""
         people = np.asarray(people, dtype=np.int64)
-        a, b = self.session_pairs(people, np.zeros(len(people), dtype=np.int64), np.arange(len(people)),
-                                  np.array([sessions]), partners)
+        a, b, _ = self.session_pairs(people, np.zeros(len(people), dtype=np.int64), np.arange(len(people)),
+                                     np.array([sessions]), partners)
         self.meet(model, a, b)
 
-    def meet(self, model, a: np.ndarray, b: np.ndarray) -> None:
+    def meet(self, model, a: np.ndarray, b: np.ndarray, occasion: np.ndarray | None = None) -> None:
         """Households ``a[i]`` and ``b[i]`` meet: an existing tie strengthens, otherwise one may form.
 
-        The pairs are taken in order: once an encounter forms a tie, later encounters of the same pair in
-        this batch are contacts on it (exactly as if they had been met one call at a time).
+        ``occasion`` (default: all one occasion) lets one call stand for several occasions met one after
+        another in increasing order: a tie formed on one occasion is already there on the later ones (their
+        encounters of that pair are contacts), while within one occasion ties are looked up once, before
+        any forms - exactly as separate calls, one per occasion, would do.
         """
         hh = model.households
         a = np.asarray(a, dtype=np.int64)
         b = np.asarray(b, dtype=np.int64)
         ok = (a != b) & hh.occupied[a] & hh.occupied[b]
         a, b = a[ok], b[ok]
+        if occasion is not None:
+            occasion = np.asarray(occasion, dtype=np.int64)[ok]
         if len(a) == 0:
             return
         ties = model.ties
@@ -173,6 +185,8 @@ class Encounters:
         has = edge >= 0
         ties.strengthen(edge[has], self.p.contact_gain, model.week)
         a, b = a[~has], b[~has]
+        if occasion is not None:
+            occasion = occasion[~has]
         same_origin = hh.origin[a] == hh.origin[b]
         same_age = (hh.age_head[a] >= 65) == (hh.age_head[b] >= 65)
         p = (self.p.tie_formation * (1.0 + self.p.homophily_origin * same_origin)
@@ -181,12 +195,15 @@ class Encounters:
         if not form.any():
             return
         ties.add(a[form], b[form], self.p.initial_strength, model.week)
-        # later encounters (in batch order) of a pair whose tie formed earlier in the batch
+        if occasion is None:
+            return
+        # encounters on a later occasion than the one where the pair's tie formed are contacts on it
         key = pair_key(a, b)
-        formed, first = np.unique(key[form], return_index=True)
-        first = np.flatnonzero(form)[first]
+        order = np.lexsort((occasion[form], key[form]))
+        formed, first = np.unique(key[form][order], return_index=True)
+        formed_on = occasion[form][order][first]
         at = np.minimum(np.searchsorted(formed, key), len(formed) - 1)
-        later = (formed[at] == key) & (np.arange(len(key)) > first[at])
+        later = (formed[at] == key) & (occasion > formed_on[at])
         if later.any():
             ties.strengthen(ties.find(a[later], b[later]), self.p.contact_gain, model.week)
 
