@@ -128,8 +128,7 @@ class Conflict:
         ok = (other != starts) & hh.occupied[other]
         starts, other = starts[ok], other[ok]
         # a tie between them makes a dispute less likely to start
-        edge = model.ties.find(starts, other)
-        s = np.where(edge >= 0, model.ties.strength[np.maximum(edge, 0)], 0.0)
+        s = model.ties.strength_of(starts, other)
         go = self.rng.random(len(starts)) >= s
         model.conflicts.open(starts[go], other[go], model.week)
         model.events.add("conflicts_new", int(go.sum()))
@@ -139,8 +138,7 @@ class Conflict:
         if len(reg) == 0:
             return
         festering = (model.week - reg.start) >= p.fester_after_weeks
-        edge = model.ties.find(reg.a, reg.b)
-        s = np.where(edge >= 0, model.ties.strength[np.maximum(edge, 0)], 0.0)
+        s = model.ties.strength_of(reg.a, reg.b)
         mean_trust = 0.5 * (hh.trust[reg.a] + hh.trust[reg.b])
         p_resolve = np.clip(p.resolve_rate * 2.0 * mean_trust * (1.0 + s)
                             * np.where(festering, p.fester_resolve_factor, 1.0), 0.0, 1.0)
