@@ -143,10 +143,6 @@ class TieGraph:
             np.subtract.at(self.strength, edges, amount)
             np.maximum(self.strength, 0.0, out=self.strength)
 
-    def decay(self, rate: float) -> None:
-        """Weekly decay of every tie's strength by the fraction ``rate``."""
-        self.strength *= 1.0 - rate
-
     def prune(self, threshold: float) -> int:
         """Dissolve ties whose strength fell below ``threshold``."""
         return self.keep(self.strength >= threshold)

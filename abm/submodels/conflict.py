@@ -157,4 +157,5 @@ class Conflict:
         lower(hh.trust, parties, p.trust_erosion * factor2)
         lower(hh.satisfaction, parties, p.satisfaction_erosion * factor2)
         edge = model.ties.find(reg.a, reg.b)
-        model.ties.weaken(edge[edge >= 0], p.tie_erosion)
+        has = edge >= 0
+        model.ties.weaken(edge[has], p.tie_erosion * factor[has])
