@@ -86,6 +86,15 @@ def _table_row(key):
     return cells
 
 
+def test_no_parameter_row_without_a_parameter():
+    """Every parameter-table row names a parameter of the code: a removed or renamed one leaves no row behind."""
+    keys = {k for k, _, _ in KEYS}
+    rows = re.findall(r"^\| `([^`]+)` \|(?:[^|]*\|){5}\s*$", ODD, flags=re.M)
+    assert len(rows) >= len(keys)
+    stale = [r for r in rows if r not in keys]
+    assert not stale, f"docs/ODD.md has parameter-table rows for keys the code does not have: {stale}"
+
+
 NUMBERS = [(k, v) for k, f, v in KEYS if isinstance(v, (int, float)) and not isinstance(v, bool)]
 
 
