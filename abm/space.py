@@ -193,8 +193,8 @@ class Neighbourhood:
 
 
 def _spread(n: int, k: int) -> np.ndarray:
-    """``k`` distinct positions spread evenly over ``range(n)``, the same for every seed; unusable units
-    first (from the top floor of the last stairwell down), then initially vacant ones."""
+    """``k`` distinct positions spread over ``range(n)`` (golden-ratio low-discrepancy order), the same for
+    every seed: unusable units are the first of them, initially vacant ones the next."""
     order = np.argsort((np.arange(n) * 0.6180339887) % 1.0, kind="stable")[::-1]
     return order[:k]
 
