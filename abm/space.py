@@ -41,15 +41,11 @@ class BuildingSpec:
 
 
 @dataclass
-class SharedSpaceSpec:
-    """A shared space (courtyard, common room, laundry, garden, ...)."""
+class SpaceUse:
+    """What a shared space is and how it is used (common to listed spaces and district templates)."""
 
     name: str = "courtyard"
     kind: str = param("courtyard", choices=SPACE_KINDS)
-    #: building whose residents use it; "" (and no ``buildings``) = open to the whole neighbourhood
-    building: str = ""
-    #: further buildings whose residents use it (a courtyard shared by a block of buildings)
-    buildings: list[str] = field(default_factory=list)
     #: people who can use it at the same time (one session)
     capacity: int = param(20, lo=1)
     #: sessions (opening slots) per week
@@ -58,13 +54,28 @@ class SharedSpaceSpec:
     use_probability: float = param(0.2, lo=0.0, hi=1.0)
     manager: str = param("none", choices=MANAGERS)
 
+    def use(self) -> dict:
+        """The fields of :class:`SpaceUse`, to build a space from a template."""
+        return {f: getattr(self, f) for f in ("name", "kind", "capacity", "sessions_per_week", "use_probability",
+                                              "manager")}
+
+
+@dataclass
+class SharedSpaceSpec(SpaceUse):
+    """A shared space (courtyard, common room, laundry, garden, ...)."""
+
+    #: building whose residents use it; "" (and no ``buildings``) = open to the whole neighbourhood
+    building: str = ""
+    #: further buildings whose residents use it (a courtyard shared by a block of buildings)
+    buildings: list[str] = field(default_factory=list)
+
     def users(self) -> list[str]:
         """Names of the buildings whose residents use it (empty: the whole neighbourhood)."""
         return ([self.building] if self.building else []) + [b for b in self.buildings if b != self.building]
 
 
 @dataclass
-class DistrictSpaceSpec(SharedSpaceSpec):
+class DistrictSpaceSpec(SpaceUse):
     """A kind of shared space of a generated district, repeated over groups of neighbouring buildings."""
 
     #: one space per this many neighbouring buildings (1: one per building; 0: one for the whole district)
@@ -102,7 +113,7 @@ class DistrictSpec:
     #: shared spaces, each repeated over groups of neighbouring buildings (the preset lists them)
     spaces: list[DistrictSpaceSpec] = field(default_factory=list)
     #: seed of the layout draws
-    layout_seed: int = param(0, lo=0, hi=2**32 - 1)
+    layout_seed: int = param(0, lo=0, hi=999_999)
 
     def check(self, prefix: str) -> None:
         check_shares(f"{prefix}tenure_shares", self.tenure_shares, TENURES)
@@ -152,11 +163,10 @@ class DistrictSpec:
                 continue
             step = t.per_buildings or len(names)
             for j in range(0, len(names), step):
-                group = names[j: j + step]
-                out.append(SharedSpaceSpec(
-                    name=f"{t.name}_{j // step + 1}" if t.per_buildings else t.name, kind=t.kind,
-                    buildings=group if t.per_buildings or t.tenures else [], capacity=t.capacity,
-                    sessions_per_week=t.sessions_per_week, use_probability=t.use_probability, manager=t.manager))
+                space = SharedSpaceSpec(**t.use(), buildings=names[j: j + step] if t.per_buildings or t.tenures else [])
+                if t.per_buildings:
+                    space.name = f"{t.name}_{j // step + 1}"
+                out.append(space)
         return out
 
 
@@ -182,8 +192,6 @@ class NeighbourhoodConfig:
     households_csv: str = ""
     #: households already waiting for a social-tenure unit at the start
     initial_waiting_list: int = param(40, lo=0)
-    #: metres between buildings on the drawn plan (visualisation only)
-    plan_spacing: float = param(1.0, lo=0.0)
 
     def check(self, prefix: str) -> None:
         if self.households and (self.buildings or self.buildings_csv):
@@ -249,7 +257,7 @@ class SharedSpace:
 class Neighbourhood:
     """Buildings and units as arrays, with cached proximity groups and a drawn plan."""
 
-    def __init__(self, buildings: list[BuildingSpec], spaces: list[SharedSpaceSpec], rng: np.random.Generator):
+    def __init__(self, buildings: list[BuildingSpec], spaces: list[SharedSpaceSpec]):
         self.buildings = list(buildings)
         self.building_index = {b.name: i for i, b in enumerate(self.buildings)}
         sizes = [b.stairwells * b.floors * b.units_per_landing for b in self.buildings]
@@ -280,17 +288,13 @@ class Neighbourhood:
         self.habitable = np.ones(self.n_units, dtype=bool)
         self.initially_vacant = np.zeros(self.n_units, dtype=bool)
         for bi, b in enumerate(self.buildings):
-            picked = rng.permutation(self.units_of(bi))
+            units = self.units_of(bi)
+            picked = units[_spread(len(units), b.unusable_units + b.vacant_units)]
             self.habitable[picked[: b.unusable_units]] = False
-            self.initially_vacant[picked[b.unusable_units: b.unusable_units + b.vacant_units]] = True
+            self.initially_vacant[picked[b.unusable_units:]] = True
         self.spaces = []
         for i, s in enumerate(spaces):
             users = s.users()
-            unknown = [name for name in users if name not in self.building_index]
-            if unknown:
-                field_name = "building" if unknown[0] == s.building else "buildings"
-                raise ConfigError(f"neighbourhood.shared_spaces[{i}].{field_name}", unknown[0],
-                                  "names of buildings of the neighbourhood")
             eligible = (np.arange(self.n_units) if not users
                         else np.concatenate([self.units_of(self.building_index[name]) for name in users]))
             self.spaces.append(SharedSpace(s, i, eligible))
@@ -326,6 +330,13 @@ class Neighbourhood:
             xy[units, 0] = x0 + self.unit_stairwell_local[units] * (b.units_per_landing + 0.5) + self.unit_position[units]
             xy[units, 1] = y0 + self.unit_floor[units]
         return xy
+
+
+def _spread(n: int, k: int) -> np.ndarray:
+    """``k`` distinct positions spread over ``range(n)`` (golden-ratio low-discrepancy order), the same for
+    every seed: unusable units are the first of them, initially vacant ones the next."""
+    order = np.argsort((np.arange(n) * 0.6180339887) % 1.0, kind="stable")[::-1]
+    return order[:k]
 
 
 def _dense(ids: np.ndarray) -> np.ndarray:

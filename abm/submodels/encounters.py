@@ -136,6 +136,17 @@ class Encounters:
         np.maximum.at(self.visited, unit, space)  # several spaces: the last in the list counts, as before
         return self.session_pairs(unit, space, rank, sessions, self.p.partners_per_visit)
 
+    def unmanaged_crowding(self, slots: np.ndarray) -> np.ndarray:
+        """For each household, how overcrowded (demand / capacity - 1, at least 0) the unmanaged shared
+        space it used this week was; 0 if it used none or a managed one."""
+        space = self.visited[slots]
+        used = space >= 0
+        out = np.zeros(len(slots))
+        if used.any():
+            s = space[used]
+            out[used] = np.where(self.managed[s], 0.0, np.maximum(self.crowding[s] - 1.0, 0.0))
+        return out
+
     # --- shared mechanics (also used by assemblies and organised events) -----------------------------
     def session_pairs(self, people: np.ndarray, gathering: np.ndarray, rank: np.ndarray,
                       sessions: np.ndarray, partners: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
