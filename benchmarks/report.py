@@ -69,6 +69,13 @@ def table(result: dict) -> str:
     lines.insert(1, "-" * len(lines[0]))
     m = result["machine"]
     lines.append("")
+    extra = result.get("extra", {})
+    if "mesa_import_s" in extra:
+        mi, sp = extra["mesa_import_s"], extra["startup_per_mesa_import"]
+        lines.append(f"yardstick: python -c 'import mesa' {_fmt(mi['median'])} s wall ({_fmt(mi['cpu']['median'])} s CPU);"
+                     f" start-up = {_fmt(sp['median'])} x that ({_fmt(sp['cpu']['median'])} x in CPU time)")
+        lines.append(f"CPU time of whole runs: start-up {_fmt(figs['startup_s']['cpu']['median'])} s, "
+                     f"{_fmt(figs['runs_per_hour_per_core']['cpu']['median'])} runs/h per core")
     lines.append(f"{m['cpu']}, {m['cores_usable']} usable cores, Python {m['python']}, "
                  f"mesa {m['packages']['mesa']}, numpy {m['packages']['numpy']}; load {result['load']}")
     if result["settings"]["quick"]:

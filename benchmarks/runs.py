@@ -45,3 +45,14 @@ def run(overrides: list[str], root: Path = ROOT) -> dict[str, float]:
         return out
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def mesa_import() -> dict[str, float]:
+    """Wall and CPU seconds of ``python -c "import mesa"``: the machine's yardstick for start-up times."""
+    t0 = time.time()
+    proc = subprocess.Popen([sys.executable, "-c", "import mesa"], stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError("python -c 'import mesa' failed")
+    return {"wall_s": time.time() - t0, "cpu_s": usage.ru_utime + usage.ru_stime}

@@ -27,6 +27,8 @@ def test_quick_benchmark_writes_every_figure(tmp_path):
         assert all(math.isfinite(x) and x > 0 for x in f["values"]), name
         assert len(f["values"]) == 1
     assert set(result["verdict"]) == set(TARGETS)
+    for name in ("mesa_import_s", "startup_per_mesa_import", "full_us_per_household_step"):
+        assert result["extra"][name]["median"] > 0, name
     assert result["settings"]["quick"] is True
     m = result["machine"]
     assert m["python"].startswith(f"{sys.version_info.major}.{sys.version_info.minor}")
