@@ -2,13 +2,15 @@
 
 Times (CPU) each part of the weekly schedule of a ``city_district`` model (or of the preset given as an
 override, e.g. ``neighbourhood=acer_estate``) with indicators collected, by wrapping the submodels' entry
-points of one model instance (the model's code is not touched), and prints each part's share of the week.  ``--pyinstrument FILE`` also writes pyinstrument's call tree of the same
-weeks (``pip install pyinstrument``, in the dev extra).
+points of one model instance (the model's code is not touched), and prints each part's share of the week.  ``--functions N`` also prints the N functions with the most CPU time of
+their own (``cProfile`` with a CPU-time clock, so that other work on a shared machine is not counted).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import time
 from collections import defaultdict
 
@@ -50,7 +52,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.profile", description=__doc__)
     ap.add_argument("--households", type=int, default=5000)
     ap.add_argument("--weeks", type=int, default=52)
-    ap.add_argument("--pyinstrument", metavar="FILE", help="also write pyinstrument's text report here")
+    ap.add_argument("--functions", type=int, default=0, help="also list the N functions with most CPU time")
     ap.add_argument("overrides", nargs="*", help="config overrides (default: the city_district preset)")
     args = ap.parse_args(argv)
     t = time.process_time()
@@ -64,26 +66,23 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     build = time.process_time() - t
     spent: dict[str, float] = defaultdict(float)
     instrument(model, spent)
-    profiler = None
-    if args.pyinstrument:
-        from pyinstrument import Profiler
-
-        profiler = Profiler()
-        profiler.start()
+    profiler = cProfile.Profile(time.process_time) if args.functions else None
     t = time.process_time()
+    if profiler is not None:
+        profiler.enable()
     for _ in range(args.weeks):
         model.step()
-    total = time.process_time() - t
     if profiler is not None:
-        profiler.stop()
-        with open(args.pyinstrument, "w", encoding="utf-8") as f:
-            f.write(profiler.output_text(unicode=True, color=False))
+        profiler.disable()
+    total = time.process_time() - t
     n = float(model.households.occupied.sum())
     spent["rest of step"] = total - sum(spent.values())
     print(f"{model.config.neighbourhood.name}, {int(n)} households, {args.weeks} weeks: build (with warm-up) {build:.2f} s CPU, "
           f"a week {1e3 * total / args.weeks:.2f} ms CPU = {1e6 * total / args.weeks / n:.2f} us per household")
     for label, s in sorted(spent.items(), key=lambda kv: -kv[1]):
         print(f"  {label:<14} {100 * s / total:5.1f} %  {1e6 * s / args.weeks / n:6.3f} us/household-week")
+    if profiler is not None:
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(args.functions)
     return dict(spent)
 
 
