@@ -22,5 +22,9 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -n auto -q
 
+## the benchmark suite (not part of make test): a table on the terminal and benchmarks/results/latest.json
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
 clean:
 	rm -rf outputs .pytest_cache

@@ -49,9 +49,9 @@ class NeighbourhoodModel(mesa.Model):
         self.residents: dict[int, Resident] = {}
 
         nb_cfg = config.neighbourhood
-        buildings = load_buildings(nb_cfg.buildings_csv) if nb_cfg.buildings_csv else nb_cfg.buildings
-        _check_spaces(nb_cfg.shared_spaces, buildings)
-        self.space = Neighbourhood(buildings, nb_cfg.shared_spaces)
+        buildings, spaces = ((load_buildings(nb_cfg.buildings_csv), nb_cfg.shared_spaces) if nb_cfg.buildings_csv
+                             else nb_cfg.layout())  # the listed buildings or a generated district
+        self.space = Neighbourhood(buildings, spaces)  # checks that every shared space's building exists
         self.households = Households(self.space.n_units)
         self.ties = TieGraph(self.space.n_units)
         self.conflicts = ConflictRegister()
@@ -195,18 +195,9 @@ class NeighbourhoodModel(mesa.Model):
         return indicators.collect(self)
 
 
-def _check_spaces(spaces, buildings) -> None:
-    """Every shared space belongs to the whole neighbourhood or to a building that exists."""
-    names = [b.name for b in buildings]
-    for i, s in enumerate(spaces):
-        if s.building and s.building not in names:
-            raise ConfigError(f"neighbourhood.shared_spaces[{i}].building", s.building,
-                              "'' (whole neighbourhood) or one of " + ", ".join(names))
-
-
 def _reporter(f):
     def report(model):
-        return f(model._indicator_state)
+        return model._indicator_state.value(f)
 
     report.__name__ = f.__name__
     return report

@@ -6,6 +6,7 @@ clear error naming the key and exits with status 2, leaving no result files behi
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -16,7 +17,6 @@ from omegaconf import DictConfig
 
 from abm.config import to_sim_config
 from abm.errors import ConfigError
-from experiments.outputs import write_run
 
 HEADLINE = ("cohesion_index", "neomutualism_index", "isolated_share", "isolated_elderly_alone_share",
             "needs_met_neighbours_share", "needs_unmet_share", "conflicts_open", "turnover_per_year",
@@ -33,6 +33,7 @@ def build(cfg: DictConfig):
 
 def simulate(model, steps: int, progress: bool = False) -> None:
     """Step the model ``steps`` weeks, with a progress bar on a terminal for long runs."""
+    mark_first_step()
     bar = None
     if progress and sys.stderr.isatty() and steps >= 100:
         from tqdm import tqdm
@@ -44,6 +45,17 @@ def simulate(model, steps: int, progress: bool = False) -> None:
             bar.update()
     if bar is not None:
         bar.close()
+
+
+#: environment variable naming a file where the run writes when its first step starts (for benchmarks)
+FIRST_STEP_MARK = "ABITARE_FIRST_STEP_MARK"
+
+
+def mark_first_step() -> None:
+    """If ``ABITARE_FIRST_STEP_MARK`` names a file, write the wall clock and the process CPU time into it."""
+    path = os.environ.get(FIRST_STEP_MARK)
+    if path:
+        Path(path).write_text(f"{time.time()!r} {time.process_time()!r}\n", encoding="utf-8")
 
 
 def print_summary(out: Path, model, sim, seconds: float) -> None:
@@ -75,6 +87,8 @@ def main(cfg: DictConfig) -> None:
     t0 = time.perf_counter()
     simulate(model, sim.steps, progress=sim.output.get("progress", True))
     seconds = time.perf_counter() - t0
+    from experiments.outputs import write_run  # the parquet writer is needed only now: not on the way to step 1
+
     write_run(out, model, sim, seconds)
     print_summary(out, model, sim, seconds)
 
