@@ -113,6 +113,8 @@ class SharedSpace:
     spec: SharedSpaceSpec
     index: int
     eligible: np.ndarray  # unit indices
+    #: open to every unit of the neighbourhood, including units built later
+    open_to_all: bool = False
 
     @property
     def weekly_capacity(self) -> int:
@@ -125,6 +127,20 @@ class Neighbourhood:
 
     def __init__(self, buildings: list[BuildingSpec], spaces: list[SharedSpaceSpec], rng: np.random.Generator):
         self.buildings = list(buildings)
+        self._lay_out()
+        self.habitable = np.ones(self.n_units, dtype=bool)
+        self.initially_vacant = np.zeros(self.n_units, dtype=bool)
+        for bi, b in enumerate(self.buildings):
+            units = np.flatnonzero(self.unit_building == bi)
+            picked = rng.permutation(units)
+            self.habitable[picked[: b.unusable_units]] = False
+            self.initially_vacant[picked[b.unusable_units: b.unusable_units + b.vacant_units]] = True
+        self.spaces: list[SharedSpace] = []
+        for s in spaces:
+            self.add_space(s)
+
+    def _lay_out(self) -> None:
+        """Unit arrays, proximity groups and the plan, from ``self.buildings`` (units in building order)."""
         self.building_index = {b.name: i for i, b in enumerate(self.buildings)}
         cols = {k: [] for k in ("building", "stairwell", "floor", "position", "m2", "tenure")}
         for bi, b in enumerate(self.buildings):
@@ -142,7 +158,10 @@ class Neighbourhood:
         self.unit_floor = np.array(cols["floor"], dtype=np.int64)
         self.unit_position = np.array(cols["position"], dtype=np.int64)
         self.unit_m2 = np.array(cols["m2"], dtype=np.float64)
-        self.unit_tenure = np.array(cols["tenure"], dtype=np.int8)
+        tenure = np.array(cols["tenure"], dtype=np.int8)
+        if hasattr(self, "unit_tenure"):  # a unit's tenure may have changed since (e.g. let to a cooperative)
+            tenure[: len(self.unit_tenure)] = self.unit_tenure
+        self.unit_tenure = tenure
         self.n_units = len(self.unit_building)
         max_s = max(b.stairwells for b in self.buildings)
         max_f = max(b.floors for b in self.buildings)
@@ -152,19 +171,36 @@ class Neighbourhood:
         self.stairwell = Groups(_dense(stairwell_id))
         self.building = Groups(self.unit_building)
         self.whole = Groups(np.zeros(self.n_units, dtype=np.int64))
-        self.habitable = np.ones(self.n_units, dtype=bool)
-        self.initially_vacant = np.zeros(self.n_units, dtype=bool)
-        for bi, b in enumerate(self.buildings):
-            units = np.flatnonzero(self.unit_building == bi)
-            picked = rng.permutation(units)
-            self.habitable[picked[: b.unusable_units]] = False
-            self.initially_vacant[picked[b.unusable_units: b.unusable_units + b.vacant_units]] = True
-        self.spaces = []
-        for i, s in enumerate(spaces):
-            eligible = (np.arange(self.n_units) if not s.building
-                        else np.flatnonzero(self.unit_building == self.building_index[s.building]))
-            self.spaces.append(SharedSpace(s, i, eligible))
         self.unit_xy = self._plan()
+
+    def add_building(self, spec: BuildingSpec) -> np.ndarray:
+        """A newly built building: its units (all habitable and empty) are appended; returns their indices.
+
+        Existing units keep their indices; proximity groups and the plan are recomputed, and shared spaces
+        open to the whole neighbourhood now admit the new units too.
+        """
+        if spec.name in self.building_index:
+            raise ConfigError("building.name", spec.name, "a name not used by another building")
+        old = self.n_units
+        self.buildings.append(spec)
+        self._lay_out()
+        new = np.arange(old, self.n_units)
+        self.habitable = np.concatenate([self.habitable, np.ones(len(new), dtype=bool)])
+        self.initially_vacant = np.concatenate([self.initially_vacant, np.zeros(len(new), dtype=bool)])
+        for space in self.spaces:
+            if not space.spec.building and space.open_to_all:
+                space.eligible = np.arange(self.n_units)
+        return new
+
+    def add_space(self, spec: SharedSpaceSpec, eligible: np.ndarray | None = None) -> SharedSpace:
+        """A shared space for the households of ``spec.building`` ("" = everyone), or of the given units."""
+        open_to_all = eligible is None and not spec.building
+        if eligible is None:
+            eligible = (np.arange(self.n_units) if not spec.building
+                        else np.flatnonzero(self.unit_building == self.building_index[spec.building]))
+        space = SharedSpace(spec, len(self.spaces), np.asarray(eligible, dtype=np.int64), open_to_all)
+        self.spaces.append(space)
+        return space
 
     def unit_at(self, building: str, stairwell: int, floor: int, position: int) -> int:
         """Index of a unit from its address; -1 if there is no such unit."""
