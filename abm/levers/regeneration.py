@@ -1,10 +1,10 @@
 """Regeneration of vacant stock: unusable units are restored and let as collaborative housing.
 
-ODD: lever "Regeneration of vacant stock".  Every week the programme starts works on ``units_per_year / 52``
-units (fractions carry over) among the units that cannot be let (``space.habitable`` False), building by
-building (the building with the most unusable units first, then at random within it), up to ``max_units``
-(0: all the stock).  Works take ``delay_weeks``; then the unit becomes habitable, counts in
-``units_created`` and is let at once to households chosen by ``rule``:
+ODD: lever "Regeneration of vacant stock".  By week ``t`` the programme has started works on
+``floor(units_per_year x t / 52)`` units (or all it could), chosen among the units that cannot be let
+(``space.habitable`` False), building by building (the building with the most unusable units first, then at
+random within it), up to ``max_units`` (0: all the stock).  Works take ``delay_weeks``; then the unit
+becomes habitable, counts in ``units_created`` and is let at once to households chosen by ``rule``:
 
 - ``waiting_list``: applicants from the social waiting list, chosen as the allocation lever says (first on
   the list when it is off); units for which the list has nobody wait and are re-let by the moving submodel;
@@ -96,7 +96,6 @@ class Regeneration(Lever):
         self.units = np.zeros(0, dtype=np.int64)
         self.started = np.zeros(0, dtype=np.int64)
         self.finished = np.zeros(0, dtype=bool)
-        self.credit = 0.0
         #: building index -> its collaborative-housing shared space
         self.spaces: dict[int, object] = {}
         if params.rule == "coop_members":
@@ -119,17 +118,15 @@ class Regeneration(Lever):
         return units[order]
 
     def start_works(self) -> None:
+        """Start as many units as the programme's rate allows by now (``units_per_year x weeks / 52``)."""
         p = self.p
-        self.credit += p.units_per_year / 52.0
-        n = int(self.credit)
+        due = int(np.floor(p.units_per_year * self.model.week / 52.0 + 1e-9))
         if p.max_units:
-            n = min(n, p.max_units - len(self.units))
+            due = min(due, p.max_units)
+        n = due - len(self.units)
         if n <= 0:
             return
-        units = self.candidates()[:n]
-        self.credit -= len(units)
-        if len(units) < n:  # the stock is exhausted: the programme has nothing left to start
-            self.credit = 0.0
+        units = self.candidates()[:n]  # fewer once the unusable stock is exhausted
         self.units = np.concatenate([self.units, units])
         self.started = np.concatenate([self.started, np.full(len(units), self.model.week)])
         self.finished = np.concatenate([self.finished, np.zeros(len(units), dtype=bool)])

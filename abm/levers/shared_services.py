@@ -58,16 +58,16 @@ class ServiceSpaceSpec(SharedSpaceSpec):
 def default_spaces() -> list[ServiceSpaceSpec]:
     return [
         ServiceSpaceSpec(name="sala_comune", kind="common_room", capacity=25, sessions_per_week=3,
-                         use_probability=0.08, manager="municipality", running_cost_year=6000.0,
+                         use_probability=0.06, manager="municipality", running_cost_year=6000.0,
                          setup_cost=15000.0, setup_years=10, collective=True),
         ServiceSpaceSpec(name="lavanderia", kind="laundry", capacity=4, sessions_per_week=14,
                          use_probability=0.15, manager="none", running_cost_year=2500.0, setup_cost=8000.0,
                          setup_years=8, collective=False, volunteer_probability=0.0),
-        ServiceSpaceSpec(name="orto", kind="garden", capacity=10, sessions_per_week=5, use_probability=0.06,
+        ServiceSpaceSpec(name="orto", kind="garden", capacity=10, sessions_per_week=5, use_probability=0.04,
                          manager="none", running_cost_year=1500.0, setup_cost=5000.0, setup_years=10,
                          collective=True),
         ServiceSpaceSpec(name="biblioteca_attrezzi", kind="tool_library", capacity=6, sessions_per_week=2,
-                         use_probability=0.04, manager="none", running_cost_year=1000.0, setup_cost=3000.0,
+                         use_probability=0.03, manager="none", running_cost_year=1000.0, setup_cost=3000.0,
                          setup_years=5, collective=True),
     ]
 
