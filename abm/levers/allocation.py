@@ -134,8 +134,11 @@ class Allocation(Lever):
     def __init__(self, model, params: AllocationParams):
         super().__init__(model, params)
         self.social = np.isin(np.arange(len(TENURE_CODE)), [TENURE_CODE[t] for t in SOCIAL_TENURES])
-        #: week of each allocation made (for the yearly cost)
+        #: week of each allocation made in the last 52 weeks (for the yearly cost)
         self.lettings: list[int] = []
+        #: units let so far to applicants from the waiting list, and to cooperative members
+        self.let_from_list = 0
+        self.let_to_members = 0
         model.allocation = self
         if params.coop_share > 0:
             ensure_residents_coop(model)
@@ -161,6 +164,10 @@ class Allocation(Lever):
             for k, v in chosen.items():
                 attrs[k][idx] = v
             self.lettings = [w for w in self.lettings if w > model.week - 52] + [model.week] * len(idx)
+            if selection == "coop_members":
+                self.let_to_members += len(idx)
+            else:
+                self.let_from_list += len(idx)
 
     def yearly_cost(self) -> float:
         """Assessment cost of the allocations of the last 52 weeks, annualised."""

@@ -23,6 +23,7 @@ Set-up costs of shared spaces are always annualised (``annuity`` over the space'
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,9 +45,10 @@ def annuity(capital: float, rate: float, years: int) -> float:
     """The constant yearly instalment that repays ``capital`` over ``years`` at interest ``rate``."""
     if capital == 0.0:
         return 0.0
-    if rate == 0.0:
+    if rate < 1e-9:  # no interest (or too little to matter): straight-line repayment
         return capital / years
-    return capital * rate / (1.0 - (1.0 + rate) ** (-years))
+    # 1 - (1 + rate)^-years, accurate for rates near 0 too
+    return capital * rate / -math.expm1(-years * math.log1p(rate))
 
 
 def outlay_per_year(cost: np.ndarray | float, start: np.ndarray, weeks: int, now: int) -> float:

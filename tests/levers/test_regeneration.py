@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from housing_runs import config, indicator, newcomers, run, runs
+from housing_runs import assert_same_as_baseline, check_bad_value, config, indicator, newcomers, run, runs
 
 from abm.config import compose
 from abm.errors import ConfigError
@@ -105,26 +105,26 @@ def test_social_mix_rule_chooses_under_represented_types():
 
 
 def test_switched_off_changes_nothing():
-    base = config("steps=30")
-    off = config("steps=30", "policy.regeneration.enabled=false", "policy.regeneration.units_per_year=50",
-                 "policy.regeneration.rule=coop_members")
-    a, b = run(base, 7, 30, collect=True), run(off, 7, 30, collect=True)
-    da = a.datacollector.get_model_vars_dataframe().drop(columns="by_type")
-    db = b.datacollector.get_model_vars_dataframe().drop(columns="by_type")
-    assert da.equals(db) and len(b.levers) == 0
+    assert_same_as_baseline(7, "policy.regeneration.enabled=false",
+                            "policy.regeneration.units_per_year=50",
+                            "policy.regeneration.rule=coop_members")
 
 
-@pytest.mark.parametrize("override, key", [
-    ("policy.regeneration.units_per_year=-1", "policy.regeneration.units_per_year"),
-    ("policy.regeneration.cost_per_unit=-10", "policy.regeneration.cost_per_unit"),
-    ("policy.regeneration.delay_weeks=-2", "policy.regeneration.delay_weeks"),
-    ("policy.regeneration.rule=lottery", "policy.regeneration.rule"),
-    ("policy.regeneration.cost_mode=lump", "policy.regeneration.cost_mode"),
-    ("policy.regeneration.shared_space.manager=portierato", "policy.regeneration.shared_space.manager"),
-    ("policy.regeneration.shared_space.manager=residents_coop", "policy.regeneration.shared_space.manager"),
-    ("policy.regeneration.payer=nobody", "policy.regeneration.payer"),
+@pytest.mark.parametrize("dotted, value, key", [
+    ("policy.regeneration.units_per_year", -1, "policy.regeneration.units_per_year"),
+    ("policy.regeneration.cost_per_unit", -10, "policy.regeneration.cost_per_unit"),
+    ("policy.regeneration.delay_weeks", -2, "policy.regeneration.delay_weeks"),
+    ("policy.regeneration.rule", "lottery", "policy.regeneration.rule"),
+    ("policy.regeneration.cost_mode", "lump", "policy.regeneration.cost_mode"),
+    ("policy.regeneration.shared_space.manager", "portierato", "policy.regeneration.shared_space.manager"),
+    ("policy.regeneration.shared_space.manager", "residents_coop", "policy.regeneration.shared_space.manager"),
+    ("policy.regeneration.payer", "nobody", "policy.regeneration.payer"),
 ])
-def test_bad_input_names_the_key(override, key):
+def test_bad_input_names_the_key(dotted, value, key):
+    check_bad_value("regeneration", dotted, value, key)
+
+
+def test_bad_input_on_the_command_line_fails_at_composition():
     with pytest.raises(ConfigError) as e:
-        compose(["policy=regeneration", override])
-    assert e.value.key == key
+        compose(["policy=regeneration", "policy.regeneration.units_per_year=-1"])
+    assert e.value.key == "policy.regeneration.units_per_year"

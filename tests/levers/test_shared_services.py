@@ -7,7 +7,7 @@ import copy
 
 import numpy as np
 import pytest
-from housing_runs import config, indicator, run, runs
+from housing_runs import assert_same_as_baseline, check_bad_value, config, indicator, run, runs
 
 from abm.config import compose
 from abm.errors import ConfigError
@@ -85,33 +85,30 @@ def test_self_managed_space_recruits_volunteers():
 
 
 def test_switched_off_changes_nothing():
-    base = config("steps=30")
-    off = config("steps=30", "policy.shared_services.enabled=false", "policy.shared_services.spaces.0.capacity=3",
-                 "policy.shared_services.payer=foundations")
-    a, b = run(base, 5, 30, collect=True), run(off, 5, 30, collect=True)
-    da = a.datacollector.get_model_vars_dataframe().drop(columns="by_type")
-    db = b.datacollector.get_model_vars_dataframe().drop(columns="by_type")
-    assert da.equals(db)
-    assert np.array_equal(a.households.trust, b.households.trust)
-    assert len(b.levers) == 0 and b.costs_by_payer() == dict.fromkeys(b.costs_by_payer(), 0.0)
+    assert_same_as_baseline(5, "policy.shared_services.enabled=false",
+                            "policy.shared_services.spaces.0.capacity=3",
+                            "policy.shared_services.payer=foundations")
 
 
-# --- bad input ---------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("override, key", [
-    ("policy.shared_services.spaces.0.building=Z", "policy.shared_services.spaces[0].building"),
-    ("policy.shared_services.spaces.1.manager=portierato", "policy.shared_services.spaces[1].manager"),
-    ("policy.shared_services.spaces.2.manager=community_coop", "policy.shared_services.spaces[2].manager"),
-    ("policy.shared_services.spaces.0.manager=residents_coop", "policy.shared_services.spaces[0].manager"),
-    ("policy.shared_services.spaces.0.capacity=0", "policy.shared_services.spaces[0].capacity"),
-    ("policy.shared_services.spaces.0.running_cost_year=-5", "policy.shared_services.spaces[0].running_cost_year"),
-    ("policy.shared_services.spaces.0.use_probability=1.5", "policy.shared_services.spaces[0].use_probability"),
-    ("policy.shared_services.spaces.3.name=orto", "policy.shared_services.spaces"),
-    ("policy.shared_services.payer=bank", "policy.shared_services.payer"),
+@pytest.mark.parametrize("dotted, value, key", [
+    ("policy.shared_services.spaces.0.building", "Z", "policy.shared_services.spaces[0].building"),
+    ("policy.shared_services.spaces.1.manager", "portierato", "policy.shared_services.spaces[1].manager"),
+    ("policy.shared_services.spaces.2.manager", "community_coop", "policy.shared_services.spaces[2].manager"),
+    ("policy.shared_services.spaces.0.manager", "residents_coop", "policy.shared_services.spaces[0].manager"),
+    ("policy.shared_services.spaces.0.capacity", 0, "policy.shared_services.spaces[0].capacity"),
+    ("policy.shared_services.spaces.0.running_cost_year", -5, "policy.shared_services.spaces[0].running_cost_year"),
+    ("policy.shared_services.spaces.0.use_probability", 1.5, "policy.shared_services.spaces[0].use_probability"),
+    ("policy.shared_services.spaces.3.name", "orto", "policy.shared_services.spaces"),
+    ("policy.shared_services.payer", "bank", "policy.shared_services.payer"),
 ])
-def test_bad_input_names_the_key(override, key):
+def test_bad_input_names_the_key(dotted, value, key):
+    check_bad_value("shared_services", dotted, value, key)
+
+
+def test_bad_input_on_the_command_line_fails_at_composition():
     with pytest.raises(ConfigError) as e:
-        compose(["policy=shared_services", override])
-    assert e.value.key == key
+        compose(["policy=shared_services", "policy.shared_services.spaces.0.building=Z"])
+    assert e.value.key == "policy.shared_services.spaces[0].building"
 
 
 def test_residents_coop_manager_is_fine_where_there_is_a_cooperative():
