@@ -24,7 +24,7 @@ import numpy as np
 from abm.errors import ConfigError
 from abm.levers.allocation import applicants, waiting_list_selection
 from abm.levers.base import Lever, register
-from abm.levers.funding import COST_MODES, annuity, outlay_per_year
+from abm.levers.funding import COST_MODES, capital_per_year
 from abm.params import param
 from abm.space import BuildingSpec
 from abm.vocabulary import PAYERS
@@ -116,9 +116,7 @@ class ErsFund(Lever):
             model.add_households(market, applicants(model, self.draw, market, "plain", params))
 
     def yearly_cost(self) -> float:
-        p, week = self.p, self.model.week
-        if p.cost_mode == "outlay":
-            return outlay_per_year(self.units_per_building * p.cost_per_unit, self.start, p.delay_weeks, week)
-        rate = self.model.config.policy.funding.interest_rate
-        paying = self.delivered & (week - (self.start + p.delay_weeks) < 52 * p.annuity_years)
-        return float(paying.sum() * self.units_per_building * annuity(p.cost_per_unit, rate, p.annuity_years))
+        p = self.p
+        return capital_per_year(p.cost_mode, self.units_per_building * p.cost_per_unit, self.start, self.delivered,
+                                p.delay_weeks, p.annuity_years, self.model.config.policy.funding.interest_rate,
+                                self.model.week)

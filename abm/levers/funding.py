@@ -60,3 +60,13 @@ def outlay_per_year(cost: np.ndarray | float, start: np.ndarray, weeks: int, now
     start = np.asarray(start)
     overlap = np.clip(np.minimum(start + weeks - 1, now) - np.maximum(start, lo) + 1, 0, None)
     return float(np.sum(np.asarray(cost) * overlap / weeks) * 52.0 / span)
+
+
+def capital_per_year(mode: str, cost: float, start: np.ndarray, delivered: np.ndarray, delay_weeks: int,
+                     annuity_years: int, interest_rate: float, now: int) -> float:
+    """Yearly capital cost of works (units or buildings) costing ``cost`` each, started at ``start`` and lasting
+    ``delay_weeks``: their trailing-year outlay, or the instalments of the ``delivered`` ones still being repaid."""
+    if mode == "outlay":
+        return outlay_per_year(cost, start, delay_weeks, now)
+    repaying = delivered & (now - (start + delay_weeks) < 52 * annuity_years)
+    return float(repaying.sum() * annuity(cost, interest_rate, annuity_years))

@@ -34,7 +34,7 @@ import numpy as np
 
 from abm.levers.allocation import applicants, ensure_residents_coop, waiting_list_selection
 from abm.levers.base import Lever, register
-from abm.levers.funding import COST_MODES, annuity, outlay_per_year
+from abm.levers.funding import COST_MODES, capital_per_year
 from abm.levers.shared_services import ServiceSpaceSpec, check_manager_levers, check_residents_coop, record_use
 from abm.params import param
 from abm.vocabulary import PAYERS, TENURE_CODE, TENURES
@@ -181,14 +181,7 @@ class Regeneration(Lever):
 
     # --- cost ----------------------------------------------------------------------------------------------
     def yearly_cost(self) -> float:
-        p, week = self.p, self.model.week
-        if p.cost_mode == "outlay":
-            capital = outlay_per_year(p.cost_per_unit, self.started, p.delay_weeks, week)
-        else:
-            rate = self.model.config.policy.funding.interest_rate
-            delivered = self.started + p.delay_weeks
-            paying = self.finished & (week - delivered < 52 * p.annuity_years)
-            capital = paying.sum() * annuity(p.cost_per_unit, rate, p.annuity_years)
-        rate = self.model.config.policy.funding.interest_rate
-        spaces = sum(s.spec.yearly_cost(rate) for s in self.spaces.values())
-        return float(capital + spaces)
+        p, rate = self.p, self.model.config.policy.funding.interest_rate
+        capital = capital_per_year(p.cost_mode, p.cost_per_unit, self.started, self.finished, p.delay_weeks,
+                                   p.annuity_years, rate, self.model.week)
+        return float(capital + sum(s.spec.yearly_cost(rate) for s in self.spaces.values()))
