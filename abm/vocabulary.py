@@ -34,3 +34,5 @@ ORIGINS = ("italian", "european", "african", "asian", "latin_american")
 
 #: need outcomes, in the order the help submodel tries them
 OUTCOMES = ("met_neighbour", "met_service", "unmet")
+
+PAYERS = ("municipality", "acer", "asp", "sieg", "ers_fund", "foundations")

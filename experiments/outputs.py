@@ -5,7 +5,7 @@ Files of one run directory:
 - ``config.yaml``        the resolved configuration
 - ``timeseries.parquet`` one row per week, one column per indicator
 - ``by_group.parquet``   week x household type x indicator (tidy)
-- ``summary.json``       indicators at the last week, seed, config hash, package version
+- ``summary.json``       indicators and lever costs by payer at the last week, seed, config hash, version
 - ``DONE``               written last: the run is complete (sweeps skip runs that have it)
 - ``error.txt``          the traceback, if the run raised
 """
@@ -108,6 +108,8 @@ def summary(model, config) -> dict:
         "households": int(model.households.occupied.sum()),
         "units": int(model.space.n_units),
         "indicators": {k: _clean(float(last[k])) for k in INDICATORS},
+        #: yearly cost of the active levers at the last week, EUR/year, by who pays (abm.vocabulary.PAYERS)
+        "costs_by_payer": model.costs_by_payer(),
     }
 
 

@@ -62,14 +62,22 @@ class Encounters:
     def __init__(self, params: EncounterParams, model):
         self.p = params
         self.rng = model.stream("encounters")
-        nb = model.space
+        #: demand / weekly capacity of each shared space this week (read by the conflict submodel)
+        self.crowding = np.zeros(0)
+        self.managed = np.zeros(0, dtype=bool)
+        #: which shared space each unit's household visited this week (-1: none)
+        self.visited = np.full(0, -1, dtype=np.int64)
+        self.refresh(model)
+
+    def refresh(self, model) -> None:
+        """Follow the space after units were built or shared spaces added (this week's values are kept)."""
+        nb, params = model.space, self.p
         self.levels = [(nb.landing, params.rate_landing), (nb.stairwell, params.rate_stairwell),
                        (nb.building, params.rate_building), (nb.whole, params.rate_neighbourhood)]
-        #: demand / weekly capacity of each shared space this week (read by the conflict submodel)
-        self.crowding = np.zeros(len(nb.spaces))
-        self.managed = np.array([s.spec.manager != MANAGERS[0] for s in nb.spaces], dtype=bool)
-        #: which shared space each unit's household visited this week (-1: none)
-        self.visited = np.full(nb.n_units, -1, dtype=np.int64)
+        new_spaces = nb.spaces[len(self.crowding):]
+        self.crowding = np.concatenate([self.crowding, np.zeros(len(new_spaces))])
+        self.managed = np.concatenate([self.managed, [s.spec.manager != MANAGERS[0] for s in new_spaces]]).astype(bool)
+        self.visited = np.concatenate([self.visited, np.full(nb.n_units - len(self.visited), -1, dtype=np.int64)])
 
     # --- the weekly step ------------------------------------------------------------------------
     def step(self, model) -> None:

@@ -108,6 +108,10 @@ class NeedsAndHelp:
         #: hours each household can still give this week
         self.free_hours = np.zeros(model.space.n_units)
 
+    def grow(self, n_units: int) -> None:
+        """New units were built: they have no free hours until a household moves in."""
+        self.free_hours = np.concatenate([self.free_hours, np.zeros(n_units - len(self.free_hours))])
+
     def arise(self, model) -> Needs:
         """Draw this week's needs: each category independently, scaled by fragility."""
         hh = model.households
