@@ -9,9 +9,17 @@ nothing and draws no random numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from abm.levers.base import REGISTRY, Lever, register
+
+# Importing a lever module registers it; the import order is the order in which levers act within a
+# hook (the portierato refers conflicts to mediation in the same week).
+from abm.levers.timebank import TimebankParams  # noqa: E402
+from abm.levers.portierato import PortieratoParams  # noqa: E402
+from abm.levers.community_coop import CommunityCoopParams  # noqa: E402
+from abm.levers.mediation import MediationParams  # noqa: E402
+from abm.levers.coop_governance import CoopGovernanceParams  # noqa: E402
 
 __all__ = ["PolicyConfig", "Lever", "register", "build_levers", "REGISTRY"]
 
@@ -21,6 +29,11 @@ class PolicyConfig:
     """The policy scenario: which levers are on and how they are dosed (presets in configs/policy/)."""
 
     name: str = "baseline"
+    portierato: PortieratoParams = field(default_factory=PortieratoParams)
+    mediation: MediationParams = field(default_factory=MediationParams)
+    timebank: TimebankParams = field(default_factory=TimebankParams)
+    community_coop: CommunityCoopParams = field(default_factory=CommunityCoopParams)
+    coop_governance: CoopGovernanceParams = field(default_factory=CoopGovernanceParams)
 
 
 def build_levers(model, policy: PolicyConfig) -> list[Lever]:

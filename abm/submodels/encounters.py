@@ -117,18 +117,30 @@ class Encounters:
         return out
 
     # --- shared mechanics (also used by assemblies and organised events) -----------------------------
-    def meet_in_sessions(self, model, people: np.ndarray, sessions: int, partners: int) -> None:
-        """``people`` are spread evenly over ``sessions``; each meets ``partners`` others of their session."""
+    def meet_in_sessions(self, model, people: np.ndarray, sessions: int, partners: int,
+                         rng: np.random.Generator | None = None, boost: float = 1.0) -> None:
+        """``people`` are spread evenly over ``sessions``; each meets ``partners`` others of their session.
+
+        ``rng`` and ``boost`` as in :meth:`meet` (organisers pass their own stream).
+        """
         if len(people) < 2 or partners == 0 or sessions == 0:
             return
+        rng = self.rng if rng is None else rng
         session = np.arange(len(people)) % max(1, min(sessions, len(people) // 2))
         groups = Groups(session)
         pos = np.repeat(np.arange(len(people)), partners)
-        other = groups.random_member(pos, self.rng)
-        self.meet(model, people[pos], people[other])
+        other = groups.random_member(pos, rng)
+        self.meet(model, people[pos], people[other], rng=rng, boost=boost)
 
-    def meet(self, model, a: np.ndarray, b: np.ndarray) -> None:
-        """Households ``a[i]`` and ``b[i]`` meet: an existing tie strengthens, otherwise one may form."""
+    def meet(self, model, a: np.ndarray, b: np.ndarray, rng: np.random.Generator | None = None,
+             boost: float | np.ndarray = 1.0) -> None:
+        """Households ``a[i]`` and ``b[i]`` meet: an existing tie strengthens, otherwise one may form.
+
+        A lever that arranges the meeting passes its own random stream as ``rng`` (so it does not shift
+        this submodel's stream) and may pass ``boost`` > 1: an introduced or organised encounter is more
+        likely to start a tie than a chance one (the formation probability is multiplied, capped at 1).
+        """
+        rng = self.rng if rng is None else rng
         hh = model.households
         ok = (a != b) & hh.occupied[a] & hh.occupied[b]
         a, b = a[ok], b[ok]
@@ -143,7 +155,11 @@ class Encounters:
         same_age = (hh.age_head[a] >= 65) == (hh.age_head[b] >= 65)
         p = (self.p.tie_formation * (1.0 + self.p.homophily_origin * same_origin)
              * (1.0 + self.p.homophily_age * same_age) * 4.0 * hh.trust[a] * hh.trust[b])
-        form = self.rng.random(len(a)) < p
+        if not np.isscalar(boost):
+            boost = np.asarray(boost)[ok][~has]
+        if np.any(boost != 1.0):
+            p = np.minimum(p * boost, 1.0)
+        form = rng.random(len(a)) < p
         ties.add(a[form], b[form], self.p.initial_strength, model.week)
 
     def decay_ties(self, model) -> None:
