@@ -168,7 +168,9 @@ class Timebank(Lever):
             edge = ties.find(requester, helper)
             owed = np.where(edge >= 0, ties.balance(np.maximum(edge, 0), helper), 0.0) if len(ties) else 0.0
             recip = np.clip(1.0 + helpsub.p.reciprocity_weight * owed, 0.2, 2.0)
-            willing = np.clip(p.acceptance * self.activity[helper] * recip, 0.0, 1.0)
+            # as between ties (help.willingness): the less of its weekly free time a helper has left, the less willing
+            time = np.clip(helpsub.free_hours[helper] / np.maximum(model.households.help_hours[helper], 1e-9), 0.0, 1.0)
+            willing = np.clip(p.acceptance * self.activity[helper] * recip * time, 0.0, 1.0)
             met = helpsub.try_helpers(model, needs, rows, helper, None, channel=2, willing=willing, rng=self.draw)
             self.record(needs.requester[met], needs.helper[met], needs.hours[met])
 
