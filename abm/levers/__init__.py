@@ -23,6 +23,14 @@ from abm.levers.regeneration import RegenerationParams
 from abm.levers.ers_fund import ErsFundParams
 from abm.levers.shared_services import SharedServicesParams
 
+# Importing a lever module registers it; the import order is the order in which levers act within a
+# hook (the portierato refers conflicts to mediation in the same week).
+from abm.levers.timebank import TimebankParams  # noqa: E402
+from abm.levers.portierato import PortieratoParams  # noqa: E402
+from abm.levers.community_coop import CommunityCoopParams  # noqa: E402
+from abm.levers.mediation import MediationParams  # noqa: E402
+from abm.levers.coop_governance import CoopGovernanceParams  # noqa: E402
+
 __all__ = ["PolicyConfig", "Lever", "register", "build_levers", "check_neighbourhood", "REGISTRY"]
 
 
@@ -36,6 +44,11 @@ class PolicyConfig:
     regeneration: RegenerationParams = field(default_factory=RegenerationParams)
     ers_fund: ErsFundParams = field(default_factory=ErsFundParams)
     shared_services: SharedServicesParams = field(default_factory=SharedServicesParams)
+    portierato: PortieratoParams = field(default_factory=PortieratoParams)
+    mediation: MediationParams = field(default_factory=MediationParams)
+    timebank: TimebankParams = field(default_factory=TimebankParams)
+    community_coop: CommunityCoopParams = field(default_factory=CommunityCoopParams)
+    coop_governance: CoopGovernanceParams = field(default_factory=CoopGovernanceParams)
 
     def check(self, prefix: str) -> None:
         for name, params in _enabled(self):
