@@ -59,10 +59,11 @@ class EventLog:
 
     def total(self, name: str, window: int) -> float:
         """Sum of counter ``name`` over the last ``window`` weeks (fewer at the start of a run)."""
-        return float(self.counts[name][self._rows(window)].sum())
+        return float(np.add.reduce(self.counts[name][self._rows(window)]))
 
     def mean(self, name: str, window: int) -> float:
-        return float(self.counts[name][self._rows(window)].mean())
+        rows = self._rows(window)
+        return float(np.add.reduce(self.counts[name][rows]) / len(rows))
 
     def weeks(self, window: int) -> int:
         """How many weeks the window really covers so far."""

@@ -19,12 +19,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
-from benchmarks.runs import ROOT
+from benchmarks.runs import ROOT, run
 
 CHILD = r"""
 import json, sys, time
@@ -83,25 +82,6 @@ def child_steps(code: Path, preset: Path, steps: int) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def child_run(code: Path, overrides: list[str]) -> dict:
-    work = Path(tempfile.mkdtemp(prefix="abitare-compare-"))
-    env = dict(os.environ, PYTHONPATH=str(code))
-    cmd = [sys.executable, "-m", "experiments.run", *overrides, "output.progress=false",
-           f"hydra.run.dir={work / 'run'}"]
-    try:
-        t0 = time.time()
-        proc = subprocess.Popen(cmd, cwd=code, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.time() - t0
-        err = proc.stderr.read().decode(errors="replace")
-        proc.stderr.close()
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise RuntimeError(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
-        return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024}
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.compare", description=__doc__)
     ap.add_argument("--base", required=True, help="git revision to compare against (e.g. main)")
@@ -110,6 +90,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "compare.json")
     args = ap.parse_args(argv)
+    # each code chooses its own Arrow allocator (the head's experiments package sets one): inherit none
+    os.environ.pop("ARROW_DEFAULT_MEMORY_POOL", None)
     tmp = Path(tempfile.mkdtemp(prefix="abitare-base-"))
     try:
         base = tmp / "code"
@@ -124,10 +106,10 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"repetition {rep + 1}/{args.reps}", file=sys.stderr, flush=True)
             for name, code in codes.items():
                 r = child_steps(code, config_dir / "neighbourhood" / "bench_district.yaml", args.steps)
-                run = child_run(code, ["steps=260", f"seed={rep}"])
-                r.update({"acer_run_cpu_s": run["cpu_s"], "acer_run_wall_s": run["wall_s"]})
-                big = child_run(code, [f"--config-dir={config_dir}", "neighbourhood=bench_district", "steps=520",
-                                       f"seed={rep}"])
+                acer = run(["steps=260", f"seed={rep}"], root=code)
+                r.update({"acer_run_cpu_s": acer["cpu_s"], "acer_run_wall_s": acer["wall_s"]})
+                big = run([f"--config-dir={config_dir}", "neighbourhood=bench_district", "steps=520", f"seed={rep}"],
+                          root=code)
                 r.update({"district_run_cpu_s": big["cpu_s"], "peak_rss_mb": big["peak_rss_mb"]})
                 r["collection_share"] = (r["full_us"] - r["core_us"]) / r["full_us"]
                 raw[name].append(r)

@@ -37,7 +37,7 @@ def check_groups(nb: Neighbourhood) -> None:
 def test_preset_has_the_households_asked_for(households):
     cfg = district_config(households)
     buildings, spaces = cfg.layout()
-    nb = Neighbourhood(buildings, spaces, np.random.default_rng(0))
+    nb = Neighbourhood(buildings, spaces)
     occupied = int((nb.habitable & ~nb.initially_vacant).sum())
     assert occupied == households
     check_groups(nb)
@@ -52,7 +52,7 @@ def test_preset_has_the_households_asked_for(households):
 def test_shared_spaces_serve_their_buildings():
     cfg = district_config(3000)
     buildings, spaces = cfg.layout()
-    nb = Neighbourhood(buildings, spaces, np.random.default_rng(0))
+    nb = Neighbourhood(buildings, spaces)
     by_name = {b.name: i for i, b in enumerate(buildings)}
     kinds = {s.spec.name.rsplit("_", 1)[0] if s.spec.name[-1].isdigit() else s.spec.name for s in nb.spaces}
     assert kinds == {"courtyard", "common_room", "laundry", "casa_di_quartiere"}
