@@ -41,15 +41,11 @@ class BuildingSpec:
 
 
 @dataclass
-class SharedSpaceSpec:
-    """A shared space (courtyard, common room, laundry, garden, ...)."""
+class SpaceUse:
+    """What a shared space is and how it is used (common to listed spaces and district templates)."""
 
     name: str = "courtyard"
     kind: str = param("courtyard", choices=SPACE_KINDS)
-    #: building whose residents use it; "" (and no ``buildings``) = open to the whole neighbourhood
-    building: str = ""
-    #: further buildings whose residents use it (a courtyard shared by a block of buildings)
-    buildings: list[str] = field(default_factory=list)
     #: people who can use it at the same time (one session)
     capacity: int = param(20, lo=1)
     #: sessions (opening slots) per week
@@ -58,13 +54,28 @@ class SharedSpaceSpec:
     use_probability: float = param(0.2, lo=0.0, hi=1.0)
     manager: str = param("none", choices=MANAGERS)
 
+    def use(self) -> dict:
+        """The fields of :class:`SpaceUse`, to build a space from a template."""
+        return {f: getattr(self, f) for f in ("name", "kind", "capacity", "sessions_per_week", "use_probability",
+                                              "manager")}
+
+
+@dataclass
+class SharedSpaceSpec(SpaceUse):
+    """A shared space (courtyard, common room, laundry, garden, ...)."""
+
+    #: building whose residents use it; "" (and no ``buildings``) = open to the whole neighbourhood
+    building: str = ""
+    #: further buildings whose residents use it (a courtyard shared by a block of buildings)
+    buildings: list[str] = field(default_factory=list)
+
     def users(self) -> list[str]:
         """Names of the buildings whose residents use it (empty: the whole neighbourhood)."""
         return ([self.building] if self.building else []) + [b for b in self.buildings if b != self.building]
 
 
 @dataclass
-class DistrictSpaceSpec(SharedSpaceSpec):
+class DistrictSpaceSpec(SpaceUse):
     """A kind of shared space of a generated district, repeated over groups of neighbouring buildings."""
 
     #: one space per this many neighbouring buildings (1: one per building; 0: one for the whole district)
@@ -102,7 +113,7 @@ class DistrictSpec:
     #: shared spaces, each repeated over groups of neighbouring buildings (the preset lists them)
     spaces: list[DistrictSpaceSpec] = field(default_factory=list)
     #: seed of the layout draws
-    layout_seed: int = param(0, lo=0, hi=2**32 - 1)
+    layout_seed: int = param(0, lo=0, hi=999_999)
 
     def check(self, prefix: str) -> None:
         check_shares(f"{prefix}tenure_shares", self.tenure_shares, TENURES)
@@ -152,11 +163,10 @@ class DistrictSpec:
                 continue
             step = t.per_buildings or len(names)
             for j in range(0, len(names), step):
-                group = names[j: j + step]
-                out.append(SharedSpaceSpec(
-                    name=f"{t.name}_{j // step + 1}" if t.per_buildings else t.name, kind=t.kind,
-                    buildings=group if t.per_buildings or t.tenures else [], capacity=t.capacity,
-                    sessions_per_week=t.sessions_per_week, use_probability=t.use_probability, manager=t.manager))
+                space = SharedSpaceSpec(**t.use(), buildings=names[j: j + step] if t.per_buildings or t.tenures else [])
+                if t.per_buildings:
+                    space.name = f"{t.name}_{j // step + 1}"
+                out.append(space)
         return out
 
 
