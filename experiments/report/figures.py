@@ -1,0 +1,296 @@
+"""The report's figures (matplotlib, object API: no pyplot state), each returned as a Figure so tests can
+read its texts, and encoded as an embedded PNG by :func:`png_data_uri`.
+
+Every text drawn comes from the caller's translator ``tr(key, **fmt)`` and label functions, so a
+figure speaks the report's language.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import textwrap
+from typing import Callable
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from experiments.report.numbers import HEADLINE, SCALE, unit
+from experiments.report.sweep import BASELINE, Sweep
+
+STYLE = {
+    "font.family": "DejaVu Sans", "font.size": 8.5, "axes.titlesize": 9, "axes.titleweight": "bold",
+    "axes.labelsize": 8.5, "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
+    "grid.color": "#dddddd", "grid.linewidth": 0.6, "axes.edgecolor": "#555555", "xtick.color": "#333333",
+    "ytick.color": "#333333", "legend.frameon": False, "figure.dpi": 100, "savefig.dpi": 160,
+}
+#: Okabe-Ito, colour-blind safe; the baseline is always dark grey
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C6D31", "#7B3294"]
+BASELINE_COLOUR = "#3a3a3a"
+WIDTH = 7.4  # inches: the printed page's text width
+
+Tr = Callable[..., str]
+
+
+def colours(scenarios: list[str], dose: dict[str, float] | None = None) -> dict[str, str]:
+    """One colour per scenario: ordered along viridis by dose when there is one, else the palette."""
+    others = [s for s in scenarios if s != BASELINE]
+    out = {BASELINE: BASELINE_COLOUR}
+    if dose and all(s in dose for s in others) and others:
+        order = sorted(others, key=dose.get)
+        cmap = matplotlib.colormaps["viridis"]
+        for i, s in enumerate(order):
+            out[s] = matplotlib.colors.to_hex(cmap(0.1 + 0.8 * i / max(len(order) - 1, 1)))
+    else:
+        cmap = matplotlib.colormaps["tab20"]
+        for i, s in enumerate(others):
+            out[s] = PALETTE[i] if i < len(PALETTE) else matplotlib.colors.to_hex(cmap(i % 20))
+    return out
+
+
+def png_data_uri(fig: Figure) -> tuple[str, int, int]:
+    """The figure as a base64 PNG data URI, with its pixel width and height."""
+    buf = io.BytesIO()
+    with matplotlib.rc_context(STYLE):
+        fig.savefig(buf, format="png", bbox_inches="tight", facecolor="white")
+    data = buf.getvalue()
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii"), width, height
+
+
+def texts(fig: Figure) -> list[str]:
+    """Every non-empty text drawn in a figure (titles, labels, ticks, legends, annotations)."""
+    return [a.get_text() for a in fig.findobj(matplotlib.text.Text) if a.get_text().strip()]
+
+
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def _grid(n: int, cols: int = 2, row_height: float = 2.1) -> tuple[Figure, list]:
+    rows = math.ceil(n / cols)
+    fig = Figure(figsize=(WIDTH, row_height * rows + 0.4), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel().tolist()
+    return fig, axes
+
+
+def _legend(fig: Figure, handles: list, ncol: int = 3) -> None:
+    fig.legend(handles=handles, loc="outside lower center", ncol=ncol, fontsize=8, handlelength=1.6)
+
+
+def _scenario_handles(names: list[str], colour: dict[str, str], label: Callable[[str], str]) -> list:
+    return [Line2D([], [], color=colour[s], lw=2.2, marker="o", ms=4, label=_wrap(label(s), 34)) for s in names]
+
+
+def _unit_axis(tr: Tr, indicator: str, difference: bool) -> str:
+    u = unit(indicator)
+    return tr(f"report.axis.{'diff' if difference else 'level'}_{u}")
+
+
+def trajectories(traj: pd.DataFrame, scenarios: list[str], colour: dict[str, str], tr: Tr,
+                 ind_label: Callable[[str], str], sc_label: Callable[[str], str]) -> Figure | None:
+    """Mean trajectory over seeds with its 95 % CI band, one panel per headline indicator."""
+    if traj.empty:
+        return None
+    with matplotlib.rc_context(STYLE):
+        fig, axes = _grid(len(HEADLINE))
+        for ax, ind in zip(axes, HEADLINE):
+            scale = SCALE[unit(ind)]
+            for s in scenarios:
+                d = traj[(traj["scenario"] == s) & (traj["indicator"] == ind)]
+                if d.empty:
+                    continue
+                years = d["step"].to_numpy() / 52.0
+                ax.plot(years, d["mean"] * scale, color=colour[s], lw=1.6 if s != BASELINE else 2.0,
+                        ls="--" if s == BASELINE else "-")
+                ax.fill_between(years, d["ci_low"] * scale, d["ci_high"] * scale, color=colour[s], alpha=0.16, lw=0)
+            ax.set_title(_wrap(ind_label(ind), 46), loc="left")
+            ax.set_ylabel(_unit_axis(tr, ind, False))
+            ax.set_xlabel(tr("report.axis.years"))
+            if unit(ind) == "eur":
+                ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands(tr)))
+        for ax in axes[len(HEADLINE):]:
+            ax.set_visible(False)
+        _legend(fig, _scenario_handles(scenarios, colour, sc_label))
+    return fig
+
+
+def _thousands(tr: Tr):
+    sep = tr("report.format.thousands_sep")
+    return lambda x, _pos: f"{x:,.0f}".replace(",", sep)
+
+
+def _errorbars(ax, y: float, e: pd.Series, scale: float, colour: str) -> None:
+    lo, hi, m = e["ci_low"] * scale, e["ci_high"] * scale, e["diff_mean"] * scale
+    filled = bool(e["distinguishable"])
+    if np.isfinite(lo) and np.isfinite(hi):
+        ax.plot([lo, hi], [y, y], color=colour, lw=2.0, solid_capstyle="round")
+    ax.plot([m], [y], "o", ms=6.5, color=colour, mfc=colour if filled else "white", mew=1.6)
+
+
+def effects(sweep: Sweep, colour: dict[str, str], tr: Tr, ind_label: Callable[[str], str],
+            sc_label: Callable[[str], str]) -> Figure | None:
+    """Difference from the baseline at the horizon with its 95 % CI (filled: distinguishable from zero)."""
+    names = [s for s in sweep.compared if any(sweep.effect(s, i) is not None for i in HEADLINE)]
+    if not names:
+        return None
+    with matplotlib.rc_context(STYLE):
+        fig, axes = _grid(len(HEADLINE) + 1, row_height=0.9 + 0.28 * len(names))
+        ypos = np.arange(len(names))[::-1]
+        for k, (ax, ind) in enumerate(zip(axes, HEADLINE)):
+            scale = SCALE[unit(ind)]
+            for y, s in zip(ypos, names):
+                e = sweep.effect(s, ind)
+                if e is not None:
+                    _errorbars(ax, y, e, scale, colour[s])
+            ax.axvline(0, color="#222222", lw=0.9)
+            ax.set_yticks(ypos, [_wrap(sc_label(s), 24) for s in names] if k % 2 == 0 else [])
+            ax.set_ylim(-0.7, len(names) - 0.3)
+            ax.grid(axis="y", visible=False)
+            ax.set_title(_wrap(ind_label(ind), 46), loc="left")
+            ax.set_xlabel(_unit_axis(tr, ind, True))
+            if unit(ind) == "eur":
+                ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands(tr)))
+        key = axes[len(HEADLINE)]
+        key.set_axis_off()
+        key.legend(handles=[
+            Line2D([], [], color="#333333", marker="o", ms=6.5, lw=2, label=tr("report.figure.marker_distinguishable")),
+            Line2D([], [], color="#333333", marker="o", ms=6.5, mfc="white", mew=1.6, lw=2,
+                   label=_wrap(tr("report.figure.marker_not_distinguishable"), 40)),
+        ], loc="center", fontsize=8)
+        for ax in axes[len(HEADLINE) + 1:]:
+            ax.set_visible(False)
+    return fig
+
+
+#: the benefits on the cost-effectiveness frontier: indicator, sign (+1: an increase is the benefit)
+BENEFITS = (("needs_met_neighbours_share", 1), ("isolated_share", -1))
+
+
+def frontier(sweep: Sweep, colour: dict[str, str], tr: Tr, sc_label: Callable[[str], str]) -> Figure | None:
+    """Extra yearly cost against extra benefit for every scenario, with the frontier of the scenarios no
+    other scenario beats on both (cheaper and at least as good)."""
+    names = [s for s in sweep.compared if sweep.effect(s, "cost_year_total") is not None]
+    costs = {s: sweep.effect(s, "cost_year_total") for s in names}
+    if not any(np.isfinite(c["diff_mean"]) and c["diff_mean"] > 0 for c in costs.values()):
+        return None
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(WIDTH, 3.5), layout="constrained")
+        axes = fig.subplots(1, len(BENEFITS))
+        for ax, (ind, sign) in zip(axes, BENEFITS):
+            points = [(0.0, 0.0, BASELINE)]
+            for s in names:
+                e, c = sweep.effect(s, ind), costs[s]
+                if e is None or not np.isfinite(e["diff_mean"]):
+                    continue
+                x, y = c["diff_mean"] / 1000.0, sign * e["diff_mean"] * 100.0
+                ylo, yhi = sorted((sign * e["ci_low"] * 100.0, sign * e["ci_high"] * 100.0))
+                xlo, xhi = c["ci_low"] / 1000.0, c["ci_high"] / 1000.0
+                ax.errorbar([x], [y], yerr=[[max(y - ylo, 0)], [max(yhi - y, 0)]],
+                            xerr=[[max(x - xlo, 0)], [max(xhi - x, 0)]] if np.isfinite(xlo) else None,
+                            fmt="o", color=colour[s], ms=6.5, mfc=colour[s] if e["distinguishable"] else "white",
+                            mew=1.6, elinewidth=1.2, capsize=0)
+                ax.annotate(_wrap(sc_label(s), 20), (x, y), xytext=(5, 4), textcoords="offset points", fontsize=7.5,
+                            color="#222222")
+                points.append((x, y, s))
+            xs, ys = _pareto(points)
+            ax.plot(xs, ys, color="#999999", lw=1.2, ls=":", zorder=0)
+            ax.plot([0], [0], "s", color=BASELINE_COLOUR, ms=6)
+            ax.annotate(sc_label(BASELINE), (0, 0), xytext=(5, -10), textcoords="offset points", fontsize=7.5)
+            ax.axhline(0, color="#222222", lw=0.8)
+            ax.set_title(_wrap(tr(f"report.frontier.benefit_{ind}"), 48), loc="left")
+            ax.set_xlabel(tr("report.axis.extra_cost_keur"))
+            ax.set_ylabel(tr("report.axis.diff_pp"))
+            ax.margins(x=0.25, y=0.2)
+        fig.legend(handles=[Line2D([], [], color="#999999", ls=":", lw=1.2, label=tr("report.figure.frontier_line"))],
+                   loc="outside lower center", fontsize=8)
+    return fig
+
+
+def _pareto(points: list[tuple[float, float, str]]) -> tuple[list[float], list[float]]:
+    """Points not dominated (no other point is at most as costly and strictly better), by cost."""
+    best, xs, ys = -np.inf, [], []
+    for x, y, _ in sorted(points, key=lambda p: (p[0], -p[1])):
+        if y > best:
+            best = y
+            xs.append(x)
+            ys.append(y)
+    return xs, ys
+
+
+def dose_response(sweep: Sweep, param: str, dose: dict[str, float], tr: Tr, ind_label: Callable[[str], str],
+                  param_label: str) -> Figure | None:
+    """Mean at the horizon (95 % CI) against the dose, the baseline as a dashed band."""
+    names = sorted((s for s in dose if s in sweep.scenario_names), key=dose.get)
+    if len(names) < 2:
+        return None
+    with matplotlib.rc_context(STYLE):
+        fig, axes = _grid(len(HEADLINE))
+        for ax, ind in zip(axes, HEADLINE):
+            scale = SCALE[unit(ind)]
+            rows = [(dose[s], sweep.level(s, ind)) for s in names]
+            rows = [(x, r) for x, r in rows if r is not None]
+            if rows:
+                x = np.array([r[0] for r in rows])
+                m = np.array([r[1]["mean"] for r in rows]) * scale
+                lo = np.array([r[1]["ci_low"] for r in rows]) * scale
+                hi = np.array([r[1]["ci_high"] for r in rows]) * scale
+                ax.fill_between(x, lo, hi, color=PALETTE[0], alpha=0.18, lw=0)
+                ax.plot(x, m, "o-", color=PALETTE[0], ms=4.5, lw=1.6)
+            base = sweep.level(BASELINE, ind) if BASELINE not in dose else None
+            if base is not None:
+                ax.axhline(base["mean"] * scale, color=BASELINE_COLOUR, ls="--", lw=1.2)
+                ax.axhspan(base["ci_low"] * scale, base["ci_high"] * scale, color=BASELINE_COLOUR, alpha=0.08, lw=0)
+            ax.set_title(_wrap(ind_label(ind), 46), loc="left")
+            ax.set_ylabel(_unit_axis(tr, ind, False))
+            ax.set_xlabel(_wrap(param_label, 50))
+            if unit(ind) == "eur":
+                ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands(tr)))
+        for ax in axes[len(HEADLINE):]:
+            ax.set_visible(False)
+        handles = [Line2D([], [], color=PALETTE[0], marker="o", lw=1.6, label=tr("report.figure.dose_mean"))]
+        if BASELINE not in dose and sweep.level(BASELINE, HEADLINE[0]) is not None:
+            handles.append(Line2D([], [], color=BASELINE_COLOUR, ls="--", lw=1.2, label=tr("report.figure.baseline_level")))
+        _legend(fig, handles, ncol=2)
+    return fig
+
+
+#: the breakdown shown in the who-benefits figure
+BY_TYPE_SHOWN = ("isolated_share", "needs_unmet_share", "trust_mean", "participation_share")
+
+
+def by_type(sweep: Sweep, types: list[str], colour: dict[str, str], tr: Tr, ind_label: Callable[[str], str],
+            type_label: Callable[[str], str], sc_label: Callable[[str], str]) -> Figure | None:
+    """Mean at the horizon per household type and scenario (95 % CI)."""
+    g = sweep.by_group
+    shown = [i for i in BY_TYPE_SHOWN if (g["indicator"] == i).any()] if not g.empty else []
+    if not shown:
+        return None
+    names = [s for s in sweep.scenario_names if (g["scenario"] == s).any()]
+    step = 0.8 / max(len(names), 1)
+    with matplotlib.rc_context(STYLE):
+        fig, axes = _grid(len(shown), row_height=0.9 + 0.34 * len(types) + 0.04 * len(types) * len(names))
+        for k, (ax, ind) in enumerate(zip(axes, shown)):
+            scale = SCALE[unit(ind)]
+            for j, s in enumerate(names):
+                d = g[(g["scenario"] == s) & (g["indicator"] == ind)].set_index("household_type")
+                for i, ht in enumerate(types):
+                    if ht not in d.index:
+                        continue
+                    r = d.loc[ht]
+                    y = len(types) - 1 - i + 0.4 - (j + 0.5) * step
+                    ax.plot([r["ci_low"] * scale, r["ci_high"] * scale], [y, y], color=colour[s], lw=1.6)
+                    ax.plot([r["mean"] * scale], [y], "o", color=colour[s], ms=4)
+            ax.set_yticks(np.arange(len(types))[::-1], [_wrap(type_label(t), 22) for t in types] if k % 2 == 0 else [])
+            ax.set_ylim(-0.6, len(types) - 0.4)
+            ax.grid(axis="y", visible=False)
+            ax.set_title(_wrap(ind_label(ind), 46), loc="left")
+            ax.set_xlabel(_unit_axis(tr, ind, False))
+        for ax in axes[len(shown):]:
+            ax.set_visible(False)
+        _legend(fig, _scenario_handles(names, colour, sc_label))
+    return fig
