@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -32,26 +33,28 @@ def run_id(scenario: str, seed: int) -> str:
     return f"{scenario}-s{seed}"
 
 
-def run_sweep(root: Path, scenarios: dict[str, list[str]] = SCENARIOS, seeds=(0, 1, 2), steps: int = 26,
-              failed: tuple[str, ...] = (), missing: tuple[str, ...] = ()) -> Path:
-    """Run every scenario x seed (except ``failed`` and ``missing`` run ids) into ``root/<run_id>``."""
+def run_sweep(root: Path, scenarios: dict[str, list[str]] = SCENARIOS, seeds=(0, 1, 2), steps: int = 26) -> Path:
+    """Run every scenario x seed into ``root/<run_id>``."""
     root = Path(root)
     for scenario, overrides in scenarios.items():
         config = compose(list(overrides) + [f"steps={steps}", "output.progress=false"])
         for seed in seeds:
             rid = run_id(scenario, seed)
-            if rid in missing:
-                continue
-            if rid in failed:
-                write_text(root / rid / "error.txt", "Traceback (most recent call last):\n  ...\n"
-                           "ValueError: injected failure for the report test\n")
-                continue
             sim = copy.deepcopy(config)
             model = NeighbourhoodModel(config=sim, seed=seed)
             for _ in range(steps):
                 model.step()
             write_run(root / rid, model, sim)
     return root
+
+
+def break_runs(root: Path, failed: tuple[str, ...] = (), missing: tuple[str, ...] = ()) -> None:
+    """Turn completed runs into failed ones (their files replaced by a traceback) and missing ones (gone)."""
+    for rid in (*failed, *missing):
+        shutil.rmtree(Path(root) / rid)
+    for rid in failed:
+        write_text(Path(root) / rid / "error.txt", "Traceback (most recent call last):\n  ...\n"
+                   "ValueError: injected failure for the report test\n")
 
 
 def set_costs(root: Path, eur_per_year: dict[str, float]) -> None:

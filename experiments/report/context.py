@@ -45,7 +45,6 @@ class Context:
         self.sweep, self.lang = sweep, lang
         self.dose = sweep.dose()
         self.colour = figures.colours(sweep.scenario_names, self.dose[1] if self.dose else None)
-        self.figures: dict[str, Fig] = {}
 
     # --- words ------------------------------------------------------------------------------------------
     def tr(self, key: str, **fmt) -> str:
@@ -75,6 +74,13 @@ class Context:
             return f"{self.param(key)} = {self.num(value, 0 if float(value).is_integer() else 2)}"
         return name
 
+    def short_scenario(self, name: str) -> str:
+        """In figures: a dose scenario by its dose alone (the parameter is in the legend's title)."""
+        if self.dose and name in self.dose[1] and not self.has(f"report.scenario.{name}"):
+            value = self.dose[1][name]
+            return self.num(value, 0 if float(value).is_integer() else 2)
+        return self.scenario(name)
+
     def describe_override(self, key: str, value: str) -> str:
         if key == "policy" and self.has(f"report.scenario.{value}"):
             return f"{self.param(key)}: {self.tr(f'report.scenario.{value}')}"
@@ -93,6 +99,8 @@ class Context:
         return " " + self.tr(f"report.unit.short_{u}") if u in ("pp", "eur") else ""
 
     def unit_name(self, indicator: str, difference: bool) -> str:
+        if unit(indicator) == "number":  # its unit is in its label ("... per 100 households a year")
+            return "Δ" if difference else ""
         return self.tr(f"report.unit.{'diff' if difference else 'level'}_{unit(indicator)}")
 
     # --- the sweep --------------------------------------------------------------------------------------
@@ -229,16 +237,20 @@ class Context:
             rows = []
             for ht in HOUSEHOLD_TYPES:
                 base = d[(d["scenario"] == BASELINE) & (d["household_type"] == ht)]
-                b = float(base["mean"].iloc[0]) if len(base) else math.nan
+                b = base.iloc[0] if len(base) else None
                 cells = []
                 for s in self.sweep.compared:
                     r = d[(d["scenario"] == s) & (d["household_type"] == ht)]
-                    diff = float(r["mean"].iloc[0]) - b if len(r) else math.nan
-                    good = DESIRABLE.get(ind, 0) * diff
-                    cells.append({"text": self.value(ind, diff, sign=True),
-                                  "cls": "better" if good > 0 else "worse" if good < 0 else ""})
+                    r = r.iloc[0] if len(r) else None
+                    diff = float(r["mean"]) - float(b["mean"]) if r is not None and b is not None else math.nan
+                    # a conservative reading: coloured only where the two 95 % intervals do not overlap
+                    apart = r is not None and b is not None and (r["ci_low"] > b["ci_high"] or r["ci_high"] < b["ci_low"])
+                    good = DESIRABLE.get(ind, 0) * diff if apart else 0
+                    cells.append({"text": self.value(ind, diff, sign=True), "apart": bool(apart),
+                                  "cls": "better" if good > 0 else "worse" if good < 0 else "nd"})
                 if len(base) or any(c["text"] != "–" for c in cells):
-                    rows.append({"label": self.household_type(ht), "base": self.value(ind, b), "cells": cells})
+                    rows.append({"label": self.household_type(ht), "cells": cells,
+                                 "base": self.value(ind, b["mean"] if b is not None else None)})
             tables.append({"id": ind, "label": self.indicator(ind), "unit": self.unit_name(ind, True),
                            "level_unit": self.unit_name(ind, False), "rows": rows})
         return tables
@@ -269,23 +281,28 @@ class Context:
                 for k in METHODS]
 
     # --- figures -------------------------------------------------------------------------------------------
-    def build_figures(self) -> dict[str, Fig]:
-        """Draw every figure the sweep has data for (keys: trajectories, effects, frontier, dose, by_type)."""
-        sw, tr, il, sl = self.sweep, self.tr, self.indicator, self.scenario
+    def draw_figures(self) -> dict[str, object]:
+        """Every figure the sweep has data for, as matplotlib Figures (None where there is no data):
+        trajectories, effects, frontier (when a scenario costs something), dose (when the sweep has one),
+        by_type."""
+        sw, tr, il, sl = self.sweep, self.tr, self.indicator, self.short_scenario
+        title = self.param(self.dose[0]) if self.dose else None
         traj = trajectories(sw.results, list(HEADLINE))
-        made = {
-            "trajectories": figures.trajectories(traj, sw.scenario_names, self.colour, tr, il, sl),
-            "effects": figures.effects(sw, self.colour, tr, il, sl),
+        return {
+            "trajectories": figures.trajectories(traj, sw.scenario_names, self.colour, tr, il, sl, title),
+            "effects": figures.effects(sw, self.colour, tr, il, sl, title),
             "frontier": figures.frontier(sw, self.colour, tr, sl),
             "dose": (figures.dose_response(sw, self.dose[0], self.dose[1], tr, il, self.param(self.dose[0]))
                      if self.dose else None),
-            "by_type": figures.by_type(sw, list(HOUSEHOLD_TYPES), self.colour, tr, il, self.household_type, sl),
+            "by_type": figures.by_type(sw, list(HOUSEHOLD_TYPES), self.colour, tr, il, self.household_type, sl, title),
         }
-        for key, fig in made.items():
-            if fig is not None:
-                uri, w, h = figures.png_data_uri(fig)
-                self.figures[key] = Fig(key, uri, w, h, fig)
-        return self.figures
+
+    def build_figures(self) -> dict[str, Fig | None]:
+        """The figures encoded as embedded PNG images, by key (None where there is no data)."""
+        out: dict[str, Fig | None] = {}
+        for key, fig in self.draw_figures().items():
+            out[key] = Fig(key, *figures.png_data_uri(fig), figure=fig) if fig is not None else None
+        return out
 
 
 def _ranges(values: list[int]) -> str:

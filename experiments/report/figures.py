@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from abm.indicators import RANGES
 from experiments.report.numbers import HEADLINE, SCALE, unit
 from experiments.report.sweep import BASELINE, Sweep
 
@@ -44,7 +45,7 @@ def colours(scenarios: list[str], dose: dict[str, float] | None = None) -> dict[
         order = sorted(others, key=dose.get)
         cmap = matplotlib.colormaps["viridis"]
         for i, s in enumerate(order):
-            out[s] = matplotlib.colors.to_hex(cmap(0.1 + 0.8 * i / max(len(order) - 1, 1)))
+            out[s] = matplotlib.colors.to_hex(cmap(0.08 + 0.64 * i / max(len(order) - 1, 1)))
     else:
         cmap = matplotlib.colormaps["tab20"]
         for i, s in enumerate(others):
@@ -56,7 +57,7 @@ def png_data_uri(fig: Figure) -> tuple[str, int, int]:
     """The figure as a base64 PNG data URI, with its pixel width and height."""
     buf = io.BytesIO()
     with matplotlib.rc_context(STYLE):
-        fig.savefig(buf, format="png", bbox_inches="tight", facecolor="white")
+        fig.savefig(buf, format="png", facecolor="white")
     data = buf.getvalue()
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii"), width, height
@@ -78,8 +79,28 @@ def _grid(n: int, cols: int = 2, row_height: float = 2.1) -> tuple[Figure, list]
     return fig, axes
 
 
-def _legend(fig: Figure, handles: list, ncol: int = 3) -> None:
-    fig.legend(handles=handles, loc="outside lower center", ncol=ncol, fontsize=8, handlelength=1.6)
+def _legend(fig: Figure, handles: list, ncol: int = 3, title: str | None = None) -> None:
+    fig.legend(handles=handles, loc="outside lower center", ncol=min(ncol, len(handles)), fontsize=8,
+               handlelength=1.6, title=title, title_fontsize=8)
+
+
+def _legend_in_spare(fig: Figure, axes: list, used: int, handles: list, title: str | None = None) -> None:
+    """The legend in the first unused panel of the grid (or below the figure if there is none)."""
+    for ax in axes[used:]:
+        ax.set_visible(False)
+    if len(axes) > used:
+        spare = axes[used]
+        spare.set_visible(True)
+        spare.set_axis_off()
+        spare.legend(handles=handles, loc="center", fontsize=8, title=title, title_fontsize=8, handlelength=1.8)
+    else:
+        _legend(fig, handles, title=title)
+
+
+def _clip(indicator: str, values):
+    """A CI band kept inside the indicator's range (a share's band never goes below 0 or above 100 %)."""
+    lo, hi = RANGES.get(indicator, (None, None))
+    return np.clip(np.asarray(values, dtype=float), lo, hi) if lo is not None or hi is not None else values
 
 
 def _scenario_handles(names: list[str], colour: dict[str, str], label: Callable[[str], str]) -> list:
@@ -87,12 +108,16 @@ def _scenario_handles(names: list[str], colour: dict[str, str], label: Callable[
 
 
 def _unit_axis(tr: Tr, indicator: str, difference: bool) -> str:
+    """The axis label of a value or a difference; a plain number's unit is already in the panel title."""
     u = unit(indicator)
+    if u == "number":
+        return tr("report.axis.diff_number") if difference else ""
     return tr(f"report.axis.{'diff' if difference else 'level'}_{u}")
 
 
 def trajectories(traj: pd.DataFrame, scenarios: list[str], colour: dict[str, str], tr: Tr,
-                 ind_label: Callable[[str], str], sc_label: Callable[[str], str]) -> Figure | None:
+                 ind_label: Callable[[str], str], sc_label: Callable[[str], str],
+                 legend_title: str | None = None) -> Figure | None:
     """Mean trajectory over seeds with its 95 % CI band, one panel per headline indicator."""
     if traj.empty:
         return None
@@ -107,15 +132,15 @@ def trajectories(traj: pd.DataFrame, scenarios: list[str], colour: dict[str, str
                 years = d["step"].to_numpy() / 52.0
                 ax.plot(years, d["mean"] * scale, color=colour[s], lw=1.6 if s != BASELINE else 2.0,
                         ls="--" if s == BASELINE else "-")
-                ax.fill_between(years, d["ci_low"] * scale, d["ci_high"] * scale, color=colour[s], alpha=0.16, lw=0)
+                ax.fill_between(years, _clip(ind, d["ci_low"]) * scale, _clip(ind, d["ci_high"]) * scale,
+                                color=colour[s], alpha=0.16, lw=0)
             ax.set_title(_wrap(ind_label(ind), 46), loc="left")
             ax.set_ylabel(_unit_axis(tr, ind, False))
             ax.set_xlabel(tr("report.axis.years"))
             if unit(ind) == "eur":
                 ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands(tr)))
-        for ax in axes[len(HEADLINE):]:
-            ax.set_visible(False)
-        _legend(fig, _scenario_handles(scenarios, colour, sc_label))
+        _legend_in_spare(fig, axes, len(HEADLINE), _scenario_handles(scenarios, colour, sc_label),
+                         None if legend_title is None else _wrap(legend_title, 40))
     return fig
 
 
@@ -133,13 +158,13 @@ def _errorbars(ax, y: float, e: pd.Series, scale: float, colour: str) -> None:
 
 
 def effects(sweep: Sweep, colour: dict[str, str], tr: Tr, ind_label: Callable[[str], str],
-            sc_label: Callable[[str], str]) -> Figure | None:
+            sc_label: Callable[[str], str], axis_title: str | None = None) -> Figure | None:
     """Difference from the baseline at the horizon with its 95 % CI (filled: distinguishable from zero)."""
     names = [s for s in sweep.compared if any(sweep.effect(s, i) is not None for i in HEADLINE)]
     if not names:
         return None
     with matplotlib.rc_context(STYLE):
-        fig, axes = _grid(len(HEADLINE) + 1, row_height=0.9 + 0.28 * len(names))
+        fig, axes = _grid(len(HEADLINE) + 1, row_height=0.95 + 0.36 * len(names))
         ypos = np.arange(len(names))[::-1]
         for k, (ax, ind) in enumerate(zip(axes, HEADLINE)):
             scale = SCALE[unit(ind)]
@@ -148,7 +173,9 @@ def effects(sweep: Sweep, colour: dict[str, str], tr: Tr, ind_label: Callable[[s
                 if e is not None:
                     _errorbars(ax, y, e, scale, colour[s])
             ax.axvline(0, color="#222222", lw=0.9)
-            ax.set_yticks(ypos, [_wrap(sc_label(s), 24) for s in names] if k % 2 == 0 else [])
+            ax.set_yticks(ypos, [_wrap(sc_label(s), 26) for s in names] if k % 2 == 0 else [], fontsize=7.8)
+            if axis_title and k % 2 == 0:
+                ax.set_ylabel(_wrap(axis_title, 30), fontsize=7.5)
             ax.set_ylim(-0.7, len(names) - 0.3)
             ax.grid(axis="y", visible=False)
             ax.set_title(_wrap(ind_label(ind), 46), loc="left")
@@ -237,25 +264,26 @@ def dose_response(sweep: Sweep, param: str, dose: dict[str, float], tr: Tr, ind_
             if rows:
                 x = np.array([r[0] for r in rows])
                 m = np.array([r[1]["mean"] for r in rows]) * scale
-                lo = np.array([r[1]["ci_low"] for r in rows]) * scale
-                hi = np.array([r[1]["ci_high"] for r in rows]) * scale
+                lo = _clip(ind, [r[1]["ci_low"] for r in rows]) * scale
+                hi = _clip(ind, [r[1]["ci_high"] for r in rows]) * scale
                 ax.fill_between(x, lo, hi, color=PALETTE[0], alpha=0.18, lw=0)
                 ax.plot(x, m, "o-", color=PALETTE[0], ms=4.5, lw=1.6)
             base = sweep.level(BASELINE, ind) if BASELINE not in dose else None
             if base is not None:
                 ax.axhline(base["mean"] * scale, color=BASELINE_COLOUR, ls="--", lw=1.2)
-                ax.axhspan(base["ci_low"] * scale, base["ci_high"] * scale, color=BASELINE_COLOUR, alpha=0.08, lw=0)
+                band = _clip(ind, [base["ci_low"], base["ci_high"]]) * scale
+                ax.axhspan(band[0], band[1], color=BASELINE_COLOUR, alpha=0.08, lw=0)
             ax.set_title(_wrap(ind_label(ind), 46), loc="left")
             ax.set_ylabel(_unit_axis(tr, ind, False))
             ax.set_xlabel(_wrap(param_label, 50))
             if unit(ind) == "eur":
                 ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands(tr)))
-        for ax in axes[len(HEADLINE):]:
-            ax.set_visible(False)
-        handles = [Line2D([], [], color=PALETTE[0], marker="o", lw=1.6, label=tr("report.figure.dose_mean"))]
+        handles = [Line2D([], [], color=PALETTE[0], marker="o", lw=1.6,
+                          label=_wrap(tr("report.figure.dose_mean"), 36))]
         if BASELINE not in dose and sweep.level(BASELINE, HEADLINE[0]) is not None:
-            handles.append(Line2D([], [], color=BASELINE_COLOUR, ls="--", lw=1.2, label=tr("report.figure.baseline_level")))
-        _legend(fig, handles, ncol=2)
+            handles.append(Line2D([], [], color=BASELINE_COLOUR, ls="--", lw=1.2,
+                                  label=_wrap(tr("report.figure.baseline_level"), 36)))
+        _legend_in_spare(fig, axes, len(HEADLINE), handles)
     return fig
 
 
@@ -264,7 +292,8 @@ BY_TYPE_SHOWN = ("isolated_share", "needs_unmet_share", "trust_mean", "participa
 
 
 def by_type(sweep: Sweep, types: list[str], colour: dict[str, str], tr: Tr, ind_label: Callable[[str], str],
-            type_label: Callable[[str], str], sc_label: Callable[[str], str]) -> Figure | None:
+            type_label: Callable[[str], str], sc_label: Callable[[str], str],
+            legend_title: str | None = None) -> Figure | None:
     """Mean at the horizon per household type and scenario (95 % CI)."""
     g = sweep.by_group
     shown = [i for i in BY_TYPE_SHOWN if (g["indicator"] == i).any()] if not g.empty else []
@@ -283,7 +312,7 @@ def by_type(sweep: Sweep, types: list[str], colour: dict[str, str], tr: Tr, ind_
                         continue
                     r = d.loc[ht]
                     y = len(types) - 1 - i + 0.4 - (j + 0.5) * step
-                    ax.plot([r["ci_low"] * scale, r["ci_high"] * scale], [y, y], color=colour[s], lw=1.6)
+                    ax.plot(_clip(ind, [r["ci_low"], r["ci_high"]]) * scale, [y, y], color=colour[s], lw=1.6)
                     ax.plot([r["mean"] * scale], [y], "o", color=colour[s], ms=4)
             ax.set_yticks(np.arange(len(types))[::-1], [_wrap(type_label(t), 22) for t in types] if k % 2 == 0 else [])
             ax.set_ylim(-0.6, len(types) - 0.4)
@@ -292,5 +321,5 @@ def by_type(sweep: Sweep, types: list[str], colour: dict[str, str], tr: Tr, ind_
             ax.set_xlabel(_unit_axis(tr, ind, False))
         for ax in axes[len(shown):]:
             ax.set_visible(False)
-        _legend(fig, _scenario_handles(names, colour, sc_label))
+        _legend(fig, _scenario_handles(names, colour, sc_label), title=legend_title)
     return fig
