@@ -146,7 +146,7 @@ def trajectories(traj: pd.DataFrame, scenarios: list[str], colour: dict[str, str
 
 def _thousands(tr: Tr):
     sep = tr("report.format.thousands_sep")
-    return lambda x, _pos: f"{x:,.0f}".replace(",", sep)
+    return lambda x, _pos: "0" if round(x) == 0 else f"{x:,.0f}".replace(",", sep).replace("-", "\u2212")
 
 
 def _errorbars(ax, y: float, e: pd.Series, scale: float, colour: str) -> None:
@@ -167,15 +167,17 @@ def effects(sweep: Sweep, colour: dict[str, str], tr: Tr, ind_label: Callable[[s
         fig, axes = _grid(len(HEADLINE) + 1, row_height=0.95 + 0.36 * len(names))
         ypos = np.arange(len(names))[::-1]
         for k, (ax, ind) in enumerate(zip(axes, HEADLINE)):
-            scale = SCALE[unit(ind)]
+            scale, values = SCALE[unit(ind)], []
             for y, s in zip(ypos, names):
                 e = sweep.effect(s, ind)
                 if e is not None:
                     _errorbars(ax, y, e, scale, colour[s])
+                    values += [e["diff_mean"], e["ci_low"], e["ci_high"]]
             ax.axvline(0, color="#222222", lw=0.9)
+            if not np.any(np.nan_to_num(values)):
+                ax.set_xlim(-1, 1)  # every difference is exactly zero (e.g. no lever has a cost)
+                ax.set_xticks([0])
             ax.set_yticks(ypos, [_wrap(sc_label(s), 26) for s in names] if k % 2 == 0 else [], fontsize=7.8)
-            if axis_title and k % 2 == 0:
-                ax.set_ylabel(_wrap(axis_title, 30), fontsize=7.5)
             ax.set_ylim(-0.7, len(names) - 0.3)
             ax.grid(axis="y", visible=False)
             ax.set_title(_wrap(ind_label(ind), 46), loc="left")
@@ -189,6 +191,9 @@ def effects(sweep: Sweep, colour: dict[str, str], tr: Tr, ind_label: Callable[[s
             Line2D([], [], color="#333333", marker="o", ms=6.5, mfc="white", mew=1.6, lw=2,
                    label=_wrap(tr("report.figure.marker_not_distinguishable"), 40)),
         ], loc="center", fontsize=8)
+        if axis_title:
+            key.set_title(_wrap(tr("report.figure.scenarios_by", param=axis_title), 44), loc="left", fontsize=8,
+                          fontweight="normal")
         for ax in axes[len(HEADLINE) + 1:]:
             ax.set_visible(False)
     return fig
