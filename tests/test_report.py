@@ -265,7 +265,14 @@ def test_incomplete_sweep_is_announced_first(sweeps, lang):
     assert 'id="sweep-warning"' not in _html(sweeps, "smoke", lang)
 
 
-def test_sweep_without_status_file_is_announced(sweeps, tmp_path):
+@pytest.fixture
+def no_figures(monkeypatch):
+    """Render without drawing (figures are tested elsewhere): the page then says what is missing."""
+    monkeypatch.setattr(Context, "draw_figures", lambda self: dict.fromkeys(
+        ("trajectories", "effects", "frontier", "dose", "by_type")))
+
+
+def test_sweep_without_status_file_is_announced(sweeps, tmp_path, no_figures):
     d = tmp_path / "no_status"
     shutil.copytree(sweeps["smoke"], d, ignore=shutil.ignore_patterns("*.html"))
     (d / "sweep_status.json").unlink()
@@ -283,7 +290,7 @@ def test_report_loads_nothing_from_outside(sweeps):
 
 
 # --- command line -----------------------------------------------------------------------------------------------------
-def test_command_line_writes_report_and_prints_path(sweeps, tmp_path, capsys):
+def test_command_line_writes_report_and_prints_path(sweeps, tmp_path, capsys, no_figures):
     d = tmp_path / "cli"
     shutil.copytree(sweeps["smoke"], d, ignore=shutil.ignore_patterns("*.html", "*-s*"))
     assert main([str(d), "--lang", "en"]) == 0
@@ -291,8 +298,9 @@ def test_command_line_writes_report_and_prints_path(sweeps, tmp_path, capsys):
     assert out == str((d / "report.html").resolve())
     html = (d / "report.html").read_text()
     assert '<html lang="en">' in html and "Headline results" in html
-    # without run directories the neighbourhood is not described, and the report says so
+    # without run directories the neighbourhood is not described, without figures neither are trends
     assert table()["report.simulated.no_neighbourhood"]["en"] in html
+    assert table()["report.figure.no_results"]["en"] in html and "<img" not in html
 
 
 def test_command_line_names_a_missing_aggregate(tmp_path, capsys):
