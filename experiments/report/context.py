@@ -153,7 +153,7 @@ class Context:
             rows.append({
                 "id": s, "label": self.scenario(s), "colour": self.colour.get(s, "#000"),
                 "text": self.tr(f"report.scenario_text.{pol}") if pol and self.has(f"report.scenario_text.{pol}") else "",
-                "overrides": [self.describe_override(k, v) for k, v in over.items()],
+                "overrides": [self.describe_override(k, v) for k, v in over.items() if not (k == "policy" and v == s)],
                 "hash": self.meta["hashes"].get(s, ""),
             })
         return rows

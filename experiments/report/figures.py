@@ -73,6 +73,7 @@ def _wrap(text: str, width: int) -> str:
 
 
 def _grid(n: int, cols: int = 2, row_height: float = 2.1) -> tuple[Figure, list]:
+    """``n`` panels in rows of ``cols``, the figure as wide as the printed page."""
     rows = math.ceil(n / cols)
     fig = Figure(figsize=(WIDTH, row_height * rows + 0.4), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False).ravel().tolist()
@@ -164,7 +165,8 @@ def effects(sweep: Sweep, colour: dict[str, str], tr: Tr, ind_label: Callable[[s
     if not names:
         return None
     with matplotlib.rc_context(STYLE):
-        fig, axes = _grid(len(HEADLINE) + 1, row_height=0.95 + 0.36 * len(names))
+        cols = 4
+        fig, axes = _grid(len(HEADLINE) + 1, cols=cols, row_height=1.1 + 0.27 * len(names))
         ypos = np.arange(len(names))[::-1]
         for k, (ax, ind) in enumerate(zip(axes, HEADLINE)):
             scale, values = SCALE[unit(ind)], []
@@ -177,22 +179,25 @@ def effects(sweep: Sweep, colour: dict[str, str], tr: Tr, ind_label: Callable[[s
             if not np.any(np.nan_to_num(values)):
                 ax.set_xlim(-1, 1)  # every difference is exactly zero (e.g. no lever has a cost)
                 ax.set_xticks([0])
-            ax.set_yticks(ypos, [_wrap(sc_label(s), 26) for s in names] if k % 2 == 0 else [], fontsize=7.8)
+            ax.set_yticks(ypos, [_wrap(sc_label(s), 22) for s in names] if k % cols == 0 else [], fontsize=7.5)
             ax.set_ylim(-0.7, len(names) - 0.3)
             ax.grid(axis="y", visible=False)
-            ax.set_title(_wrap(ind_label(ind), 46), loc="left")
-            ax.set_xlabel(_unit_axis(tr, ind, True))
+            ax.set_title(_wrap(ind_label(ind), 20), loc="left", fontsize=8)
+            ax.set_xlabel(_wrap(_unit_axis(tr, ind, True), 28), fontsize=7.5)
+            ax.tick_params(axis="x", labelsize=7)
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
             if unit(ind) == "eur":
                 ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands(tr)))
         key = axes[len(HEADLINE)]
         key.set_axis_off()
         key.legend(handles=[
-            Line2D([], [], color="#333333", marker="o", ms=6.5, lw=2, label=tr("report.figure.marker_distinguishable")),
+            Line2D([], [], color="#333333", marker="o", ms=6.5, lw=2,
+                   label=_wrap(tr("report.figure.marker_distinguishable"), 22)),
             Line2D([], [], color="#333333", marker="o", ms=6.5, mfc="white", mew=1.6, lw=2,
-                   label=_wrap(tr("report.figure.marker_not_distinguishable"), 40)),
-        ], loc="center", fontsize=8)
+                   label=_wrap(tr("report.figure.marker_not_distinguishable"), 22)),
+        ], loc="center", fontsize=7.5)
         if axis_title:
-            key.set_title(_wrap(tr("report.figure.scenarios_by", param=axis_title), 44), loc="left", fontsize=8,
+            key.set_title(_wrap(tr("report.figure.scenarios_by", param=axis_title), 30), loc="left", fontsize=7.5,
                           fontweight="normal")
         for ax in axes[len(HEADLINE) + 1:]:
             ax.set_visible(False)
@@ -211,7 +216,7 @@ def frontier(sweep: Sweep, colour: dict[str, str], tr: Tr, sc_label: Callable[[s
     if not any(np.isfinite(c["diff_mean"]) and c["diff_mean"] > 0 for c in costs.values()):
         return None
     with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(WIDTH, 3.5), layout="constrained")
+        fig = Figure(figsize=(WIDTH, 3.3 + 0.2 * math.ceil((len(names) + 2) / 3)), layout="constrained")
         axes = fig.subplots(1, len(BENEFITS))
         for ax, (ind, sign) in zip(axes, BENEFITS):
             points = [(0.0, 0.0, BASELINE)]
@@ -226,20 +231,19 @@ def frontier(sweep: Sweep, colour: dict[str, str], tr: Tr, sc_label: Callable[[s
                             xerr=[[max(x - xlo, 0)], [max(xhi - x, 0)]] if np.isfinite(xlo) else None,
                             fmt="o", color=colour[s], ms=6.5, mfc=colour[s] if e["distinguishable"] else "white",
                             mew=1.6, elinewidth=1.2, capsize=0)
-                ax.annotate(_wrap(sc_label(s), 20), (x, y), xytext=(5, 4), textcoords="offset points", fontsize=7.5,
-                            color="#222222")
                 points.append((x, y, s))
             xs, ys = _pareto(points)
-            ax.plot(xs, ys, color="#999999", lw=1.2, ls=":", zorder=0)
+            ax.plot(xs, ys, color="#777777", lw=1.4, ls="--", zorder=0)
             ax.plot([0], [0], "s", color=BASELINE_COLOUR, ms=6)
-            ax.annotate(sc_label(BASELINE), (0, 0), xytext=(5, -10), textcoords="offset points", fontsize=7.5)
             ax.axhline(0, color="#222222", lw=0.8)
             ax.set_title(_wrap(tr(f"report.frontier.benefit_{ind}"), 48), loc="left")
             ax.set_xlabel(tr("report.axis.extra_cost_keur"))
             ax.set_ylabel(tr("report.axis.diff_pp"))
             ax.margins(x=0.25, y=0.2)
-        fig.legend(handles=[Line2D([], [], color="#999999", ls=":", lw=1.2, label=tr("report.figure.frontier_line"))],
-                   loc="outside lower center", fontsize=8)
+        handles = [Line2D([], [], color=BASELINE_COLOUR, marker="s", ls="", ms=6, label=_wrap(sc_label(BASELINE), 34))]
+        handles += [Line2D([], [], color=colour[s], marker="o", ls="", ms=6, label=_wrap(sc_label(s), 34)) for s in names]
+        handles.append(Line2D([], [], color="#777777", ls="--", lw=1.4, label=_wrap(tr("report.figure.frontier_line"), 34)))
+        _legend(fig, handles)
     return fig
 
 
