@@ -280,6 +280,22 @@ def test_sweep_without_status_file_is_announced(sweeps, tmp_path, no_figures):
     assert 'id="sweep-warning"' in html and table()["report.warning.unknown_title"]["en"] in html
 
 
+def test_methods_count_parameters_by_source_from_the_odd(sweeps, tmp_path, monkeypatch, no_figures):
+    import experiments.report.odd as odd
+
+    (tmp_path / "ODD.md").write_text("| key | meaning | unit | default | range | source |\n|---|---|---|---|---|---|\n"
+                                     "| `help.max_asks` | m | - | 3 | r | assumption |\n"
+                                     "| `help.willingness` | m | - | 0.7 | r | Nomisma/ACER 2020 (F) |\n")
+    monkeypatch.setattr(odd, "ODD", tmp_path / "ODD.md")
+    d = tmp_path / "sweep"
+    shutil.copytree(sweeps["smoke"], d, ignore=shutil.ignore_patterns("*.html", "*-s*"))
+    html = write_report(d, "it").read_text()
+    block = html[html.index('id="parameter-sources"'):]
+    block = block[: block.index("</table>")]
+    assert table()["report.group.help"]["it"] in block
+    assert re.findall(r'<td class="num">(\d+)</td>', block)[:3] == ["1", "0", "1"]
+
+
 # --- self-contained -------------------------------------------------------------------------------------------------
 def test_report_loads_nothing_from_outside(sweeps):
     html = _html(sweeps, "incomplete", "it")

@@ -273,7 +273,10 @@ class Context:
             if counts["data"] + counts["partly"] + counts["assumption"] == 0:
                 continue
             label = self.tr(f"report.group.{group}") if self.has(f"report.group.{group}") else group
-            rows.append({"group": group, "label": label, **counts})
+            rows.append({"group": group, "label": label, "total": False, **counts})
+        if rows:
+            rows.append({"group": "", "label": self.tr("report.simulated.total"), "total": True,
+                         **{k: sum(r[k] for r in rows) for k in ("data", "partly", "assumption")}})
         return rows
 
     def methods(self) -> list[dict]:
@@ -291,7 +294,7 @@ class Context:
         return {
             "trajectories": figures.trajectories(traj, sw.scenario_names, self.colour, tr, il, sl, title),
             "effects": figures.effects(sw, self.colour, tr, il, sl, title),
-            "frontier": figures.frontier(sw, self.colour, tr, sl),
+            "frontier": figures.frontier(sw, self.colour, tr, sl, title),
             "dose": (figures.dose_response(sw, self.dose[0], self.dose[1], tr, il, self.param(self.dose[0]))
                      if self.dose else None),
             "by_type": figures.by_type(sw, list(HOUSEHOLD_TYPES), self.colour, tr, il, self.household_type, sl, title),

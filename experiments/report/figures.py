@@ -208,7 +208,8 @@ def effects(sweep: Sweep, colour: dict[str, str], tr: Tr, ind_label: Callable[[s
 BENEFITS = (("needs_met_neighbours_share", 1), ("isolated_share", -1))
 
 
-def frontier(sweep: Sweep, colour: dict[str, str], tr: Tr, sc_label: Callable[[str], str]) -> Figure | None:
+def frontier(sweep: Sweep, colour: dict[str, str], tr: Tr, sc_label: Callable[[str], str],
+             legend_title: str | None = None) -> Figure | None:
     """Extra yearly cost against extra benefit for every scenario, with the frontier of the scenarios no
     other scenario beats on both (cheaper and at least as good)."""
     names = [s for s in sweep.compared if sweep.effect(s, "cost_year_total") is not None]
@@ -243,7 +244,7 @@ def frontier(sweep: Sweep, colour: dict[str, str], tr: Tr, sc_label: Callable[[s
         handles = [Line2D([], [], color=BASELINE_COLOUR, marker="s", ls="", ms=6, label=_wrap(sc_label(BASELINE), 34))]
         handles += [Line2D([], [], color=colour[s], marker="o", ls="", ms=6, label=_wrap(sc_label(s), 34)) for s in names]
         handles.append(Line2D([], [], color="#777777", ls="--", lw=1.4, label=_wrap(tr("report.figure.frontier_line"), 34)))
-        _legend(fig, handles)
+        _legend(fig, handles, title=None if legend_title is None else _wrap(legend_title, 60))
     return fig
 
 

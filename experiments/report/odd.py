@@ -47,9 +47,10 @@ def parameter_sources(text: str) -> dict[str, dict[str, int]]:
     return out
 
 
-def load(path: Path = ODD) -> dict[str, dict[str, int]]:
+def load(path: Path | None = None) -> dict[str, dict[str, int]]:
     """The parameter sources of the ODD at ``path`` and of its separate sections in ``docs/odd/*.md``
     (empty if there is no ODD)."""
+    path = Path(path) if path is not None else ODD
     files = ([path] if path.is_file() else []) + sorted((path.parent / "odd").glob("*.md"))
     out: dict[str, dict[str, int]] = {}
     for f in files:

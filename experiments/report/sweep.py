@@ -7,6 +7,7 @@ so a partial sweep still gets a report that says what is missing.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,9 +100,10 @@ class Sweep:
 
     def run_dirs(self) -> list[Path]:
         """Directories of completed runs (baseline runs first)."""
-        dirs = [self.root / r for r in self.status.completed if (self.root / r / "config.yaml").is_file()]
-        if not dirs:
-            dirs = sorted(p.parent for p in self.root.rglob("config.yaml") if (p.parent / "summary.json").is_file())
+        dirs = [self.root / r for r in self.status.completed[:200] if (self.root / r / "config.yaml").is_file()]
+        if not dirs:  # run directories not named by run id (e.g. Hydra's job numbers): look for them
+            found = (p.parent for p in self.root.rglob("config.yaml") if (p.parent / "summary.json").is_file())
+            dirs = sorted(itertools.islice(found, 200))
         base = [d for d in dirs if _summary_policy(d) == BASELINE]
         return base + [d for d in dirs if d not in base]
 
