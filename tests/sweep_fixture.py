@@ -1,7 +1,8 @@
 """A small real sweep for the report's tests: the model run for a few scenarios x seeds, and the
 aggregate files written with plain pandas in the layout ``python -m experiments.aggregate`` writes
 (results.parquet, scenarios.csv, summary.csv, effects.csv, by_group_summary.csv, sweep_status.json,
-sweep_meta.json).  When the real aggregator is available, tests can call it instead of :func:`aggregate`.
+sweep_meta.json; run directories ``<scenario>/seed<N>``).  When the real aggregator is available,
+tests can call it instead of :func:`aggregate`.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ SCENARIOS = {
 
 
 def run_id(scenario: str, seed: int) -> str:
-    return f"{scenario}-s{seed}"
+    return f"{scenario}/seed{seed}"
 
 
 def run_sweep(root: Path, scenarios: dict[str, list[str]] = SCENARIOS, seeds=(0, 1, 2), steps: int = 26) -> Path:
@@ -59,8 +60,8 @@ def break_runs(root: Path, failed: tuple[str, ...] = (), missing: tuple[str, ...
 
 def set_costs(root: Path, eur_per_year: dict[str, float]) -> None:
     """Give a scenario's runs a yearly cost (test stand-in for lever costs until the levers exist)."""
-    for run in sorted(Path(root).glob("*/timeseries.parquet")):
-        scenario = run.parent.name.rsplit("-s", 1)[0]
+    for run in sorted(Path(root).glob("*/*/timeseries.parquet")):
+        scenario = run.parent.parent.name
         if scenario in eur_per_year:
             df = pd.read_parquet(run)
             df["cost_year_total"] = float(eur_per_year[scenario])
@@ -107,13 +108,13 @@ def aggregate(root: Path, scenarios: dict[str, list[str]] = SCENARIOS, seeds=(0,
                 df.insert(0, "scenario", scenario)
                 df.insert(0, "run_id", rid)
             for p in params:
-                ts[f"param.{p}"] = over.get(p, "")
+                ts[f"param.{p}"] = over.get(p)
             frames.append(ts)
             groups.append(bg[bg["step"] == bg["step"].max()])
     results = pd.concat(frames, ignore_index=True)
     results["value"] = results["value"].astype("float64")
     write_parquet(root / "results.parquet", results)
-    pd.DataFrame([{"scenario": s, **{p: dict(o.split("=", 1) for o in ov).get(p, "") for p in params}}
+    pd.DataFrame([{"scenario": s, **{f"param.{p}": dict(o.split("=", 1) for o in ov).get(p) for p in params}}
                   for s, ov in scenarios.items()]).to_csv(root / "scenarios.csv", index=False)
 
     horizon = results[results["step"] == results.groupby("run_id")["step"].transform("max")]
@@ -128,8 +129,10 @@ def aggregate(root: Path, scenarios: dict[str, list[str]] = SCENARIOS, seeds=(0,
               "missing": [r for r in expected if r not in completed and r not in failed]}
     write_text(root / "sweep_status.json", json.dumps(status, indent=2))
     meta = {"experiment": "report_fixture", "neighbourhood": "acer_estate", "steps": steps, "seeds": list(seeds),
-            "scenarios": scenarios, "version": abm.__version__, "config_hashes": meta_hash,
-            "date": datetime.datetime(2025, 1, 1, 12, 0).isoformat()}
+            "scenarios": [{"scenario": s, "run_dir": s, "overrides": dict(o.split("=", 1) for o in ov)}
+                          for s, ov in scenarios.items()],
+            "version": abm.__version__, "config_hashes": {s: [h] for s, h in meta_hash.items()},
+            "aggregated": datetime.datetime(2025, 1, 1, 12, 0).isoformat()}
     write_text(root / "sweep_meta.json", json.dumps(meta, indent=2))
     return root
 

@@ -33,7 +33,8 @@ from experiments.report.trajectories import trajectories
 from sweep_fixture import aggregate, break_runs, run_sweep, set_costs
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-FAILED, MISSING = ("meeting_x4-s2",), ("meeting_x8-s1",)
+FAILED, MISSING = ("meeting_x4/seed2",), ("meeting_x8/seed1",)
+RUN_DIRS = shutil.ignore_patterns("*.html", "baseline", "meeting_*")  # copy the aggregate without the runs
 
 
 # --- the sweeps, built once per session --------------------------------------------------------------------
@@ -288,7 +289,7 @@ def test_methods_count_parameters_by_source_from_the_odd(sweeps, tmp_path, monke
                                      "| `help.willingness` | m | - | 0.7 | r | Nomisma/ACER 2020 (F) |\n")
     monkeypatch.setattr(odd, "ODD", tmp_path / "ODD.md")
     d = tmp_path / "sweep"
-    shutil.copytree(sweeps["smoke"], d, ignore=shutil.ignore_patterns("*.html", "*-s*"))
+    shutil.copytree(sweeps["smoke"], d, ignore=RUN_DIRS)
     html = write_report(d, "it").read_text()
     block = html[html.index('id="parameter-sources"'):]
     block = block[: block.index("</table>")]
@@ -308,7 +309,7 @@ def test_report_loads_nothing_from_outside(sweeps):
 # --- command line -----------------------------------------------------------------------------------------------------
 def test_command_line_writes_report_and_prints_path(sweeps, tmp_path, capsys, no_figures):
     d = tmp_path / "cli"
-    shutil.copytree(sweeps["smoke"], d, ignore=shutil.ignore_patterns("*.html", "*-s*"))
+    shutil.copytree(sweeps["smoke"], d, ignore=RUN_DIRS)
     assert main([str(d), "--lang", "en"]) == 0
     out = capsys.readouterr().out.strip()
     assert out == str((d / "report.html").resolve())
@@ -356,6 +357,24 @@ def test_dose_is_the_one_numeric_parameter_that_varies(sweeps):
     assert sweep.dose()[0] == "encounters.rate_neighbourhood"
     sweep.scenarios["help.max_asks"] = ["", "2", "3"]  # two numeric parameters vary: no dose
     assert sweep.dose() is None
+
+
+def test_a_baseline_not_named_baseline_is_found_and_labelled(sweeps, tmp_path):
+    d = tmp_path / "renamed"
+    shutil.copytree(sweeps["smoke"], d, ignore=RUN_DIRS)
+    for f in ("scenarios.csv", "summary.csv", "by_group_summary.csv"):
+        df = pd.read_csv(d / f)
+        df["scenario"] = df["scenario"].replace("baseline", "policy=baseline")
+        if f == "scenarios.csv":
+            df["param.policy"] = ["baseline", None, None]
+        df.to_csv(d / f, index=False)
+    sweep = load(d)
+    assert sweep.baseline == "policy=baseline" and sweep.compared == ["meeting_x4", "meeting_x8"]
+    ctx = Context(sweep, "en")
+    assert ctx.scenario("policy=baseline") == table()["report.scenario.baseline"]["en"]
+    head = ctx.headline()
+    assert head["has_base"] and [r["id"] for r in head["rows"]] == ["meeting_x4", "meeting_x8"]
+    assert ctx.colour["policy=baseline"] == "#3a3a3a"
 
 
 def test_frontier_keeps_scenarios_no_other_beats():

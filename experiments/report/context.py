@@ -15,7 +15,7 @@ from abm.indicators import BY_TYPE, INDICATORS
 from abm.vocabulary import HOUSEHOLD_TYPES
 from experiments.report import figures
 from experiments.report.numbers import DESIRABLE, HEADLINE, SCALE, shown, unit
-from experiments.report.sweep import BASELINE, CE_INDICATORS, Sweep
+from experiments.report.sweep import CE_INDICATORS, Sweep
 from experiments.report.trajectories import trajectories
 
 #: glossary terms, in the order of the glossary (headword ``term.<name>``, text ``glossary.<name>``)
@@ -44,7 +44,7 @@ class Context:
     def __init__(self, sweep: Sweep, lang: str):
         self.sweep, self.lang = sweep, lang
         self.dose = sweep.dose()
-        self.colour = figures.colours(sweep.scenario_names, self.dose[1] if self.dose else None)
+        self.colour = figures.colours(sweep.scenario_names, self.dose[1] if self.dose else None, sweep.baseline)
 
     # --- words ------------------------------------------------------------------------------------------
     def tr(self, key: str, **fmt) -> str:
@@ -66,13 +66,21 @@ class Context:
         return self.tr(f"report.param.{key}") if self.has(f"report.param.{key}") else key
 
     def scenario(self, name: str) -> str:
-        """A scenario's label: the preset's name if it is one, the dose for a dose experiment, else its id."""
+        """A scenario's label: the preset's name if it is one, the dose for a dose experiment, else what its
+        overrides say (policy preset, then parameter = value), else its id."""
         if self.has(f"report.scenario.{name}"):
             return self.tr(f"report.scenario.{name}")
         if self.dose and name in self.dose[1]:
             key, value = self.dose[0], self.dose[1][name]
             return f"{self.param(key)} = {self.num(value, 0 if float(value).is_integer() else 2)}"
-        return name
+        varying = self.sweep.varying()
+        over = {k: v for k, v in self.sweep.overrides(name).items() if k in varying}
+        policy = over.pop("policy", None)
+        parts = [self.tr(f"report.scenario.{policy}")] if policy and self.has(f"report.scenario.{policy}") else []
+        if policy and not parts:
+            return name
+        parts += [self.describe_override(k, v) for k, v in over.items()]
+        return ", ".join(parts) or name
 
     def short_scenario(self, name: str) -> str:
         """In figures: a dose scenario by its dose alone (the parameter is in the legend's title)."""
@@ -82,8 +90,11 @@ class Context:
         return self.scenario(name)
 
     def describe_override(self, key: str, value: str) -> str:
+        """``Politica: Portierato sociale``, ``Popolazione: fiducia bassa``, ``help.max_asks = 2``."""
         if key == "policy" and self.has(f"report.scenario.{value}"):
             return f"{self.param(key)}: {self.tr(f'report.scenario.{value}')}"
+        if self.has(f"report.choice.{key}.{value}"):
+            return f"{self.param(key)}: {self.tr(f'report.choice.{key}.{value}')}"
         return f"{self.param(key)} = {value}"
 
     def num(self, x, decimals: int = 0, sign: bool = False) -> str:
@@ -114,6 +125,7 @@ class Context:
             hashes = {"": hashes}
         elif isinstance(hashes, list):
             hashes = {str(i): h for i, h in enumerate(hashes)}
+        hashes = {k: ", ".join(map(str, h)) if isinstance(h, (list, tuple)) else str(h) for k, h in hashes.items()}
         steps = m.get("steps")
         return {
             "experiment": m.get("experiment", m.get("name", self.sweep.root.name)),
@@ -124,7 +136,7 @@ class Context:
             "seeds_text": _ranges(seeds),
             "version": m.get("version", m.get("package_version", "")),
             "hashes": hashes,
-            "date": str(m.get("date", ""))[:19].replace("T", " "),
+            "date": str(m.get("date", m.get("aggregated", "")))[:19].replace("T", " "),
         }
 
     @property
@@ -165,7 +177,7 @@ class Context:
                  "level_unit": self.unit_name(i, False)} for i in HEADLINE]
         base = []
         for i in HEADLINE:
-            lv = self.sweep.level(BASELINE, i)
+            lv = self.sweep.level(self.sweep.baseline, i)
             base.append({"text": self.value(i, lv["mean"]) if lv is not None else "–"})
         rows = []
         for s in self.sweep.compared:
@@ -176,7 +188,7 @@ class Context:
             n = [int(c["n"]) for c in cells if c.get("n") is not None]
             rows.append({"id": s, "label": self.scenario(s), "colour": self.colour.get(s), "cells": cells,
                          "n_pairs": min(n) if n else None})
-        return {"cols": cols, "base": base, "rows": rows, "has_base": self.sweep.level(BASELINE, HEADLINE[0]) is not None}
+        return {"cols": cols, "base": base, "rows": rows, "has_base": self.sweep.level(self.sweep.baseline, HEADLINE[0]) is not None}
 
     def _cell(self, ind: str, e) -> dict:
         if e is None or not np.isfinite(e["diff_mean"]):
@@ -218,12 +230,18 @@ class Context:
                 ok = e is not None and np.isfinite(e["diff_mean"])
                 ci = (f"{self.value(ce, e['ci_low'])}; {self.value(ce, e['ci_high'])}"
                       if ok and np.isfinite(e["ci_low"]) and np.isfinite(e["ci_high"]) else "")
-                cells.append({"text": self.value(ce, e["diff_mean"]) if ok else self.tr("report.ce.no_benefit"),
-                              "ci": ci, "ok": ok})
+                cells.append({"text": self.value(ce, e["diff_mean"]) if ok else self._no_ratio(s, ce), "ci": ci, "ok": ok})
             cost = self.sweep.effect(s, "cost_year_total")
             rows.append({"label": self.scenario(s), "colour": self.colour.get(s), "cells": cells,
                          "cost": self.value("cost_year_total", cost["diff_mean"]) if cost is not None else "–"})
         return rows
+
+    def _no_ratio(self, scenario: str, ce: str) -> str:
+        """Why a cost-effectiveness ratio is missing: no benefit, or (with a benefit) no cost data."""
+        ind, sign = figures.BENEFITS[CE_INDICATORS.index(ce)]
+        e = self.sweep.effect(scenario, ind)
+        improved = e is not None and np.isfinite(e["diff_mean"]) and sign * e["diff_mean"] > 0
+        return self.tr("report.ce.not_available") if improved else self.tr("report.ce.no_benefit")
 
     # --- who benefits ------------------------------------------------------------------------------------
     def by_type_tables(self) -> list[dict]:
@@ -236,7 +254,7 @@ class Context:
             d = g[g["indicator"] == ind]
             rows = []
             for ht in HOUSEHOLD_TYPES:
-                base = d[(d["scenario"] == BASELINE) & (d["household_type"] == ht)]
+                base = d[(d["scenario"] == self.sweep.baseline) & (d["household_type"] == ht)]
                 b = base.iloc[0] if len(base) else None
                 cells = []
                 for s in self.sweep.compared:

@@ -37,10 +37,10 @@ WIDTH = 7.4  # inches: the printed page's text width
 Tr = Callable[..., str]
 
 
-def colours(scenarios: list[str], dose: dict[str, float] | None = None) -> dict[str, str]:
+def colours(scenarios: list[str], dose: dict[str, float] | None = None, baseline: str = BASELINE) -> dict[str, str]:
     """One colour per scenario: ordered along viridis by dose when there is one, else the palette."""
-    others = [s for s in scenarios if s != BASELINE]
-    out = {BASELINE: BASELINE_COLOUR}
+    others = [s for s in scenarios if s != baseline]
+    out = {baseline: BASELINE_COLOUR}
     if dose and all(s in dose for s in others) and others:
         order = sorted(others, key=dose.get)
         cmap = matplotlib.colormaps["viridis"]
@@ -98,6 +98,12 @@ def _legend_in_spare(fig: Figure, axes: list, used: int, handles: list, title: s
         _legend(fig, handles, title=title)
 
 
+def _zero_axis(ax, axis: str) -> None:
+    """An axis on which everything is exactly zero (e.g. no lever has a cost): one tick, at 0."""
+    (ax.set_xlim if axis == "x" else ax.set_ylim)(-1, 1)
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_locator(matplotlib.ticker.FixedLocator([0]))
+
+
 def _clip(indicator: str, values):
     """A CI band kept inside the indicator's range (a share's band never goes below 0 or above 100 %)."""
     lo, hi = RANGES.get(indicator, (None, None))
@@ -131,8 +137,8 @@ def trajectories(traj: pd.DataFrame, scenarios: list[str], colour: dict[str, str
                 if d.empty:
                     continue
                 years = d["step"].to_numpy() / 52.0
-                ax.plot(years, d["mean"] * scale, color=colour[s], lw=1.6 if s != BASELINE else 2.0,
-                        ls="--" if s == BASELINE else "-")
+                is_base = colour[s] == BASELINE_COLOUR
+                ax.plot(years, d["mean"] * scale, color=colour[s], lw=2.0 if is_base else 1.6, ls="--" if is_base else "-")
                 ax.fill_between(years, _clip(ind, d["ci_low"]) * scale, _clip(ind, d["ci_high"]) * scale,
                                 color=colour[s], alpha=0.16, lw=0)
             ax.set_title(_wrap(ind_label(ind), 46), loc="left")
@@ -140,6 +146,9 @@ def trajectories(traj: pd.DataFrame, scenarios: list[str], colour: dict[str, str
             ax.set_xlabel(tr("report.axis.years"))
             if unit(ind) == "eur":
                 ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands(tr)))
+            shown = traj.loc[traj["indicator"] == ind, ["mean", "ci_low", "ci_high"]].to_numpy()
+            if len(shown) and not np.any(np.nan_to_num(shown)):
+                _zero_axis(ax, "y")
         _legend_in_spare(fig, axes, len(HEADLINE), _scenario_handles(scenarios, colour, sc_label),
                          None if legend_title is None else _wrap(legend_title, 40))
     return fig
@@ -176,9 +185,6 @@ def effects(sweep: Sweep, colour: dict[str, str], tr: Tr, ind_label: Callable[[s
                     _errorbars(ax, y, e, scale, colour[s])
                     values += [e["diff_mean"], e["ci_low"], e["ci_high"]]
             ax.axvline(0, color="#222222", lw=0.9)
-            if not np.any(np.nan_to_num(values)):
-                ax.set_xlim(-1, 1)  # every difference is exactly zero (e.g. no lever has a cost)
-                ax.set_xticks([0])
             ax.set_yticks(ypos, [_wrap(sc_label(s), 22) for s in names] if k % cols == 0 else [], fontsize=7.5)
             ax.set_ylim(-0.7, len(names) - 0.3)
             ax.grid(axis="y", visible=False)
@@ -188,6 +194,8 @@ def effects(sweep: Sweep, colour: dict[str, str], tr: Tr, ind_label: Callable[[s
             ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
             if unit(ind) == "eur":
                 ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands(tr)))
+            if not np.any(np.nan_to_num(values)):
+                _zero_axis(ax, "x")
         key = axes[len(HEADLINE)]
         key.set_axis_off()
         key.legend(handles=[
@@ -220,7 +228,7 @@ def frontier(sweep: Sweep, colour: dict[str, str], tr: Tr, sc_label: Callable[[s
         fig = Figure(figsize=(WIDTH, 3.3 + 0.2 * math.ceil((len(names) + 2) / 3)), layout="constrained")
         axes = fig.subplots(1, len(BENEFITS))
         for ax, (ind, sign) in zip(axes, BENEFITS):
-            points = [(0.0, 0.0, BASELINE)]
+            points = [(0.0, 0.0, sweep.baseline)]
             for s in names:
                 e, c = sweep.effect(s, ind), costs[s]
                 if e is None or not np.isfinite(e["diff_mean"]):
@@ -241,7 +249,7 @@ def frontier(sweep: Sweep, colour: dict[str, str], tr: Tr, sc_label: Callable[[s
             ax.set_xlabel(tr("report.axis.extra_cost_keur"))
             ax.set_ylabel(tr("report.axis.diff_pp"))
             ax.margins(x=0.25, y=0.2)
-        handles = [Line2D([], [], color=BASELINE_COLOUR, marker="s", ls="", ms=6, label=_wrap(sc_label(BASELINE), 34))]
+        handles = [Line2D([], [], color=BASELINE_COLOUR, marker="s", ls="", ms=6, label=_wrap(sc_label(sweep.baseline), 34))]
         handles += [Line2D([], [], color=colour[s], marker="o", ls="", ms=6, label=_wrap(sc_label(s), 34)) for s in names]
         handles.append(Line2D([], [], color="#777777", ls="--", lw=1.4, label=_wrap(tr("report.figure.frontier_line"), 34)))
         _legend(fig, handles, title=None if legend_title is None else _wrap(legend_title, 60))
@@ -278,7 +286,7 @@ def dose_response(sweep: Sweep, param: str, dose: dict[str, float], tr: Tr, ind_
                 hi = _clip(ind, [r[1]["ci_high"] for r in rows]) * scale
                 ax.fill_between(x, lo, hi, color=PALETTE[0], alpha=0.18, lw=0)
                 ax.plot(x, m, "o-", color=PALETTE[0], ms=4.5, lw=1.6)
-            base = sweep.level(BASELINE, ind) if BASELINE not in dose else None
+            base = sweep.level(sweep.baseline, ind) if sweep.baseline not in dose else None
             if base is not None:
                 ax.axhline(base["mean"] * scale, color=BASELINE_COLOUR, ls="--", lw=1.2)
                 band = _clip(ind, [base["ci_low"], base["ci_high"]]) * scale
@@ -288,9 +296,13 @@ def dose_response(sweep: Sweep, param: str, dose: dict[str, float], tr: Tr, ind_
             ax.set_xlabel(_wrap(param_label, 50))
             if unit(ind) == "eur":
                 ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands(tr)))
+            levels = [r[k] for _, r in rows for k in ("mean", "ci_low", "ci_high")] + (
+                [base["mean"]] if base is not None else [])
+            if levels and not np.any(np.nan_to_num(levels)):
+                _zero_axis(ax, "y")
         handles = [Line2D([], [], color=PALETTE[0], marker="o", lw=1.6,
                           label=_wrap(tr("report.figure.dose_mean"), 36))]
-        if BASELINE not in dose and sweep.level(BASELINE, HEADLINE[0]) is not None:
+        if sweep.baseline not in dose and sweep.level(sweep.baseline, HEADLINE[0]) is not None:
             handles.append(Line2D([], [], color=BASELINE_COLOUR, ls="--", lw=1.2,
                                   label=_wrap(tr("report.figure.baseline_level"), 36)))
         _legend_in_spare(fig, axes, len(HEADLINE), handles)

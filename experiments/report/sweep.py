@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -51,19 +52,35 @@ class Sweep:
     def results(self) -> Path:
         return self.root / "results.parquet"
 
-    @property
-    def scenario_names(self) -> list[str]:
-        """Scenarios in the order of scenarios.csv, baseline first."""
+    @cached_property
+    def baseline(self) -> str:
+        """The scenario the others are compared with: the one absent from effects.csv (named ``baseline``
+        unless the aggregation chose another), else ``baseline``."""
+        names = self._names()
+        compared = set(self.effects["scenario"].astype(str)) if len(self.effects) else set()
+        candidates = [s for s in names if s not in compared]
+        if BASELINE in candidates or not candidates or not compared:
+            return BASELINE
+        return candidates[0]
+
+    def _names(self) -> list[str]:
         names = list(dict.fromkeys(self.scenarios["scenario"].astype(str)))
         for df in (self.summary, self.effects):
             if "scenario" in df:
                 names += [s for s in dict.fromkeys(df["scenario"].astype(str)) if s not in names]
-        return sorted(names, key=lambda s: s != BASELINE)
+        return names
+
+    @property
+    def scenario_names(self) -> list[str]:
+        """Scenarios in the order of scenarios.csv, baseline first."""
+        base = self.baseline
+        return sorted(self._names(), key=lambda s: s != base)
 
     @property
     def compared(self) -> list[str]:
         """Scenarios compared with the baseline (every scenario but the baseline)."""
-        return [s for s in self.scenario_names if s != BASELINE]
+        base = self.baseline
+        return [s for s in self.scenario_names if s != base]
 
     def overrides(self, scenario: str) -> dict[str, str]:
         """The parameters a scenario overrides (from scenarios.csv), without empty cells."""
@@ -72,9 +89,14 @@ class Sweep:
             return {}
         out = {}
         for key, value in row.iloc[0].items():
-            if key != "scenario" and not (isinstance(value, float) and np.isnan(value)) and str(value) != "":
+            if key != "scenario" and not pd.isna(value) and str(value) != "":
                 out[str(key)] = str(value)
         return out
+
+    def varying(self) -> list[str]:
+        """The parameters whose value differs between scenarios (an absent override counts as a value)."""
+        cols = [c for c in self.scenarios.columns if c != "scenario"]
+        return [c for c in cols if self.scenarios[c].astype(str).where(self.scenarios[c].notna(), "").nunique() > 1]
 
     def dose(self) -> tuple[str, dict[str, float]] | None:
         """The one numeric parameter that varies across scenarios, with its value per scenario, if any."""
@@ -150,6 +172,9 @@ def load(root: Path | str) -> Sweep:
     if "distinguishable" in effects:
         effects["distinguishable"] = effects["distinguishable"].map(_truth)
     scenarios = _csv(root / "scenarios.csv", ["scenario"])
+    # parameter columns are named by their config key, with or without a "param." prefix; the seed is no scenario
+    scenarios = scenarios.rename(columns=lambda c: c[len("param."):] if c.startswith("param.") else c)
+    scenarios = scenarios.drop(columns=[c for c in ("seed",) if c in scenarios])
     return Sweep(
         root=root,
         meta=_json(root / "sweep_meta.json") or {},
