@@ -32,17 +32,20 @@ def staff_cost_year(hours_per_week: float, p: StaffedParams) -> float:
     return float(hours_per_week * p.hourly_cost * p.weeks_per_year * (1.0 + p.overhead_share))
 
 
-def covered_units(model, names: list[str], key: str, exclude_tenure: str | None = None) -> np.ndarray:
-    """Unit indices of the buildings ``names`` ([] = every building, except those of ``exclude_tenure``).
-
-    A name that is not a building of the neighbourhood, or a building of the excluded tenure named
-    explicitly, is a :class:`ConfigError` naming ``key``.
-    """
-    space = model.space
-    allowed = [b.name for b in space.buildings if b.tenure != exclude_tenure]
+def check_building_names(names: list[str], buildings, key: str, exclude_tenure: str | None = None) -> list[str]:
+    """The buildings allowed for ``names``; a name that is not a building of the neighbourhood (or one of the
+    excluded tenure) is a :class:`ConfigError` naming ``key``.  Called before any work and by the builder."""
+    allowed = [b.name for b in buildings if b.tenure != exclude_tenure]
     for i, name in enumerate(names):
         if name not in allowed:
             raise ConfigError(f"{key}[{i}]", name, "[] (every building) or buildings " + ", ".join(allowed))
+    return allowed
+
+
+def covered_units(model, names: list[str], key: str, exclude_tenure: str | None = None) -> np.ndarray:
+    """Unit indices of the buildings ``names`` ([] = every building, except those of ``exclude_tenure``)."""
+    space = model.space
+    allowed = check_building_names(names, space.buildings, key, exclude_tenure)
     chosen = names if names else allowed
     idx = [space.building_index[n] for n in chosen]
     return np.flatnonzero(np.isin(space.unit_building, idx))

@@ -9,7 +9,7 @@ Members join with a probability that grows with participation propensity and tru
 a yearly probability; each week members volunteer with a probability that grows with participation
 propensity, giving up to ``volunteer_hours`` of their free time.  Volunteering counts as
 participation and as volunteering; members' assemblies count as participation.
-ODD: docs/odd/levers_social.md.
+ODD: docs/ODD.md, "Policy levers".
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ with ``support_cooperative``, among the members of the residents' cooperative; a
 multiplies a household's attendance probability by ``invitation_factor``, those who have not taken
 part for longest first.  Attendance grows with participation propensity and trust and raises both
 (feedback).  Its cost is the facilitator's, counted as ``cost_year_coop_governance``.
-ODD: docs/odd/levers_social.md.
+ODD: docs/ODD.md, "Policy levers".
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 
 from abm.agents import CooperativeParams, ResidentsCooperative
 from abm.levers.base import Lever, register
-from abm.levers.common import StaffedParams, covered_units, staff_cost_year
+from abm.levers.common import StaffedParams, check_building_names, covered_units, staff_cost_year
 from abm.params import param
 from abm.ties import NEVER
 
@@ -51,6 +51,9 @@ class CoopGovernanceParams(StaffedParams):
     invitation_factor: float = param(2.0, lo=1.0, hi=20.0)
     #: assemblies and self-management tasks of the supported body
     self_management: CooperativeParams = field(default_factory=_self_management)
+
+    def check_neighbourhood(self, policy, buildings, prefix: str) -> None:
+        check_building_names(self.buildings, buildings, f"{prefix}buildings", exclude_tenure="coop")
 
 
 @register

@@ -7,7 +7,7 @@ meeting.  Uptake, not skill, is the bottleneck: 20-50 % of referred cases reach 
 The mediators' weekly hours are a running balance: each week adds ``hours_per_week`` (unused hours are
 not banked beyond one week); taking a case costs its intake hours at once and a joint meeting costs its
 hours in the week it is held, so a busy week delays the next intakes.  Cases wait in a queue (referrals
-first, then escalations, oldest first) for at most ``max_wait_weeks``.  ODD: docs/odd/levers_social.md.
+first, then escalations, oldest first) for at most ``max_wait_weeks``.  ODD: docs/ODD.md, "Policy levers".
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ The week's hours are split among the enabled functions by their ``share`` of the
 function leaves unused pass to the functions after it in the week (in the order above, which is the
 order of the model's schedule), and what is left at the end of the week is lost (desk time).  Outreach
 cases and conflicts wait in queues for at most ``max_wait_weeks``; a need the porter cannot take this
-week is lost for the portierato (needs last one week).  ODD: docs/odd/levers_social.md.
+week is lost for the portierato (needs last one week).  ODD: docs/ODD.md, "Policy levers".
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 
 from abm.errors import ConfigError
 from abm.levers.base import Lever, register
-from abm.levers.common import StaffedParams, covered_units, find_lever, fit, staff_cost_year, unit_mask
+from abm.levers.common import StaffedParams, check_building_names, covered_units, find_lever, fit, staff_cost_year, unit_mask
 from abm.params import param
 from abm.submodels.help import MET_SERVICE, PENDING
 from abm.ties import NEVER
@@ -150,6 +150,9 @@ class PortieratoParams(StaffedParams):
         on = [f for f in FUNCTIONS if getattr(self, f).enabled]
         if self.enabled and on and sum(getattr(self, f).share for f in on) <= 0:
             raise ConfigError(f"{prefix}{on[0]}.share", 0.0, "shares of the enabled functions that sum to more than 0")
+
+    def check_neighbourhood(self, policy, buildings, prefix: str) -> None:
+        check_building_names(self.buildings, buildings, f"{prefix}buildings")
 
 
 class WorkPlan:

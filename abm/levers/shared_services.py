@@ -135,9 +135,11 @@ class SharedServicesParams:
     def check_neighbourhood(self, policy, buildings, prefix: str) -> None:
         names = [b.name for b in buildings]
         for i, s in enumerate(self.spaces):
-            if s.building and s.building not in names:
-                raise ConfigError(f"{prefix}spaces[{i}].building", s.building,
-                                  "'' (whole neighbourhood) or one of " + ", ".join(names))
+            for name in s.users():
+                if name not in names:
+                    key = "building" if name == s.building else "buildings"
+                    raise ConfigError(f"{prefix}spaces[{i}].{key}", name,
+                                      "'' (whole neighbourhood) or one of " + ", ".join(names))
             check_residents_coop(f"{prefix}spaces[{i}].manager", s.manager, policy, buildings)
 
 

@@ -7,7 +7,7 @@ Each member has an activity level in [0, 1]: the probability of posting a reques
 and of answering one.  Activity decays by ``activity_decay`` a week; monthly members' meetings and the
 facilitator's contacts (calls, matching, newsletter) restore it, and so does a completed exchange.
 New members join with a probability that grows with their participation propensity and with the bank's
-vitality (the mean activity of its members).  ODD: docs/odd/levers_social.md.
+vitality (the mean activity of its members).  ODD: docs/ODD.md, "Policy levers".
 """
 
 from __future__ import annotations
