@@ -2,6 +2,10 @@
 
 Validates everything (config ranges, CSV inputs) before writing anything; on bad input prints one
 clear error naming the key and exits with status 2, leaving no result files behind.
+
+With ``-m`` it is one job of a sweep (``python -m experiments.run -m +experiment=smoke``): the job is
+skipped if its run directory is already complete, and a failure is written to ``error.txt`` instead of
+stopping the sweep (see :mod:`experiments.sweep`).
 """
 
 from __future__ import annotations
@@ -12,23 +16,41 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from abm.config import to_sim_config
 from abm.errors import ConfigError
 from experiments.outputs import write_run
+from experiments.sensitivity import apply_design
+from experiments.sweep import guarded_job
 
 HEADLINE = ("cohesion_index", "neomutualism_index", "isolated_share", "isolated_elderly_alone_share",
             "needs_met_neighbours_share", "needs_unmet_share", "conflicts_open", "turnover_per_year",
             "cost_year_total")
 
 
+def configure(cfg: DictConfig):
+    """The validated run configuration (a sensitivity design point applied); raises ConfigError."""
+    return to_sim_config(apply_design(cfg))
+
+
 def build(cfg: DictConfig):
     """A validated config and a ready model; raises ConfigError before any file is written."""
     from abm.model import NeighbourhoodModel
 
-    sim = to_sim_config(cfg)
+    sim = configure(cfg)
     return sim, NeighbourhoodModel(config=sim)
+
+
+def execute(sim, out: Path) -> None:
+    """One sweep job: build, run and write a validated configuration, quietly."""
+    from abm.model import NeighbourhoodModel
+
+    model = NeighbourhoodModel(config=sim)
+    t0 = time.perf_counter()
+    simulate(model, sim.steps)
+    write_run(out, model, sim, time.perf_counter() - t0)
 
 
 def simulate(model, steps: int, progress: bool = False) -> None:
@@ -66,6 +88,8 @@ def _remove_if_empty(out: Path) -> None:
 @hydra.main(version_base="1.3", config_path="../configs", config_name="config")
 def main(cfg: DictConfig) -> None:
     out = Path(HydraConfig.get().runtime.output_dir)
+    if HydraConfig.get().mode == RunMode.MULTIRUN:
+        return guarded_job(out, lambda: configure(cfg), lambda sim: execute(sim, out))
     try:
         sim, model = build(cfg)
     except ConfigError as e:
