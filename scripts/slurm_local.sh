@@ -34,13 +34,14 @@ stop() {
         if [ -s "$pidfile" ]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
     done
     sleep 1
-    echo "stopped: ${STARTED[*]:-nothing}"
+    echo "stopped the daemons of: ${STARTED[*]:-nothing}"
 }
 trap stop EXIT
 
 if [ ! -S /run/munge/munge.socket.2 ] || ! munge -n >/dev/null 2>&1; then
-    su -s /bin/sh munge -c "/usr/sbin/munged --pid-file=$RUN/munged.pid"
-    STARTED+=("$RUN/munged.pid")
+    rm -f /run/munge/munged.pid
+    su -s /bin/sh munge -c "/usr/sbin/munged --pid-file=/run/munge/munged.pid"   # munged runs as munge
+    STARTED+=("/run/munge/munged.pid")
 fi
 
 if [ -f /etc/slurm/slurm.conf ] && [ ! -f /etc/slurm/slurm.conf.abitare-backup ]; then
