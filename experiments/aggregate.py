@@ -283,6 +283,7 @@ def headline(result: dict, indicators=HEADLINE) -> str:
                                                  if not math.isnan(r.diff_mean) else "n/a (no extra benefit)")
                      for r in ce.itertuples()}
             table = pd.Series(cells).unstack()[[CE_NEEDS, CE_TIES]]
+            table = table.reindex([sc for sc in result["order"] if sc in table.index])
             out += ["\nCost-effectiveness, EUR [95 % bootstrap CI] (docs/SWEEPS.md):", table.to_string()]
     return "\n".join(out)
 
