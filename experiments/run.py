@@ -35,22 +35,25 @@ def configure(cfg: DictConfig):
     return to_sim_config(apply_design(cfg))
 
 
+def new_model(sim):
+    from abm.model import NeighbourhoodModel
+
+    return NeighbourhoodModel(config=sim)
+
+
 def build(cfg: DictConfig):
     """A validated config and a ready model; raises ConfigError before any file is written."""
-    from abm.model import NeighbourhoodModel
-
     sim = configure(cfg)
-    return sim, NeighbourhoodModel(config=sim)
+    return sim, new_model(sim)
 
 
-def execute(sim, out: Path) -> None:
-    """One sweep job: build, run and write a validated configuration, quietly."""
-    from abm.model import NeighbourhoodModel
-
-    model = NeighbourhoodModel(config=sim)
+def run_and_write(model, sim, out: Path, progress: bool = False) -> float:
+    """Step the model to the horizon and write its results; the simulation's wall time in seconds."""
     t0 = time.perf_counter()
-    simulate(model, sim.steps)
-    write_run(out, model, sim, time.perf_counter() - t0)
+    simulate(model, sim.steps, progress=progress)
+    seconds = time.perf_counter() - t0
+    write_run(out, model, sim, seconds)
+    return seconds
 
 
 def simulate(model, steps: int, progress: bool = False) -> None:
@@ -89,17 +92,14 @@ def _remove_if_empty(out: Path) -> None:
 def main(cfg: DictConfig) -> None:
     out = Path(HydraConfig.get().runtime.output_dir)
     if HydraConfig.get().mode == RunMode.MULTIRUN:
-        return guarded_job(out, lambda: configure(cfg), lambda sim: execute(sim, out))
+        return guarded_job(out, lambda: configure(cfg), lambda sim: run_and_write(new_model(sim), sim, out))
     try:
         sim, model = build(cfg)
     except ConfigError as e:
         _remove_if_empty(out)
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
-    t0 = time.perf_counter()
-    simulate(model, sim.steps, progress=sim.output.get("progress", True))
-    seconds = time.perf_counter() - t0
-    write_run(out, model, sim, seconds)
+    seconds = run_and_write(model, sim, out, progress=sim.output.get("progress", True))
     print_summary(out, model, sim, seconds)
 
 

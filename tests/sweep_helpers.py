@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import subprocess
 import sys
@@ -46,3 +48,14 @@ def assert_same_aggregate(a: Path, b: Path) -> None:
     for name in TABLES:
         assert (Path(a) / name).read_bytes() == (Path(b) / name).read_bytes(), name
     pd.testing.assert_frame_equal(results(a), results(b))
+
+
+@contextlib.contextmanager
+def exclusive(lock: Path):
+    """Hold an exclusive lock on a file (xdist workers share a module fixture's sweep this way)."""
+    with open(lock, "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,25 +15,30 @@ import time
 import pandas as pd
 import pytest
 
-from tests.sweep_helpers import (ROOT, SMOKE, aggregate, assert_same_aggregate, done_markers, env, results,
-                                 sweep)
+from tests.sweep_helpers import (ROOT, SMOKE, aggregate, assert_same_aggregate, done_markers, env, exclusive,
+                                 results, sweep)
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory):
-    """The smoke sweep (2 scenarios x 5 seeds) with 2 joblib workers, aggregated."""
-    d = tmp_path_factory.mktemp("smoke2") / "sweep"
-    run = sweep(d, *SMOKE, workers=2)
-    assert run.returncode == 0, run.stderr[-3000:]
-    agg = aggregate(d)
-    assert agg.returncode == 0, agg.stderr[-3000:]
-    return d, run, agg
+    """The smoke sweep (2 scenarios x 5 seeds) with 2 joblib workers, aggregated; made once and shared by
+    the xdist workers (the base temp's parent is common to them)."""
+    shared = tmp_path_factory.getbasetemp().parent
+    d = shared / "smoke_sweep"
+    with exclusive(shared / "smoke_sweep.lock"):
+        if not (d / "headline.txt").exists():
+            run = sweep(d, *SMOKE, workers=2)
+            assert run.returncode == 0, run.stderr[-3000:]
+            agg = aggregate(d)
+            assert agg.returncode == 0, agg.stderr[-3000:]
+            (d / "headline.txt").write_text(agg.stdout)
+    return d
 
 
 def test_smoke_sweep_has_ten_runs_and_intervals(smoke):
-    d, run, agg = smoke
+    d = smoke
     res = results(d)
     assert res["run_id"].nunique() == 10
     assert sorted(res["scenario"].unique()) == ["default", "low_trust"]
@@ -62,15 +68,17 @@ def test_smoke_sweep_has_ten_runs_and_intervals(smoke):
     assert {"eur_per_extra_need_met_by_neighbours", "eur_per_isolated_household_reconnected"} <= set(eff.indicator)
     meta = json.loads((d / "sweep_meta.json").read_text())
     assert meta["experiment"] == "smoke" and meta["seeds"] == [0, 1, 2, 3, 4] and meta["steps"] == 26
-    assert "cohesion_index" in agg.stdout  # the headline table
+    assert "cohesion_index" in (d / "headline.txt").read_text()  # the headline table
 
 
 def test_rerunning_a_complete_sweep_runs_nothing(smoke, tmp_path):
-    d, _, _ = smoke
+    d = tmp_path / "copy"
+    shutil.copytree(smoke, d)  # not the shared one: other tests read it meanwhile
     before = done_markers(d)
     again = sweep(d, *SMOKE, workers=2)
     assert again.returncode == 0, again.stderr[-3000:]
     assert done_markers(d) == before
+    assert "10 of 10 runs completed" in again.stderr
 
 
 def test_one_and_two_workers_give_the_same_aggregate(smoke, tmp_path):
@@ -78,7 +86,7 @@ def test_one_and_two_workers_give_the_same_aggregate(smoke, tmp_path):
     run = sweep(d1, *SMOKE, workers=1)
     assert run.returncode == 0, run.stderr[-3000:]
     assert aggregate(d1).returncode == 0
-    assert_same_aggregate(smoke[0], d1)
+    assert_same_aggregate(smoke, d1)
 
 
 def test_killed_sweep_resumes_only_missing_runs(smoke, tmp_path):
@@ -103,7 +111,7 @@ def test_killed_sweep_resumes_only_missing_runs(smoke, tmp_path):
     assert len(after) == 10
     assert {rid: after[rid] for rid in done} == done  # completed runs were not run again
     assert aggregate(d).returncode == 0
-    assert_same_aggregate(smoke[0], d)
+    assert_same_aggregate(smoke, d)
 
 
 def test_failing_runs_are_reported_and_the_others_complete(tmp_path):
@@ -149,11 +157,11 @@ def test_submitit_local_runs_the_smoke_sweep(smoke, tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     assert len(done_markers(d)) == 10
     assert aggregate(d).returncode == 0
-    assert_same_aggregate(smoke[0], d)  # same numbers whatever the launcher
+    assert_same_aggregate(smoke, d)  # same numbers whatever the launcher
 
 
 def test_summary_intervals_are_t_based(smoke):
-    d = smoke[0]
+    d = smoke
     res = results(d)
     last = res[res.step == res.step.max()]
     summary = pd.read_csv(d / "summary.csv").set_index(["scenario", "indicator"])
