@@ -85,11 +85,17 @@ def planned_jobs(config: DictConfig) -> list[list[str]]:
     """The override lists of every job, exactly as Hydra's basic sweeper expands them."""
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
 
     params = OmegaConf.select(config, "hydra.sweeper.params") or {}
     lines = [f"{k}={v}" for k, v in params.items()] + list(config.hydra.overrides.task)
     overrides = OverridesParser.create().parse_overrides(lines)
-    return BasicSweeper.split_arguments(overrides, None)[0]
+    try:
+        return BasicSweeper.split_arguments(overrides, None)[0]
+    except HydraException as e:
+        if "ConfigLoader" in str(e):
+            raise ValueError("glob() sweeps are not supported: list the choices, e.g. policy=baseline,portierato") from e
+        raise
 
 
 def manifest(config: DictConfig) -> dict:
@@ -254,10 +260,16 @@ _ACTIVE: dict[str, Progress] = {}
 class SweepCallback(Callback):
     """Manifest at the start of a sweep, progress while it runs, failed/missing runs at the end."""
 
+    # Hydra turns an exception raised in a callback into a warning; a sweep that cannot be planned or
+    # checked must stop with a message instead, hence SystemExit.
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        man = manifest(config)
-        write_text(sweep_dir / MANIFEST, json.dumps(man, indent=1))
+        try:
+            man = manifest(config)
+            write_text(sweep_dir / MANIFEST, json.dumps(man, indent=1))
+        except Exception as e:  # noqa: BLE001
+            print(f"error: cannot plan the sweep: {type(e).__name__}: {e}", file=sys.stderr)
+            sys.exit(2)
         desc = man["experiment"] or sweep_dir.name
         _ACTIVE["bar"] = Progress(sweep_dir, [r["run_id"] for r in man["runs"]], desc).start()
 
@@ -266,7 +278,11 @@ class SweepCallback(Callback):
         if bar is not None:
             bar.stop()
         sweep_dir = Path(config.hydra.sweep.dir)
-        status = sweep_status(sweep_dir)
+        try:
+            status = sweep_status(sweep_dir)
+        except Exception as e:  # noqa: BLE001
+            print(f"error: cannot check the runs of {sweep_dir}: {type(e).__name__}: {e}", file=sys.stderr)
+            sys.exit(1)
         print(describe_status(status, sweep_dir), file=sys.stderr)
         if status["failed"] or status["missing"]:
             sys.exit(1)

@@ -203,6 +203,15 @@ def test_planned_jobs_follow_the_basic_sweeper():
     assert man["runs"][3] == {"run_id": "population=low_trust/seed1", "seed": 1, "overrides": {"population": "low_trust"}}
 
 
+@pytest.mark.parametrize("task, message", [(["seed=1,1"], "share a directory"), (["population=glob(*)"], "glob")])
+def test_a_sweep_that_cannot_be_planned_is_refused(task, message):
+    cfg = OmegaConf.create({"seed": 0, "steps": 26, "neighbourhood": {"name": "acer_estate"},
+                            "hydra": {"sweeper": {"params": {"population": "default,low_trust"}},
+                                      "overrides": {"task": task}}})
+    with pytest.raises(ValueError, match=message):
+        manifest(cfg)
+
+
 def test_progress_counts_finished_runs(tmp_path):
     ids = ["a/seed0", "a/seed1", "a/seed2"]
     (tmp_path / "a/seed0").mkdir(parents=True)
