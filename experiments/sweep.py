@@ -104,7 +104,7 @@ def manifest(config: DictConfig) -> dict:
         ov = parse_overrides(job)
         seed = int(ov.get("seed", config.seed))
         runs.append({"run_id": run_dir(job, config.seed), "seed": seed,
-                     "overrides": {k: v for k, v in identity(ov).items()}})
+                     "overrides": identity(ov)})
     ids = [r["run_id"] for r in runs]
     if len(set(ids)) != len(ids):
         dup = sorted({i for i in ids if ids.count(i) > 1})
