@@ -34,7 +34,7 @@ from viz.labels import LANGUAGES, t, tr
 from viz.plan import (COLOUR_BY, addresses, background, colouring, hover_words, layout, layout_key, plan_json,
                       tie_paths, unit_facts, week_json)
 from viz.simulation import CHARTED, Session
-from viz.widgets import (Cards, Charts, Explainer, Legend, LeverPanel, PlanSvg, SelectBox, TieLegend, cards_for,
+from viz.widgets import (Cards, Charts, Explainer, LeverPanel, PlanSvg, SelectBox, TieLegend, cards_for,
                          items)
 
 # a workshop room may have no internet: no "made with Solara" banner linking out, no usage statistics
@@ -45,8 +45,12 @@ server_settings.telemetry.mixpanel_enable = False
 CSS = (Path(__file__).resolve().parent / "style.css").read_text(encoding="utf-8")
 #: weeks a second when playing (the slider's range); the page renders every week it shows
 SPEED_MIN, SPEED_MAX, SPEED_DEFAULT = 1, 20, 8
-#: the play loop waits at most this long for the page to render a week
+#: the play loop waits at most this long for the page to render a week, and for the browser to show it
 FRAME_TIMEOUT_S = 2.0
+#: wait for the browser to show a week before drawing the next (no backlog); off only without a browser
+WAIT_FOR_BROWSER = True
+#: while playing, the charts are redrawn at most this often (the map and the week counter: every week)
+CHART_INTERVAL_S = 0.25
 #: settings apply this long after the last change (dragging a slider does not rebuild at every pixel)
 DEBOUNCE_S = 0.3
 
@@ -59,6 +63,39 @@ class Views:
         self.charts = {name: LiveChart(name) for name in CHARTED}
         #: set when the page has rendered the latest frame (the play loop waits for it)
         self.rendered = threading.Event()
+        #: set when the browser has put the latest week on screen
+        self.shown_event = threading.Event()
+        #: when the last weeks were shown while playing (for the measured weeks a second)
+        self.shown: list[float] = []
+        self._images: tuple = (None, 0.0, {})
+        self._rate: tuple = (0.0, None)
+
+    def chart_images(self, runs: dict, previous, lang: str, generation: int, playing: bool) -> dict:
+        """The charts' PNGs; while playing, redrawn at most every CHART_INTERVAL_S (else the last ones)."""
+        key = (generation, lang, tuple(runs))
+        last_key, last_time, images = self._images
+        now = time.perf_counter()
+        if playing and key == last_key and now - last_time < CHART_INTERVAL_S:
+            return images
+        images = {name: chart.render({side: run.series(name) for side, run in runs.items()},
+                                     previous.get(name) if previous else None, lang, generation)
+                  for name, chart in self.charts.items()}
+        self._images = (key, now, images)
+        return images
+
+    def on_shown(self, week) -> None:
+        """The browser reports a week on screen (plan.vue)."""
+        self.shown_event.set()
+
+    def weeks_per_second(self) -> float | None:
+        """Weeks shown a second over the last 3 seconds of play (None if too few), updated once a second."""
+        if not self.shown:
+            return None
+        now = self.shown[-1]
+        if now - self._rate[0] >= 1.0:
+            recent = [s for s in self.shown if s > now - 3.0]
+            self._rate = (now, (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) >= 3 else None)
+        return self._rate[1]
 
     def plan(self, space, lang: str):
         """(layout, the plan's static JSON for plan.vue) of a neighbourhood in a language."""
@@ -68,6 +105,10 @@ class Views:
             self._plan = {key: (lay, plan_json(lay, background(lay, space, lang), addresses(space, lang),
                                                hover_words(lang), t("app.plan.label", lang)))}
         return self._plan[key]
+
+
+def _ignore(*_args) -> None:
+    pass
 
 
 def message(kind: str, key: str, **fmt) -> tuple:
@@ -104,7 +145,8 @@ def Page():
         set_settings(lambda s: ctl.Settings(s.neighbourhood, seed, s.a, s.b))
 
     def on_mode(mode):
-        set_settings(lambda s: ctl.Settings(s.neighbourhood, s.seed, s.a, (s.b or s.a) if mode == "compare" else None))
+        set_settings(lambda s: ctl.Settings(s.neighbourhood, s.seed, s.a,
+                                            (s.b or ctl.contrast(s.a)) if mode == "compare" else None))
 
     def on_policy(side):
         def set_policy(p):
@@ -148,6 +190,7 @@ def Stage(session: Session, views: Views, settings: ctl.Settings, set_settings, 
     colour_by, set_colour_by = solara.use_state("htype")
     show_ties, set_show_ties = solara.use_state("all")
     selected, set_selected = solara.use_state(-1)
+    solara.use_effect(lambda: set_selected(-1), [settings.neighbourhood])  # another place, other flats
 
     def apply_settings(cancel):
         """Build the runs for new settings (in a thread: it takes a moment; rapid changes are debounced)."""
@@ -170,6 +213,8 @@ def Stage(session: Session, views: Views, settings: ctl.Settings, set_settings, 
     def play_loop(cancel):
         if not playing:
             return
+        views.shown, views._rate = [], (0.0, None)
+        views.shown_event.set()
         while not cancel.is_set():
             started = time.perf_counter()
             try:
@@ -179,10 +224,15 @@ def Stage(session: Session, views: Views, settings: ctl.Settings, set_settings, 
                 set_note(error_message(e))
                 set_playing(False)
                 return
-            # one rendered frame per week: wait until the page has shown this week before the next one
+            # every week is drawn: the browser has shown the last week (it drew it while this one was
+            # stepped) before this one is rendered, and the render is committed before the next step
+            if WAIT_FOR_BROWSER:
+                views.shown_event.wait(timeout=FRAME_TIMEOUT_S)
+            views.shown_event.clear()
             views.rendered.clear()
             set_tick(lambda x: x + 1)
             views.rendered.wait(timeout=FRAME_TIMEOUT_S)
+            views.shown.append(time.perf_counter())
             if cancel.wait(max(0.0, 1.0 / speed - (time.perf_counter() - started))):
                 return
 
@@ -203,22 +253,21 @@ def Stage(session: Session, views: Views, settings: ctl.Settings, set_settings, 
             set_note(error_message(e))
         set_tick(lambda x: x + 1)
 
+    # callbacks that stay the same object from week to week, so the buttons are not redrawn every week
+    on_step = solara.use_memo(lambda: step_once, [])
+    on_reset = solara.use_memo(lambda: reset, [])
+    on_play = solara.use_memo(lambda: (lambda: set_playing(not playing)), [playing])
+
     with session.lock:
         runs = dict(session.runs)
         week = session.week
-    big = {"font-size": "18px", "height": "44px"}
+    rate = views.weeks_per_second() if playing else None
     with solara.Row(style={"align-items": "center", "gap": "16px", "flex-wrap": "wrap"}):
         solara.HTML(tag="span", classes=["week"], unsafe_innerHTML=t("app.week_year", lang, week=week, year=week // 52 + 1))
-        solara.Button(t("app.button.pause" if playing else "app.button.play", lang),
-                      icon_name="mdi-pause" if playing else "mdi-play", color="primary",
-                      on_click=lambda: set_playing(not playing), disabled=not runs, classes=["btn-play"], style=big)
-        solara.Button(t("app.button.step", lang), icon_name="mdi-skip-next", on_click=step_once,
-                      disabled=not runs or playing, classes=["btn-step"], outlined=True, style=big)
-        solara.Button(t("app.button.reset", lang), icon_name="mdi-restart", on_click=reset, disabled=not runs,
-                      classes=["btn-reset"], outlined=True, style=big)
-        with solara.Div(classes=["speed-slider"], style={"min-width": "300px", "padding-top": "18px"}):
-            solara.SliderInt(t("app.ui.speed", lang), value=speed, min=SPEED_MIN, max=SPEED_MAX, on_value=set_speed,
-                             thumb_label="always")
+        PlayControls(lang, playing, bool(runs), speed, on_play, on_step, on_reset, set_speed)
+        if rate is not None:
+            solara.HTML(tag="span", classes=["muted", "speed-actual"],
+                        unsafe_innerHTML=t("app.ui.speed_actual", lang, rate=f"{rate:.1f}"))
     if note is not None:
         kind, key, fmt = note
         show = {"error": solara.Error, "warning": solara.Warning}.get(kind, solara.Info)
@@ -228,14 +277,32 @@ def Stage(session: Session, views: Views, settings: ctl.Settings, set_settings, 
         solara.ProgressLinear(True)
         return
     Neighbourhood(session, views, runs, settings, lang, colour_by, set_colour_by, show_ties, set_show_ties,
-                  selected, set_selected, tick)
+                  selected, set_selected, playing, tick)
+
+
+@solara.component
+def PlayControls(lang, playing, ready, speed, on_play, on_step, on_reset, on_speed):
+    """Play/pause, step, reset and speed (its arguments stay the same while playing: not redrawn every week)."""
+    big = {"font-size": "18px", "height": "44px"}
+    with solara.Row(style={"align-items": "center", "gap": "16px", "flex-wrap": "wrap"}):
+        solara.Button(t("app.button.pause" if playing else "app.button.play", lang),
+                      icon_name="mdi-pause" if playing else "mdi-play", color="primary", on_click=on_play,
+                      disabled=not ready, classes=["btn-play"], style=big)
+        solara.Button(t("app.button.step", lang), icon_name="mdi-skip-next", on_click=on_step,
+                      disabled=not ready or playing, classes=["btn-step"], outlined=True, style=big)
+        solara.Button(t("app.button.reset", lang), icon_name="mdi-restart", on_click=on_reset, disabled=not ready,
+                      classes=["btn-reset"], outlined=True, style=big)
+        with solara.Div(classes=["speed-slider"], style={"min-width": "300px", "padding-top": "18px"}):
+            solara.SliderInt(t("app.ui.speed", lang), value=speed, min=SPEED_MIN, max=SPEED_MAX, on_value=on_speed,
+                             thumb_label="always")
 
 
 @solara.component
 def Neighbourhood(session, views, runs, settings, lang, colour_by, set_colour_by, show_ties, set_show_ties,
-                  selected, set_selected, tick):
+                  selected, set_selected, playing, tick):
     """The map(s) with their legends, the household card and the charts, for the current week."""
     del tick  # a new tick (a week, new runs) is what makes this render
+    on_select = solara.use_memo(lambda: (lambda u: set_selected(-1 if u == selected else int(u))), [selected])
     with session.lock:  # a consistent picture: the play loop cannot step while it is drawn
         previous, generation = session.previous, session.generation
         lay, static = views.plan(runs["A"].model.space, lang)
@@ -247,23 +314,21 @@ def Neighbourhood(session, views, runs, settings, lang, colour_by, set_colour_by
             if show_ties == "none":
                 ties.strong = ""
             col = colouring(run.model, colour_by, run.recent.totals(), lang)
-            maps[side] = (week_json(col, unit_facts(run.model), ties, selected), col.legend, ties)
+            maps[side] = week_json(run.week, col, unit_facts(run.model), ties, selected, lang)
         cards = cards_for(runs, selected, lang)
-        images = {name: chart.render({side: run.series(name) for side, run in runs.items()},
-                                     previous.get(name) if previous else None, lang, generation)
-                  for name, chart in views.charts.items()}
+        images = views.chart_images(runs, previous, lang, generation, playing)
     compare = len(runs) > 1
 
     def plan(side):
-        week, legend, _ = maps[side]
+        week = maps[side]
         with solara.Column(classes=[f"map-{side.lower()}"], style={"gap": "4px"}):
             if compare:
                 policy = settings.sides().get(side)
                 name = tr(f"app.policy.{policy.preset}", lang) if policy else ""
                 solara.HTML(tag="h2", classes=[f"side-{side.lower()}"], unsafe_innerHTML=f"{side}: {name}")
             PlanSvg(plan_json=static, week_json=week,
-                    event_select=lambda u: set_selected(-1 if u == selected else int(u)))
-            Legend(legend)
+                    event_select=on_select,
+                    event_shown=views.on_shown if side == "A" else _ignore)
 
     with solara.Row(style={"align-items": "center", "gap": "16px", "flex-wrap": "wrap"}):
         with solara.Div(style={"width": "330px"}):
@@ -272,9 +337,6 @@ def Neighbourhood(session, views, runs, settings, lang, colour_by, set_colour_by
         with solara.Div(style={"width": "190px"}):
             SelectBox(t("app.ui.ties", lang), items(("all", "strong", "none"), "app.ties", lang), show_ties,
                       set_show_ties, classes=["show-ties"])
-        ties_a = maps["A"][2]
-        solara.HTML(tag="span", classes=["muted", "ties-count"],
-                    unsafe_innerHTML=t("app.plan.ties_count", lang, strong=ties_a.n_strong, weak=ties_a.n_weak))
     if compare:
         with solara.Columns([1, 1], gutters_dense=True):
             for side in maps:

@@ -48,12 +48,12 @@ def _euro(v, _pos=None) -> str:
 class LiveChart:
     """The chart of one indicator (weeks on x in years, the indicator on y)."""
 
-    def __init__(self, indicator: str, width: float = 3.3, height: float = 1.55, dpi: int = 100):
+    def __init__(self, indicator: str, width: float = 3.3, height: float = 1.7, dpi: int = 130):
         self.indicator = indicator
         self.share = RANGES.get(indicator, (0.0, None))[1] == 1.0
         self.fig = Figure(figsize=(width, height), dpi=dpi, facecolor="white")
         FigureCanvasAgg(self.fig)
-        self.ax = self.fig.add_axes((0.17, 0.22, 0.79, 0.72))
+        self.ax = self.fig.add_axes((0.17, 0.27, 0.79, 0.68))
         ax = self.ax
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
@@ -100,7 +100,7 @@ class LiveChart:
                 self.previous_line.set_data([], [])
             self.ax.set_xlim(0, xmax)
             self.ax.set_ylim(0, ymax)
-            self.ax.set_xlabel(t("app.chart.years", lang), fontsize=11, color="#444444", labelpad=0)
+            self.ax.set_xlabel(t("app.chart.years", lang), fontsize=11, color="#444444", labelpad=1)
             canvas.draw()
             self._background = canvas.copy_from_bbox(self.fig.bbox)
             self._key = key

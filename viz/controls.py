@@ -229,6 +229,18 @@ class Settings:
         return cfg
 
 
+#: the policy side B starts with in compare mode, the first that exists (else the same as A)
+CONTRAST = ("full_package", "portierato", "shared_services", "timebank", "mediation")
+
+
+def contrast(a: Policy) -> Policy:
+    """A policy to compare ``a`` with when compare mode is switched on."""
+    for name in CONTRAST:
+        if name != a.preset and name in presets("policy"):
+            return Policy(name)
+    return a
+
+
 def parse_seed(text) -> int:
     """A seed typed on screen (text) as an int, or ConfigError saying what is allowed."""
     s = str(text).strip().replace("_", "")

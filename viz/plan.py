@@ -294,7 +294,9 @@ def plan_json(lay: Layout, background_svg: str, addresses_: list[str], words: di
                        "addresses": addresses_, "words": words}, ensure_ascii=False)
 
 
-def week_json(col: Colouring, facts: UnitFacts, ties: TiePaths, selected: int) -> str:
-    """The weekly part of the plan for ``plan.vue``: colours, hover facts, ties, the selected flat."""
-    return json.dumps({"colour": col.index, "palette": col.palette, **asdict(facts), "weak": ties.weak,
+def week_json(week: int, col: Colouring, facts: UnitFacts, ties: TiePaths, selected: int, lang: str) -> str:
+    """The weekly part of the plan for ``plan.vue``: colours, legend, hover facts, ties, the selected flat."""
+    ties_text = t("app.plan.ties_count", lang, strong=ties.n_strong, weak=ties.n_weak)
+    return json.dumps({"week": week, "colour": col.index, "palette": col.palette, "legend": col.legend,
+                       "ties_text": ties_text, **asdict(facts), "weak": ties.weak,
                        "strong_path": ties.strong, "focus": ties.focus, "selected": selected}, ensure_ascii=False)

@@ -25,8 +25,10 @@ def SelectBox(label: str, options: list, value, on_value: Callable, classes=None
 
 
 @solara.component_vue("plan.vue")
-def PlanSvg(plan_json: str, week_json: str, event_select: Callable[[int], None] = None):
-    """The plan (see plan.vue): flats as squares, ties as SVG paths, hover texts, click to select.
+def PlanSvg(plan_json: str, week_json: str, event_select: Callable[[int], None] = None,
+            event_shown: Callable[[int], None] = None):
+    """The plan and its legend (see plan.vue): flats as squares, ties as SVG paths, hover texts, click to
+    select; it reports each week it has put on screen (``event_shown``).
 
     Its data come as two JSON strings (see :func:`viz.plan.plan_json`, :func:`viz.plan.week_json`): comparing
     and sending one string is much cheaper than hundreds of list items every week.
@@ -83,13 +85,6 @@ def LeverControl(c: ctl.Control, cfg, value, lang: str, on_value: Callable):
     else:
         solara.SliderFloat(label=label, value=float(value), min=lo, max=hi, step=c.step, thumb_label="always",
                            on_value=on_value)
-
-
-@solara.component
-def Legend(entries):
-    solara.HTML(tag="div", classes=["legend"], unsafe_innerHTML="".join(
-        f'<span class="legend-item"><span class="legend-chip" style="background:{colour}"></span>'
-        f'{label} <b>{count}</b></span>' for colour, label, count in entries))
 
 
 @solara.component
