@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from abm.submodels.help import MET_NEIGHBOUR, MET_SERVICE
-from abm.vocabulary import NEED_CATEGORIES, ORIGINS, OUTCOMES
+from abm.vocabulary import HOUSEHOLD_TYPES, NEED_CATEGORIES, ORIGINS, OUTCOMES
 from viz.labels import t
 from viz.plan import address
 from viz.simulation import RECENT_WEEKS
@@ -60,7 +60,8 @@ def card(model, unit: int, recent_totals: np.ndarray, lang: str) -> Card:
     for e in edges[:MAX_TIES_LISTED]:
         other = int(ties.v[e] if ties.u[e] == unit else ties.u[e])
         kind = t("app.legend.tie_strong" if ties.strength[e] >= threshold else "app.legend.tie_weak", lang)
-        c.ties.append(f"{address(space, other, lang)} — {kind}")
+        who = t(f"household_type.{HOUSEHOLD_TYPES[int(hh.htype[other])]}", lang)
+        c.ties.append(f"{address(space, other, lang)} ({who}) — {kind}")
     if len(edges) > MAX_TIES_LISTED:
         c.ties.append(t("app.card.more", lang, n=len(edges) - MAX_TIES_LISTED))
 

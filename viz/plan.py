@@ -20,12 +20,14 @@ from html import escape
 import numpy as np
 
 from abm.vocabulary import HOUSEHOLD_TYPES
-from viz.labels import t, tr
+from viz.labels import LANGUAGES, t, tr
 
 CELL = 0.84          # side of a flat's square (the grid pitch is 1)
 GAP_X = 2.6          # between building columns
 GAP_Y = 3.4          # between building rows (name above, stairwell numbers below)
-TOP = 1.6            # room for the first row's names
+TOP = 2.3            # room for the first row's names (two lines when a building is narrow)
+NAME_EM = 0.57       # width of one character of a building's name on the plan (font 0.95)
+NOTE_EM = 0.40       # the same for the tenure beside it (font 0.7)
 
 VACANT = "#ffffff"
 UNUSABLE = "#8c8c8c"
@@ -77,7 +79,7 @@ def layout(space) -> Layout:
             widths[bi] = local_x[m].max() + 1
             heights[bi] = floor[m].max() + 1
     cols = max(1, math.ceil(math.sqrt(nb)))
-    col_w = widths.max() + GAP_X
+    col_w = max(widths.max(), NAME_EM * max(len(b.name) for b in space.buildings)) + GAP_X
     row_h = heights.max() + GAP_Y
     x0 = (np.arange(nb) % cols) * col_w + GAP_X / 2
     y0 = (np.arange(nb) // cols) * row_h + TOP
@@ -111,19 +113,28 @@ def layout_key(space) -> tuple:
 
 
 def space_label(spec, lang: str) -> str:
+    """A shared space's kind, and its name when the name says more than the kind ("Orto", not "Orto: orto")."""
     kind = tr(f"app.space_kind.{spec.kind}", lang)
-    return kind if spec.name == spec.kind else f"{kind}: {spec.name.replace('_', ' ')}"
+    name = spec.name.replace("_", " ")
+    same = {spec.kind.replace("_", " ")} | {tr(f"app.space_kind.{spec.kind}", other) for other in LANGUAGES}
+    return kind if name.lower() in {s.lower() for s in same} else f"{kind}: {name}"
 
 
 def background(lay: Layout, space, lang: str) -> str:
     """SVG markup of the static plan: building outlines and names, stairwell numbers, shared spaces."""
     out = []
+    room = max(b[4] - b[2] for b in lay.buildings) + GAP_X * 0.6  # a label may reach into the gap
     for name, tenure, bx0, by0, bx1, by1 in lay.buildings:
         out.append(f'<rect x="{bx0:.2f}" y="{by0:.2f}" width="{bx1 - bx0:.2f}" height="{by1 - by0:.2f}" rx="0.25" '
                    f'fill="#f3efe6" stroke="#b7ad9c" stroke-width="0.08"/>')
-        out.append(f'<text x="{bx0:.2f}" y="{by0 - 0.3:.2f}" font-size="0.95" font-weight="700" fill="#333">'
-                   f'{escape(name)} <tspan font-weight="400" font-size="0.7" fill="#666">'
-                   f'{escape(tr(f"app.tenure_short.{tenure}", lang, tenure))}</tspan></text>')
+        note = escape(tr(f"app.tenure_short.{tenure}", lang, tenure))
+        if NAME_EM * len(name) + NOTE_EM * (len(note) + 1) <= room:  # name and tenure on one line
+            out.append(f'<text x="{bx0:.2f}" y="{by0 - 0.3:.2f}" font-size="0.95" font-weight="700" fill="#333">'
+                       f'{escape(name)} <tspan font-weight="400" font-size="0.7" fill="#666">{note}</tspan></text>')
+        else:  # a narrow building: the tenure under its name
+            out.append(f'<text x="{bx0:.2f}" y="{by0 - 1.05:.2f}" font-size="0.95" font-weight="700" fill="#333">'
+                       f'{escape(name)}</text><text x="{bx0:.2f}" y="{by0 - 0.3:.2f}" font-size="0.7" '
+                       f'fill="#666">{note}</text>')
     stair = t("app.plan.stairwell_short", lang)
     for _, number, sx, sy in lay.stairwells:
         out.append(f'<text x="{sx:.2f}" y="{sy:.2f}" font-size="0.6" text-anchor="middle" fill="#777">'
