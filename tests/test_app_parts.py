@@ -17,7 +17,8 @@ from abm.params import param
 from viz import controls as ctl
 from viz.charts import LiveChart
 from viz.household import card
-from viz.plan import COLOUR_BY, colouring, layout, plan_json, tie_paths, unit_facts, week_json
+from abm.vocabulary import NEED_CATEGORIES, ORIGINS, OUTCOMES, SPACE_KINDS, TENURES
+from viz.plan import COLOUR_BY, LEVEL_NAMES, colouring, layout, plan_json, tie_paths, unit_facts, week_json
 from viz.simulation import CHARTED, RecentNeeds, Session
 
 VIZ = Path(__file__).resolve().parent.parent / "viz"
@@ -301,3 +302,9 @@ def test_every_app_text_exists_in_italian_and_english():
     for group in ("neighbourhood", "policy"):
         for preset in ctl.presets(group):
             assert f"app.{group}.{preset}" in tb, f"no label for the {group} preset {preset!r}"
+    families = {"app.colour": COLOUR_BY, "app.ties": ("all", "strong", "none"), "app.need": NEED_CATEGORIES,
+                "app.outcome": OUTCOMES, "app.origin": ORIGINS, "app.space_kind": SPACE_KINDS,
+                "app.tenure_short": TENURES, "app.legend": LEVEL_NAMES}
+    for prefix, names in families.items():
+        missing = [n for n in names if f"{prefix}.{n}" not in tb]
+        assert not missing, (prefix, missing)

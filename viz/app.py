@@ -303,20 +303,25 @@ def Neighbourhood(session, views, runs, settings, lang, colour_by, set_colour_by
     """The map(s) with their legends, the household card and the charts, for the current week."""
     del tick  # a new tick (a week, new runs) is what makes this render
     on_select = solara.use_memo(lambda: (lambda u: set_selected(-1 if u == selected else int(u))), [selected])
-    with session.lock:  # a consistent picture: the play loop cannot step while it is drawn
-        previous, generation = session.previous, session.generation
-        lay, static = views.plan(runs["A"].model.space, lang)
-        maps = {}
-        for side, run in runs.items():
-            ties = tie_paths(run.model, lay, selected)
-            if show_ties != "all":
-                ties.weak = ""
-            if show_ties == "none":
-                ties.strong = ""
-            col = colouring(run.model, colour_by, run.recent.totals(), lang)
-            maps[side] = week_json(run.week, col, unit_facts(run.model), ties, selected, lang)
-        cards = cards_for(runs, selected, lang)
-        images = views.chart_images(runs, previous, lang, generation, playing)
+    try:
+        with session.lock:  # a consistent picture: the play loop cannot step while it is drawn
+            previous, generation = session.previous, session.generation
+            lay, static = views.plan(runs["A"].model.space, lang)
+            maps = {}
+            for side, run in runs.items():
+                ties = tie_paths(run.model, lay, selected)
+                if show_ties != "all":
+                    ties.weak = ""
+                if show_ties == "none":
+                    ties.strong = ""
+                col = colouring(run.model, colour_by, run.recent.totals(), lang)
+                maps[side] = week_json(run.week, col, unit_facts(run.model), ties, selected, lang)
+            cards = cards_for(runs, selected, lang)
+            images = views.chart_images(runs, previous, lang, generation, playing)
+    except Exception as e:  # noqa: BLE001  (a drawing failure must not take the page down: say so instead)
+        kind, key, fmt = error_message(e)
+        solara.Error(t(key, lang, **dict(fmt)), classes=["app-message", "app-message-error"], dense=True)
+        return
     compare = len(runs) > 1
 
     def plan(side):

@@ -92,7 +92,7 @@ def TieLegend(lang: str):
     solara.HTML(tag="div", classes=["muted", "tie-legend"], unsafe_innerHTML=(
         '<svg width="34" height="12"><path d="M2 6 L32 6" stroke="#1d3557" stroke-width="4"/></svg> '
         f'{t("app.legend.tie_strong", lang)} &nbsp; '
-        '<svg width="34" height="12"><path d="M2 6 L32 6" stroke="#4b5563" stroke-width="2" stroke-dasharray="5 3"/>'
+        '<svg width="34" height="12"><path d="M2 6 L32 6" stroke="#8b929c" stroke-width="1.5"/>'
         f'</svg> {t("app.legend.tie_weak", lang)} &nbsp; {t("app.plan.click_hint", lang)}'))
 
 
