@@ -92,7 +92,7 @@ def TieLegend(lang: str):
     solara.HTML(tag="div", classes=["muted", "tie-legend"], unsafe_innerHTML=(
         '<svg width="34" height="12"><path d="M2 6 L32 6" stroke="#1d3557" stroke-width="4"/></svg> '
         f'{t("app.legend.tie_strong", lang)} &nbsp; '
-        '<svg width="34" height="12"><path d="M2 6 L32 6" stroke="#8b929c" stroke-width="1.5"/>'
+        '<svg width="34" height="12"><path d="M2 6 L32 6" stroke="#9aa1aa" stroke-width="1.2"/>'
         f'</svg> {t("app.legend.tie_weak", lang)} &nbsp; {t("app.plan.click_hint", lang)}'))
 
 
