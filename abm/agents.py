@@ -81,7 +81,6 @@ class ResidentsCooperative(mesa.Agent):
         super().__init__(model)
         self.p = params
         self.draw = model.stream("residents_coop")
-        self.buildings = np.flatnonzero([b.tenure == "coop" for b in model.space.buildings])
         self.assemblies_held = 0
 
     def members(self) -> np.ndarray:
@@ -129,6 +128,13 @@ class FormalServiceSpec:
 @dataclass
 class ServicesParams:
     formal: list[FormalServiceSpec] = field(default_factory=lambda: [FormalServiceSpec()])
+
+    def check(self, prefix: str) -> None:
+        from abm.errors import ConfigError
+
+        names = [s.name for s in self.formal]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"{prefix}formal", names, "services with distinct names")
 
 
 class FormalService(mesa.Agent):

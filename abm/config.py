@@ -73,6 +73,8 @@ register()
 def to_sim_config(cfg: DictConfig | SimConfig) -> SimConfig:
     """A validated :class:`SimConfig` from a composed Hydra config (raises ConfigError naming the key)."""
     if isinstance(cfg, DictConfig):
+        if OmegaConf.get_type(cfg) is not SimConfig:  # e.g. a saved config.yaml loaded as plain YAML
+            cfg = OmegaConf.merge(OmegaConf.structured(SimConfig), cfg)
         cfg = OmegaConf.to_object(cfg)
     validate(cfg)
     return cfg

@@ -142,7 +142,7 @@ def cohesion_index(s: State) -> float:
 # --- neomutualism --------------------------------------------------------------------------------------
 def help_per_100_month(s: State) -> float:
     """Help acts between households per 100 households over the last 4 weeks."""
-    return _share(100.0 * s.events.total("help_acts", 4), s.events.mean("households", 4))
+    return _share(100.0 * 4.0 * s.events.mean("help_acts", 4), s.events.mean("households", 4))
 
 
 def needs_met_neighbours_share(s: State) -> float:

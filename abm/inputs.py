@@ -61,7 +61,10 @@ def load_buildings(path: str, key: str = "neighbourhood.buildings_csv") -> list[
             if row.get(col) not in (None, ""):
                 kw[col] = _convert(row[col], kind, f"{where} column '{col}'", "a number")
         spec = BuildingSpec(**kw)
-        validate(spec, f"{where} ")
+        try:
+            validate(spec)
+        except ConfigError as e:
+            raise ConfigError(f"{where} column '{e.key}'", e.value, e.allowed) from None
         out.append(spec)
     names = [b.name for b in out]
     if len(set(names)) != len(names):
@@ -102,7 +105,7 @@ def load_households(path: str, space, key: str = "neighbourhood.households_csv")
                     raise ConfigError(f"{where} column 'origin'", raw, "one of " + ", ".join(ORIGINS))
                 cols[col].append(ORIGINS.index(raw))
             else:
-                v = _convert(raw, kind, f"{where} column '{col}'", "a number")
+                v = _convert(raw, kind, f"{where} column '{col}'", "a whole number" if kind is int else "a number")
                 if col in ("trust", "satisfaction", "participation", "fragility") and not 0.0 <= v <= 1.0:
                     raise ConfigError(f"{where} column '{col}'", v, "a number in [0, 1]")
                 if v < 0:

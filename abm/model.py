@@ -34,11 +34,14 @@ class NeighbourhoodModel(mesa.Model):
     """Households in buildings, their ties, needs, help, conflicts and moves, under a policy scenario."""
 
     def __init__(self, *, config: SimConfig | None = None, seed: int | None = None, collect: bool = True):
-        config = config if config is not None else SimConfig()
+        if config is None:
+            from abm.config import compose
+
+            config = compose()
         if seed is not None:
             config.seed = int(seed)
         validate(config)
-        super().__init__(seed=config.seed)
+        super().__init__(rng=config.seed)
         self.config = config
         self.week = 0
         self.waiting_list = config.neighbourhood.initial_waiting_list
@@ -47,8 +50,8 @@ class NeighbourhoodModel(mesa.Model):
 
         nb_cfg = config.neighbourhood
         buildings = load_buildings(nb_cfg.buildings_csv) if nb_cfg.buildings_csv else nb_cfg.buildings
-        self.space = Neighbourhood(buildings, nb_cfg.shared_spaces, self.stream("space"))
-        self._check_spaces()
+        _check_spaces(nb_cfg.shared_spaces, buildings)
+        self.space = Neighbourhood(buildings, nb_cfg.shared_spaces)
         self.households = Households(self.space.n_units)
         self.ties = TieGraph(self.space.n_units)
         self.conflicts = ConflictRegister()
@@ -83,13 +86,6 @@ class NeighbourhoodModel(mesa.Model):
         """The random stream of one submodel or lever (independent of every other)."""
         return stream(self.config.seed, name)
 
-    def _check_spaces(self) -> None:
-        names = set(self.space.building_index)
-        for i, s in enumerate(self.config.neighbourhood.shared_spaces):
-            if s.building and s.building not in names:
-                raise ConfigError(f"neighbourhood.shared_spaces[{i}].building", s.building,
-                                  "'' (whole neighbourhood) or one of " + ", ".join(sorted(names)))
-
     def populate(self) -> None:
         """Fill the units: from the households CSV, or by the population generator."""
         nb, cfg = self.space, self.config.neighbourhood
@@ -101,8 +97,11 @@ class NeighbourhoodModel(mesa.Model):
             for col, values in given.items():
                 known = np.array([v is not None for v in values])
                 if col != "htype" and known.any():
-                    attrs[col] = attrs[col].astype(float) if attrs[col].dtype.kind == "f" else attrs[col]
                     attrs[col][known] = np.array([v for v in values if v is not None])
+                    if col == "income":  # the rent follows the income given, unless the rent is given too
+                        rent_given = np.array([v is not None for v in given["rent"]])
+                        rent = self.generator.rent(nb.unit_tenure[units], nb.unit_m2[units], attrs["income"])
+                        attrs["rent"][~rent_given] = rent[~rent_given]
         else:
             units = np.flatnonzero(nb.habitable & ~nb.initially_vacant)
             attrs = self.generator.draw(rng, nb.unit_tenure[units], nb.unit_m2[units])
@@ -147,7 +146,6 @@ class NeighbourhoodModel(mesa.Model):
             self.encounters.step(self)
             self.encounters.decay_ties(self)
         self.week = 0
-        self.ties.born[:] = np.minimum(self.ties.born, 0)
 
     # --- the weekly schedule ------------------------------------------------------------------------------
     def step(self) -> None:
@@ -195,6 +193,15 @@ class NeighbourhoodModel(mesa.Model):
     def indicators(self) -> dict[str, float]:
         """All indicators now."""
         return indicators.collect(self)
+
+
+def _check_spaces(spaces, buildings) -> None:
+    """Every shared space belongs to the whole neighbourhood or to a building that exists."""
+    names = [b.name for b in buildings]
+    for i, s in enumerate(spaces):
+        if s.building and s.building not in names:
+            raise ConfigError(f"neighbourhood.shared_spaces[{i}].building", s.building,
+                              "'' (whole neighbourhood) or one of " + ", ".join(names))
 
 
 def _reporter(f):

@@ -76,8 +76,9 @@ class PopulationParams:
     trust_concentration: float = param(8.0, lo=0.5)
     #: trust offset of new migrants on arrival (lower trust, fewer contacts)
     trust_offset_new_migrant: float = param(-0.08, lo=-0.5, hi=0.5)
-    #: mean residential satisfaction at the start
+    #: mean residential satisfaction at the start, and the Beta concentration of its spread
     satisfaction_mean: float = param(0.6, lo=0.01, hi=0.99)
+    satisfaction_concentration: float = param(8.0, lo=0.5)
     #: mean propensity to take part in collective activities, by type
     participation: dict[str, float] = param(default_factory=_per_type(
         elderly_alone=0.25, elderly_couple=0.35, family_children=0.3, single_parent=0.2,
@@ -98,6 +99,8 @@ class PopulationParams:
         if missing:
             raise ConfigError(f"{prefix}type_shares", sorted(self.type_shares), "an entry for every tenure " + ", ".join(TENURES))
         check_shares(f"{prefix}origin_shares", self.origin_shares, ORIGINS)
+        if len(self.erp_rent_bounds) != 2 or self.erp_rent_bounds[0] > self.erp_rent_bounds[1]:
+            raise ConfigError(f"{prefix}erp_rent_bounds", list(self.erp_rent_bounds), "[min, max] with min <= max")
         for name in ("size_range", "age_range"):
             for t, r in getattr(self, name).items():
                 if t not in HOUSEHOLD_TYPES:
@@ -236,7 +239,7 @@ class PopulationGenerator:
             "origin": origin,
             "help_hours": rng.gamma(2.0, self.help[htype] / 2.0),
             "trust": _beta(rng, trust_mean, p.trust_concentration),
-            "satisfaction": _beta(rng, np.full(n, p.satisfaction_mean), p.trust_concentration),
+            "satisfaction": _beta(rng, np.full(n, p.satisfaction_mean), p.satisfaction_concentration),
             "participation": _beta(rng, self.part[htype], p.attribute_concentration),
             "fragility": _beta(rng, self.frag[htype], p.attribute_concentration),
         }

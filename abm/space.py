@@ -70,8 +70,6 @@ class NeighbourhoodConfig:
     households_csv: str = ""
     #: households already waiting for a social-tenure unit at the start
     initial_waiting_list: int = param(40, lo=0)
-    #: metres between buildings on the drawn plan (visualisation only)
-    plan_spacing: float = param(1.0, lo=0.0)
 
     def check(self, prefix: str) -> None:
         if not self.buildings and not self.buildings_csv:
@@ -123,7 +121,7 @@ class SharedSpace:
 class Neighbourhood:
     """Buildings and units as arrays, with cached proximity groups and a drawn plan."""
 
-    def __init__(self, buildings: list[BuildingSpec], spaces: list[SharedSpaceSpec], rng: np.random.Generator):
+    def __init__(self, buildings: list[BuildingSpec], spaces: list[SharedSpaceSpec]):
         self.buildings = list(buildings)
         self.building_index = {b.name: i for i, b in enumerate(self.buildings)}
         cols = {k: [] for k in ("building", "stairwell", "floor", "position", "m2", "tenure")}
@@ -156,9 +154,9 @@ class Neighbourhood:
         self.initially_vacant = np.zeros(self.n_units, dtype=bool)
         for bi, b in enumerate(self.buildings):
             units = np.flatnonzero(self.unit_building == bi)
-            picked = rng.permutation(units)
+            picked = units[_spread(len(units), b.unusable_units + b.vacant_units)]
             self.habitable[picked[: b.unusable_units]] = False
-            self.initially_vacant[picked[b.unusable_units: b.unusable_units + b.vacant_units]] = True
+            self.initially_vacant[picked[b.unusable_units:]] = True
         self.spaces = []
         for i, s in enumerate(spaces):
             eligible = (np.arange(self.n_units) if not s.building
@@ -192,6 +190,13 @@ class Neighbourhood:
             xy[units, 0] = x0 + self.unit_stairwell_local[units] * (b.units_per_landing + 0.5) + self.unit_position[units]
             xy[units, 1] = y0 + self.unit_floor[units]
         return xy
+
+
+def _spread(n: int, k: int) -> np.ndarray:
+    """``k`` distinct positions spread over ``range(n)`` (golden-ratio low-discrepancy order), the same for
+    every seed: unusable units are the first of them, initially vacant ones the next."""
+    order = np.argsort((np.arange(n) * 0.6180339887) % 1.0, kind="stable")[::-1]
+    return order[:k]
 
 
 def _dense(ids: np.ndarray) -> np.ndarray:

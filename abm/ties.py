@@ -54,6 +54,14 @@ class TieGraph:
         found = (pos < len(self.key)) & (self.key[pos_c] == k) if len(self.key) else np.zeros(len(k), bool)
         return np.where(found, pos_c, -1)
 
+    def strength_of(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Strength of the tie of each pair (a, b); 0 where there is none."""
+        edge = self.find(a, b)
+        out = np.zeros(len(edge))
+        has = edge >= 0
+        out[has] = self.strength[edge[has]]
+        return out
+
     def degree(self, strong_threshold: float | None = None) -> np.ndarray:
         """Ties per slot (only those at or above ``strong_threshold`` if given)."""
         if strong_threshold is None:
@@ -134,10 +142,6 @@ class TieGraph:
         if len(edges):
             np.subtract.at(self.strength, edges, amount)
             np.maximum(self.strength, 0.0, out=self.strength)
-
-    def decay(self, rate: float) -> None:
-        """Weekly decay of every tie's strength by the fraction ``rate``."""
-        self.strength *= 1.0 - rate
 
     def prune(self, threshold: float) -> int:
         """Dissolve ties whose strength fell below ``threshold``."""

@@ -110,10 +110,7 @@ class Conflict:
         hh, p = model.households, self.p
         rooms = np.maximum(model.space.unit_m2[slots] / 20.0, 1.0)
         overcrowding = np.maximum(hh.size[slots] / rooms - 1.0, 0.0)
-        enc = model.encounters
-        space = enc.visited[slots]
-        crowd = np.where(space >= 0, np.maximum(enc.crowding[np.maximum(space, 0)] - 1.0, 0.0), 0.0)
-        crowd = np.where((space >= 0) & enc.managed[np.maximum(space, 0)], 0.0, crowd)
+        crowd = model.encounters.unmanaged_crowding(slots)
         isolated = model.ties.degree()[slots] == 0
         h = (p.base_rate * np.exp(p.trust_weight * (1.0 - 2.0 * hh.trust[slots]))
              * (1.0 + p.density_weight * overcrowding) * (1.0 + p.crowding_weight * crowd)
@@ -131,8 +128,7 @@ class Conflict:
         ok = (other != starts) & hh.occupied[other]
         starts, other = starts[ok], other[ok]
         # a tie between them makes a dispute less likely to start
-        edge = model.ties.find(starts, other)
-        s = np.where(edge >= 0, model.ties.strength[np.maximum(edge, 0)], 0.0)
+        s = model.ties.strength_of(starts, other)
         go = self.rng.random(len(starts)) >= s
         model.conflicts.open(starts[go], other[go], model.week)
         model.events.add("conflicts_new", int(go.sum()))
@@ -142,8 +138,7 @@ class Conflict:
         if len(reg) == 0:
             return
         festering = (model.week - reg.start) >= p.fester_after_weeks
-        edge = model.ties.find(reg.a, reg.b)
-        s = np.where(edge >= 0, model.ties.strength[np.maximum(edge, 0)], 0.0)
+        s = model.ties.strength_of(reg.a, reg.b)
         mean_trust = 0.5 * (hh.trust[reg.a] + hh.trust[reg.b])
         p_resolve = np.clip(p.resolve_rate * 2.0 * mean_trust * (1.0 + s)
                             * np.where(festering, p.fester_resolve_factor, 1.0), 0.0, 1.0)
@@ -162,4 +157,5 @@ class Conflict:
         lower(hh.trust, parties, p.trust_erosion * factor2)
         lower(hh.satisfaction, parties, p.satisfaction_erosion * factor2)
         edge = model.ties.find(reg.a, reg.b)
-        model.ties.weaken(edge[edge >= 0], p.tie_erosion)
+        has = edge >= 0
+        model.ties.weaken(edge[has], p.tie_erosion * factor[has])

@@ -105,6 +105,17 @@ class Encounters:
             self.visited[visitors] = space.index
             self.meet_in_sessions(model, visitors, space.spec.sessions_per_week, self.p.partners_per_visit)
 
+    def unmanaged_crowding(self, slots: np.ndarray) -> np.ndarray:
+        """For each household, how overcrowded (demand / capacity - 1, at least 0) the unmanaged shared
+        space it used this week was; 0 if it used none or a managed one."""
+        space = self.visited[slots]
+        used = space >= 0
+        out = np.zeros(len(slots))
+        if used.any():
+            s = space[used]
+            out[used] = np.where(self.managed[s], 0.0, np.maximum(self.crowding[s] - 1.0, 0.0))
+        return out
+
     # --- shared mechanics (also used by assemblies and organised events) -----------------------------
     def meet_in_sessions(self, model, people: np.ndarray, sessions: int, partners: int) -> None:
         """``people`` are spread evenly over ``sessions``; each meets ``partners`` others of their session."""

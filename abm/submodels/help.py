@@ -150,7 +150,8 @@ class NeedsAndHelp:
         s = model.ties.strength[edge] if edge is not None else np.zeros(len(helper))
         balance = model.ties.balance(edge, helper) if edge is not None else np.zeros(len(helper))
         recip = np.clip(1.0 + self.p.reciprocity_weight * balance, 0.2, 2.0)
-        time = np.clip(self.free_hours[helper] / np.maximum(hours, 1e-9), 0.0, 1.0)
+        # the less of its weekly free time a helper has left, the less willing it is
+        time = np.clip(self.free_hours[helper] / np.maximum(hh.help_hours[helper], 1e-9), 0.0, 1.0)
         p = self.p.willingness * (0.4 + 0.6 * s) * (0.5 + hh.trust[helper]) * recip * time
         return np.clip(p, 0.0, 1.0)
 
@@ -194,7 +195,8 @@ class NeedsAndHelp:
         edge = ties.find(req, helper)
         has = edge >= 0
         ties.record_help(edge[has], helper[has], needs.hours[met][has], model.week)
-        ties.strengthen(np.repeat(edge[has], 2), p.tie_gain_help, model.week)
+        ties.strengthen(edge[has], model.config.encounters.contact_gain, model.week)  # a help act is a contact
+        ties.strengthen(edge[has], p.tie_gain_help, model.week)                      # and builds the tie more
         close_gap(hh.trust, req, p.trust_gain_helped)
         close_gap(hh.trust, helper, p.trust_gain_helper)
         close_gap(hh.satisfaction, req, p.satisfaction_helped)

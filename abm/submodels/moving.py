@@ -30,7 +30,7 @@ class MovingParams:
     dissatisfaction_weight: float = param(3.0, lo=0.0, hi=20.0)
     satisfaction_ref: float = param(0.5, lo=0.0, hi=1.0)
     #: hazard multiplier exp(w x max(0, rent burden - 0.3))
-    burden_weight: float = param(4.0, lo=0.0, hi=50.0)
+    burden_weight: float = param(6.0, lo=0.0, hi=50.0)
     #: hazard multiplier 1 + w x (open conflicts the household is in)
     conflict_weight: float = param(1.0, lo=0.0, hi=20.0)
     #: annual probability of a life event that ends the tenancy (death, care home, new job, family change), by type
