@@ -330,6 +330,8 @@ def Neighbourhood(session, views, runs, settings, lang, colour_by, set_colour_by
             if compare:
                 policy = settings.sides().get(side)
                 name = tr(f"app.policy.{policy.preset}", lang) if policy else ""
+                if policy and policy.levers:
+                    name += " " + t("app.ui.changed", lang)
                 solara.HTML(tag="h2", classes=[f"side-{side.lower()}"], unsafe_innerHTML=f"{side}: {name}")
             PlanSvg(plan_json=static, week_json=week,
                     event_select=on_select,

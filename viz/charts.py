@@ -53,7 +53,8 @@ class LiveChart:
         self.share = RANGES.get(indicator, (0.0, None))[1] == 1.0
         self.fig = Figure(figsize=(width, height), dpi=dpi, facecolor="white")
         FigureCanvasAgg(self.fig)
-        self.ax = self.fig.add_axes((0.17, 0.27, 0.79, 0.68))
+        left = 0.23 if indicator.startswith("cost_") else 0.17  # room for "100 k€"
+        self.ax = self.fig.add_axes((left, 0.27, 0.96 - left, 0.68))
         ax = self.ax
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)

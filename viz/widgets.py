@@ -72,6 +72,7 @@ def LeverPanel(side: str, policy: ctl.Policy, neighbourhood: str, lang: str, on_
 
 @solara.component
 def LeverControl(c: ctl.Control, cfg, value, lang: str, on_value: Callable):
+    """One dose of a lever: a slider (label above it) or a choice."""
     label = tr(c.label_key, lang)
     if c.kind == "choice":
         options = [{"text": tr(f"app.choice.{c.key}.{v}", lang, str(v)), "value": v} for v in ctl.choices(cfg, c.key)]
@@ -79,11 +80,12 @@ def LeverControl(c: ctl.Control, cfg, value, lang: str, on_value: Callable):
         return
     lo, hi = ctl.slider_bounds(cfg, c)
     lo, hi = min(lo, value), max(hi, value)  # a preset may set a dose outside the usual range
+    solara.HTML(tag="div", classes=["control-label"], unsafe_innerHTML=label)  # above the slider: full width
     if float(c.step).is_integer():
-        solara.SliderInt(label=label, value=int(round(value)), min=int(lo), max=int(math.ceil(hi)), step=int(c.step),
+        solara.SliderInt(label="", value=int(round(value)), min=int(lo), max=int(math.ceil(hi)), step=int(c.step),
                          thumb_label="always", on_value=on_value)
     else:
-        solara.SliderFloat(label=label, value=float(value), min=lo, max=hi, step=c.step, thumb_label="always",
+        solara.SliderFloat(label="", value=float(value), min=lo, max=hi, step=c.step, thumb_label="always",
                            on_value=on_value)
 
 
