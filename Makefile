@@ -39,5 +39,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks
 
+## the workshop app on http://localhost:$(VIZ_PORT) (works offline; see README "Running a workshop")
+VIZ_PORT ?= 8765
+viz: $(STAMP)
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VENV)/bin/python -m solara run viz/app.py --production \
+		--no-check-version --no-open --host 0.0.0.0 --port $(VIZ_PORT)
+
 clean:
 	rm -rf outputs .pytest_cache
