@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 
 import psutil
 import pytest
+from browser import launch, playwright
 from playwright.sync_api import expect
 
 # one app server and one browser for the module: keep its tests on one xdist worker (--dist loadgroup)
@@ -29,9 +30,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("app_browser")]
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 LOAD_TIMEOUT_MS = 90_000
 
@@ -97,15 +95,8 @@ def _browser_processes():
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing (apt-get install -y chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with playwright() as p:
+        b = launch(p)
         yield b
         b.close()
 

@@ -22,6 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from abm.i18n import LANGUAGES, SAME_IN_BOTH, table
+from browser import launch, playwright
 from experiments.report import write_report
 from experiments.report.__main__ import main
 from experiments.report.context import Context
@@ -416,20 +417,7 @@ def test_parameter_sources_are_read_from_odd_tables():
 
 
 # --- in the browser -------------------------------------------------------------------------------------------------------
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1280, "height": 900}
-
-
-def _chromium():
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing (run scripts/ensure_chromium.sh)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-    return sync_playwright()
 
 
 def _local(url: str) -> bool:
@@ -442,8 +430,8 @@ def test_report_renders_offline_in_chromium(sweeps, name, lang):
     ARTIFACTS.mkdir(exist_ok=True)
     page_file = sweeps[name] / f"report.{lang}.html"
     blocked, requested = [], []
-    with _chromium() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with playwright() as p:
+        browser = launch(p)
         try:
             page = browser.new_page(viewport=VIEWPORT)
             page.on("request", lambda r: requested.append(r.url))
