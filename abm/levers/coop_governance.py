@@ -29,8 +29,8 @@ from abm.ties import NEVER
 
 def _self_management() -> CooperativeParams:
     # ERP tenants have no member's stake: lower attendance and task-taking than in a cooperative (assumption)
-    return CooperativeParams(assembly_every_weeks=4, attendance=0.2, partners_per_assembly=3,
-                             trust_gain=0.02, participation_gain=0.02, volunteering=0.02)
+    return CooperativeParams(assembly_every_weeks=4, attendance=0.12, partners_per_assembly=3,
+                             trust_gain=0.02, participation_gain=0.02, volunteering=0.01)
 
 
 @dataclass

@@ -36,15 +36,15 @@ class MediationParams(StaffedParams):
     #: hours to prepare and hold the joint meeting
     meeting_hours: float = param(4.0, lo=0.0, hi=100.0)
     #: probability that a case taken reaches a joint meeting (20-50 %, F)
-    uptake: float = param(0.35, lo=0.0, hi=1.0)
+    uptake: float = param(0.4, lo=0.0, hi=1.0)
     #: probability that a joint meeting ends in an agreement (60-80 %, F)
     agreement: float = param(0.7, lo=0.0, hi=1.0)
     #: weeks from intake to the joint meeting
     weeks_to_meeting: int = param(3, lo=0, hi=52)
     #: a conflict open at least this many weeks has escalated ...
-    escalation_weeks: int = param(6, lo=1, hi=520)
+    escalation_weeks: int = param(4, lo=1, hi=520)
     #: ... and is reported to the service with this weekly probability (complaints to ACER, the municipality)
-    escalation_report: float = param(0.3, lo=0.0, hi=1.0)
+    escalation_report: float = param(0.5, lo=0.0, hi=1.0)
     #: a case not taken within this many weeks drops out of the queue
     max_wait_weeks: int = param(8, lo=0, hi=520)
     #: share of the gap to full trust each party regains with an agreement

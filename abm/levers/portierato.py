@@ -39,7 +39,7 @@ class EventsParams:
 
     enabled: bool = True
     #: share of the weekly hours the work plan gives to events (normalised over enabled functions)
-    share: float = param(0.2, lo=0.0, hi=1.0)
+    share: float = param(0.15, lo=0.0, hi=1.0)
     #: staff hours to prepare and run one event
     hours_per_act: float = param(6.0, lo=0.0, hi=100.0, lo_open=True)
     #: at most one event every this many weeks
@@ -61,7 +61,7 @@ class OutreachParams:
     """Finding isolated or fragile households and introducing them to suitable neighbours."""
 
     enabled: bool = True
-    share: float = param(0.25, lo=0.0, hi=1.0)
+    share: float = param(0.2, lo=0.0, hi=1.0)
     #: staff hours of one home visit with its introductions
     hours_per_act: float = param(1.5, lo=0.0, hi=100.0, lo_open=True)
     #: weekly probability that the porter notices a household of its buildings that has no tie
@@ -81,7 +81,7 @@ class BrokeringParams:
     """Matching a need that the household's own ties did not meet with a willing neighbour not yet a tie."""
 
     enabled: bool = True
-    share: float = param(0.3, lo=0.0, hi=1.0)
+    share: float = param(0.35, lo=0.0, hi=1.0)
     #: staff hours to find and ask neighbours for one need
     hours_per_act: float = param(1.0, lo=0.0, hi=100.0, lo_open=True)
     #: neighbours asked, one after another, for one need
@@ -112,7 +112,7 @@ class PreventionParams:
     """Defusing small, new conflicts before they fester."""
 
     enabled: bool = True
-    share: float = param(0.1, lo=0.0, hi=1.0)
+    share: float = param(0.15, lo=0.0, hi=1.0)
     #: staff hours of one defusing talk with the parties
     hours_per_act: float = param(1.5, lo=0.0, hi=100.0, lo_open=True)
     #: weekly probability that the porter hears of a conflict in its buildings
@@ -156,20 +156,33 @@ class PortieratoParams(StaffedParams):
 
 
 class WorkPlan:
-    """One week's hours split among the functions by share; unused hours pass on to later functions."""
+    """The week's hours split among the functions by their shares.
 
-    def __init__(self, hours: float, shares: dict[str, float]):
+    Hours a function cannot use because it has no more work pass on to the functions after it in the week;
+    hours too few for one more act of a function that still has work stay with it (work in progress, up
+    to ``keep`` hours) for next week; what is left at the end of the week is lost.
+    """
+
+    def __init__(self):
+        self.allot: dict[str, float] = {}
+        self.bank = dict.fromkeys(FUNCTIONS, 0.0)
+        self.carry = 0.0
+        self.used = dict.fromkeys(FUNCTIONS, 0.0)
+
+    def start_week(self, hours: float, shares: dict[str, float]) -> None:
         total = sum(shares.values())
         self.allot = {f: hours * s / total if total > 0 else 0.0 for f, s in shares.items()}
         self.carry = 0.0
         self.used = dict.fromkeys(FUNCTIONS, 0.0)
 
     def available(self, function: str) -> float:
-        return self.allot.get(function, 0.0) + self.carry
+        return self.allot.get(function, 0.0) + self.bank[function] + self.carry
 
-    def close(self, function: str, used: float) -> None:
-        """``function`` used ``used`` of its available hours; the rest goes on to the next function."""
-        self.carry = max(self.available(function) - used, 0.0)
+    def close(self, function: str, used: float, keep: float = 0.0) -> None:
+        """``function`` used ``used`` hours; up to ``keep`` of the rest stays with it, the rest goes on."""
+        left = max(self.available(function) - used, 0.0)
+        self.bank[function] = min(left, keep)
+        self.carry = left - self.bank[function]
         self.used[function] += used
 
 
@@ -185,9 +198,8 @@ class Portierato(Lever):
         self.units = covered_units(model, p.buildings, "policy.portierato.buildings")
         self.covered = unit_mask(model, self.units)
         self.on = {f: getattr(p, f).enabled for f in FUNCTIONS}
-        self.plan = WorkPlan(0.0, {})
+        self.plan = WorkPlan()
         n = model.space.n_units
-        self.event_bank = 0.0
         self.last_event = NEVER
         #: outreach: week a household (by agent id) was last visited
         self.visited_week = np.full(n, NEVER, dtype=np.int64)
@@ -207,7 +219,7 @@ class Portierato(Lever):
     def organise(self) -> None:
         p = self.p
         shares = {f: getattr(p, f).share for f in FUNCTIONS if self.on[f]}
-        self.plan = WorkPlan(p.hours_per_week * (1.0 - p.custodial_share), shares)
+        self.plan.start_week(p.hours_per_week * (1.0 - p.custodial_share), shares)
         self._fit()
         self.events()
         self.outreach()
@@ -237,17 +249,16 @@ class Portierato(Lever):
 
     # --- events ----------------------------------------------------------------------------------------
     def events(self) -> None:
-        """Hours planned for events build up a preparation bank; a full bank holds an event."""
+        """Hours planned for events are kept for preparing the next one; an event is held when it is due and
+        its hours are there."""
         if not self.on["events"]:
             return
         q, model = self.p.events, self.model
-        avail = self.plan.available("events")
-        put = min(avail, max(q.hours_per_act - self.event_bank, 0.0))
-        self.event_bank += put
-        if self.event_bank >= q.hours_per_act - 1e-9 and model.week - self.last_event >= q.every_weeks:
+        used = 0.0
+        if self.plan.available("events") >= q.hours_per_act - 1e-9 and model.week - self.last_event >= q.every_weeks:
             self.hold_event()
-            self.event_bank = 0.0
-        self.plan.close("events", put)
+            used = q.hours_per_act
+        self.plan.close("events", used, keep=q.hours_per_act)
 
     def hold_event(self) -> None:
         q, model = self.p.events, self.model
@@ -293,8 +304,9 @@ class Portierato(Lever):
         # visits: elderly living alone first, then the most fragile, then the longest waiting
         avail = self.plan.available("outreach")
         n_visits = min(int((avail + 1e-9) // q.hours_per_act), len(self.outreach_queue))
+        waiting = q.hours_per_act if len(self.outreach_queue) > n_visits else 0.0
         if n_visits == 0:
-            self.plan.close("outreach", 0.0)
+            self.plan.close("outreach", 0.0, keep=waiting)
             return
         qs = self.outreach_queue[:, 0]
         order = np.lexsort((self.outreach_queue[:, 2], -hh.fragility[qs], hh.htype[qs] != TYPE_CODE["elderly_alone"]))
@@ -305,7 +317,7 @@ class Portierato(Lever):
         self.visited_week[targets] = week
         self.visited_agent[targets] = hh.agent_id[targets]
         self.acts["visits"] += len(targets)
-        self.plan.close("outreach", n_visits * q.hours_per_act)
+        self.plan.close("outreach", n_visits * q.hours_per_act, keep=waiting)
 
     def introduce(self, targets: np.ndarray) -> None:
         """Each target meets the ``introductions`` most suitable neighbours found (trusting and sociable ones),
@@ -344,8 +356,9 @@ class Portierato(Lever):
         idx = brought[np.isin(needs.category[brought], self.brokering_categories)]
         avail = self.plan.available("brokering")
         n = min(int((avail + 1e-9) // q.hours_per_act), len(idx))
+        waiting = q.hours_per_act if len(idx) > n else 0.0
         if n == 0:
-            self.plan.close("brokering", 0.0)
+            self.plan.close("brokering", 0.0, keep=waiting)
             return
         # the most fragile requesters first
         idx = idx[np.lexsort((self.draw.random(len(idx)), -hh.fragility[needs.requester[idx]]))][:n]
@@ -374,7 +387,7 @@ class Portierato(Lever):
             model.ties.add(needs.requester[tied], needs.helper[tied], model.config.encounters.initial_strength,
                            model.week)
         self.acts["broker_attempts"] += n
-        self.plan.close("brokering", n * q.hours_per_act)
+        self.plan.close("brokering", n * q.hours_per_act, keep=waiting)
 
     # --- small practical help ---------------------------------------------------------------------------
     def small_help(self, needs, brought: np.ndarray) -> None:
@@ -388,7 +401,8 @@ class Portierato(Lever):
         done = idx[np.cumsum(needs.hours[idx]) <= avail + 1e-9]
         needs.outcome[done] = MET_SERVICE
         self.acts["small_help"] += len(done)
-        self.plan.close("small_help", float(needs.hours[done].sum()))
+        waiting = q.max_need_hours if len(idx) > len(done) else 0.0
+        self.plan.close("small_help", float(needs.hours[done].sum()), keep=waiting)
 
     # --- prevention ---------------------------------------------------------------------------------------
     def prevention(self) -> None:
@@ -415,8 +429,9 @@ class Portierato(Lever):
                                               np.column_stack([reg.id[heard], np.full(len(heard), week)])])
         avail = self.plan.available("prevention")
         n = min(int((avail + 1e-9) // q.hours_per_act), len(self.conflict_queue))
+        waiting = q.hours_per_act if len(self.conflict_queue) > n else 0.0
         if n == 0:
-            self.plan.close("prevention", 0.0)
+            self.plan.close("prevention", 0.0, keep=waiting)
             return
         ids, self.conflict_queue = self.conflict_queue[:n, 0], self.conflict_queue[n:]
         idx = reg.index_of(ids)
@@ -429,7 +444,7 @@ class Portierato(Lever):
         if q.refer_to_mediation and mediation is not None and len(failed_ids):
             mediation.refer(failed_ids)
             self.acts["referred"] += len(failed_ids)
-        self.plan.close("prevention", n * q.hours_per_act)
+        self.plan.close("prevention", n * q.hours_per_act, keep=waiting)
 
 
 def _unique_in_rows(cand: np.ndarray, score: np.ndarray) -> np.ndarray:
