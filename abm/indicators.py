@@ -80,6 +80,14 @@ class State:
         return np.divide(cost, income, out=np.zeros(len(income)), where=income > 0)
 
     @cached_property
+    def trust(self) -> np.ndarray:
+        return self.hh.trust[self.occ]
+
+    @cached_property
+    def satisfaction(self) -> np.ndarray:
+        return self.hh.satisfaction[self.occ]
+
+    @cached_property
     def htype(self) -> np.ndarray:
         return self.hh.htype[self.occ]
 
@@ -110,13 +118,21 @@ class State:
 
 # --- cohesion ---------------------------------------------------------------------------------------
 def ties_mean(s: State) -> float:
-    """Mean number of ties per household: how connected residents are to their neighbours."""
-    return _mean(s.degree)
+    """Mean number of ties per household: how connected residents are to their neighbours.
+
+    Ties join occupied units only (a household that leaves takes its ties), so the mean degree is twice
+    the number of ties over the number of households.
+    """
+    return _share(2 * len(s.ties), len(s.occ))
 
 
 def strong_ties_mean(s: State) -> float:
-    """Mean number of strong ties (strength at or above the strong-tie threshold): the ties people rely on."""
-    return _mean(s.strong_degree)
+    """Mean number of strong ties (strength at or above the strong-tie threshold): the ties people rely on.
+
+    Twice the number of strong ties over the number of households (as for ``ties_mean``).
+    """
+    strong = np.count_nonzero(s.ties.strength >= s.model.config.encounters.strong_threshold)
+    return _share(2 * strong, len(s.occ))
 
 
 def isolated_share(s: State) -> float:
@@ -157,12 +173,12 @@ def intergenerational_share(s: State) -> float:
 
 def trust_mean(s: State) -> float:
     """Mean generalised trust of households."""
-    return _mean(s.hh.trust[s.occ])
+    return _mean(s.trust)
 
 
 def satisfaction_mean(s: State) -> float:
     """Mean residential satisfaction / sense of belonging."""
-    return _mean(s.hh.satisfaction[s.occ])
+    return _mean(s.satisfaction)
 
 
 def cohesion_index(s: State) -> float:
@@ -341,8 +357,8 @@ def by_type(s: State) -> np.ndarray:
     n = np.bincount(t, minlength=k)
     total = lambda x: np.bincount(t, weights=x, minlength=k)  # noqa: E731
     needs = s.needs4
-    num = np.vstack([total(s.degree == 0), total(s.degree), total(s.hh.trust[s.occ]),
-                     total(s.hh.satisfaction[s.occ]), needs[:, UNMET], total(s.active(s.hh.last_participation, 13))])
+    num = np.vstack([total(s.degree == 0), total(s.degree), total(s.trust), total(s.satisfaction), needs[:, UNMET],
+                     total(s.active(s.hh.last_participation, 13))])
     den = np.vstack([n, n, n, n, needs.sum(axis=1), n])
     return np.divide(num, den, out=np.full(num.shape, np.nan), where=den > 0)
 

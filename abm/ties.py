@@ -138,7 +138,8 @@ class TieGraph:
             differ = lu != lv
             if not differ.any():
                 return label
-            np.minimum.at(label, np.maximum(lu[differ], lv[differ]), np.minimum(lu[differ], lv[differ]))
+            u, v, lu, lv = u[differ], v[differ], lu[differ], lv[differ]  # joined ties stay joined
+            np.minimum.at(label, np.maximum(lu, lv), np.minimum(lu, lv))
             while True:
                 jumped = label[label]
                 if np.array_equal(jumped, label):

@@ -6,7 +6,8 @@ config directory, passed to whole runs with ``--config-dir``): the buildings of 
 working tree) with one courtyard per building, since older code may lack generated districts and spaces
 shared by several buildings.  Figures per code: model build (with warm-up), core and full step per
 household-step, the collection's share, a whole 260-week ``acer_estate`` run and the peak memory of a
-520-week district run.  Ratios are base / head (above 1: the head is faster or smaller).
+520-week district run; and parts on the same model state (one indicator collection, the graph measures,
+the CSR adjacency, adding 100 ties to the graph).  Ratios are base / head (above 1: the head is faster or smaller).
 """
 
 from __future__ import annotations
@@ -49,6 +50,29 @@ for name, m in (("core", core), ("full", full)):
     c0 = time.process_time()
     for _ in range(steps): m.step()
     out[name + "_us"] = 1e6 * (time.process_time() - c0) / (steps * n)
+# parts, on the same state: one indicator collection, graph measures, CSR adjacency, adding 100 ties
+import numpy as np
+from abm import indicators
+from abm.ties import TieGraph
+def ms(f, reps=20, setup=None):
+    total = 0.0
+    for _ in range(reps):
+        arg = setup() if setup else None
+        c0 = time.process_time(); f(arg); total += time.process_time() - c0
+    return 1e3 * total / reps
+g, occ = full.ties, full.households.occupied
+out["collect_ms"] = ms(lambda _: full.collect())
+out["graph_measures_ms"] = ms(lambda _: indicators.graph_measures(g, occ))
+def fresh_version(_=None):
+    g.version += 1
+out["adjacency_ms"] = ms(lambda _: g.adjacency(), setup=fresh_version)
+rng = np.random.default_rng(0)
+new_a, new_b = rng.integers(0, g.n_slots, 100), rng.integers(0, g.n_slots, 100)
+def copy_graph():
+    h = TieGraph(g.n_slots)
+    h.add(g.u, g.v, g.strength, 0)
+    return h
+out["add_100_ties_ms"] = ms(lambda h: h.add(new_a, new_b, 0.25, 1), setup=copy_graph)
 print(json.dumps(out))
 """
 

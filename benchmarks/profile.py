@@ -1,8 +1,8 @@
-"""Where the time of a district week goes: ``python -m benchmarks.profile [--households N] [--weeks W]``.
+"""Where the time of a week goes: ``python -m benchmarks.profile [--households N] [--weeks W] [overrides]``.
 
-Times (CPU) each part of the weekly schedule of a ``city_district`` model with indicators collected, by
-wrapping the submodels' entry points of one model instance (the model's code is not touched), and prints
-each part's share of the week.  ``--pyinstrument FILE`` also writes pyinstrument's call tree of the same
+Times (CPU) each part of the weekly schedule of a ``city_district`` model (or of the preset given as an
+override, e.g. ``neighbourhood=acer_estate``) with indicators collected, by wrapping the submodels' entry
+points of one model instance (the model's code is not touched), and prints each part's share of the week.  ``--pyinstrument FILE`` also writes pyinstrument's call tree of the same
 weeks (``pip install pyinstrument``, in the dev extra).
 """
 
@@ -51,9 +51,16 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     ap.add_argument("--households", type=int, default=5000)
     ap.add_argument("--weeks", type=int, default=52)
     ap.add_argument("--pyinstrument", metavar="FILE", help="also write pyinstrument's text report here")
+    ap.add_argument("overrides", nargs="*", help="config overrides (default: the city_district preset)")
     args = ap.parse_args(argv)
     t = time.process_time()
-    model = district(args.households, seed=1, collect=True)
+    if args.overrides:
+        from abm.config import compose
+        from abm.model import NeighbourhoodModel
+
+        model = NeighbourhoodModel(config=compose(["seed=1", *args.overrides]), collect=True)
+    else:
+        model = district(args.households, seed=1, collect=True)
     build = time.process_time() - t
     spent: dict[str, float] = defaultdict(float)
     instrument(model, spent)
@@ -73,7 +80,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             f.write(profiler.output_text(unicode=True, color=False))
     n = float(model.households.occupied.sum())
     spent["rest of step"] = total - sum(spent.values())
-    print(f"city_district, {int(n)} households, {args.weeks} weeks: build (with warm-up) {build:.2f} s CPU, "
+    print(f"{model.config.neighbourhood.name}, {int(n)} households, {args.weeks} weeks: build (with warm-up) {build:.2f} s CPU, "
           f"a week {1e3 * total / args.weeks:.2f} ms CPU = {1e6 * total / args.weeks / n:.2f} us per household")
     for label, s in sorted(spent.items(), key=lambda kv: -kv[1]):
         print(f"  {label:<14} {100 * s / total:5.1f} %  {1e6 * s / args.weeks / n:6.3f} us/household-week")
