@@ -31,10 +31,12 @@ class EventLog:
         #: needs by household type and outcome
         self.needs = np.zeros((HORIZON, len(HOUSEHOLD_TYPES), len(OUTCOMES)))
         self.week = 0
+        self._rows_cache: dict[int, np.ndarray] = {}
 
     def start_week(self, week: int) -> None:
         """Clear the row of ``week`` before submodels write into it."""
         self.week = week
+        self._rows_cache = {}
         row = week % HORIZON
         for arr in self.counts.values():
             arr[row] = 0.0
@@ -48,15 +50,20 @@ class EventLog:
         np.add.at(self.needs[self.week % HORIZON], (htype, outcome), 1.0)
 
     def _rows(self, window: int) -> np.ndarray:
-        n = min(window, self.week + 1)
-        return (self.week - np.arange(n)) % HORIZON
+        """Rows of the last ``window`` weeks (fewer at the start of a run), cached for the week."""
+        rows = self._rows_cache.get(window)
+        if rows is None:
+            n = min(window, self.week + 1)
+            rows = self._rows_cache[window] = (self.week - np.arange(n)) % HORIZON
+        return rows
 
     def total(self, name: str, window: int) -> float:
         """Sum of counter ``name`` over the last ``window`` weeks (fewer at the start of a run)."""
-        return float(self.counts[name][self._rows(window)].sum())
+        return float(np.add.reduce(self.counts[name][self._rows(window)]))
 
     def mean(self, name: str, window: int) -> float:
-        return float(self.counts[name][self._rows(window)].mean())
+        rows = self._rows(window)
+        return float(np.add.reduce(self.counts[name][rows]) / len(rows))
 
     def weeks(self, window: int) -> int:
         """How many weeks the window really covers so far."""

@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 from abm.params import param
 from abm.submodels.help import MET_NEIGHBOUR, MET_SERVICE, UNMET
 from abm.vocabulary import HOUSEHOLD_TYPES
 
-LEVERS = ("portierato", "mediation", "shared_services", "timebank", "community_coop", "regeneration", "ers_fund")
+LEVERS = ("portierato", "mediation", "shared_services", "timebank", "community_coop", "regeneration", "ers_fund",
+          "coop_governance")
 
 
 @dataclass
@@ -34,8 +33,20 @@ def _share(num: float, den: float) -> float:
     return float(num) / float(den) if den > 0 else float("nan")
 
 
+def _nanmean(parts: list[float]) -> float:
+    """Mean of the parts that are not NaN (NaN if all are)."""
+    known = [p for p in parts if p == p]
+    return sum(known) / len(known) if known else float("nan")
+
+
 def _mean(x: np.ndarray) -> float:
-    return float(x.mean()) if len(x) else float("nan")
+    """``x.mean()`` (the same pairwise sum), without the method's overhead; NaN if empty."""
+    return float(np.add.reduce(x) / len(x)) if len(x) else float("nan")
+
+
+def _share_true(mask: np.ndarray) -> float:
+    """Share of True in ``mask`` (NaN if empty): the mean of a 0/1 array, without making one."""
+    return np.count_nonzero(mask) / len(mask) if len(mask) else float("nan")
 
 
 class State:
@@ -61,12 +72,36 @@ class State:
         return self.ties.degree(self.model.config.encounters.strong_threshold)[self.occ]
 
     @cached_property
+    def burden(self) -> np.ndarray:
+        """Rent and charges over income of occupied households (0 without income)."""
+        hh = self.hh
+        income = hh.income[self.occ]
+        cost = hh.rent[self.occ] + self.model.config.population.charges_eur_month
+        return np.divide(cost, income, out=np.zeros(len(income)), where=income > 0)
+
+    @cached_property
     def htype(self) -> np.ndarray:
         return self.hh.htype[self.occ]
 
     def active(self, last: np.ndarray, window: int) -> np.ndarray:
         """Which occupied households had an event (``last`` week) within the trailing window."""
-        return (self.week - last[self.occ]) < window
+        key = (id(last), window)
+        cache = self.__dict__.setdefault("_active", {})
+        if key not in cache:
+            cache[key] = (self.week - last[self.occ]) < window
+        return cache[key]
+
+    def value(self, indicator) -> float:
+        """``indicator(self)``, computed once per collection (composite indices reuse their parts)."""
+        cache = self.__dict__.setdefault("_values", {})
+        name = indicator.__name__
+        if name not in cache:
+            cache[name] = indicator(self)
+        return cache[name]
+
+    @cached_property
+    def lever_costs(self) -> dict[str, float]:
+        return self.model.lever_costs()
 
     @cached_property
     def needs4(self) -> np.ndarray:
@@ -86,13 +121,13 @@ def strong_ties_mean(s: State) -> float:
 
 def isolated_share(s: State) -> float:
     """Share of households with no tie: who has nobody in the neighbourhood to turn to."""
-    return _mean((s.degree == 0).astype(float))
+    return _share_true(s.degree == 0)
 
 
 def isolated_elderly_alone_share(s: State) -> float:
     """Share of elderly people living alone with no tie: the group the portierato looks out for first."""
     mask = s.htype == HOUSEHOLD_TYPES.index("elderly_alone")
-    return _mean((s.degree[mask] == 0).astype(float))
+    return _share_true(s.degree[mask] == 0)
 
 
 def clustering(s: State) -> float:
@@ -109,7 +144,7 @@ def bridging_origin_share(s: State) -> float:
     """Share of ties between households of different origin/language groups: bridging social capital."""
     if len(s.ties) == 0:
         return float("nan")
-    return _mean((s.hh.origin[s.ties.u] != s.hh.origin[s.ties.v]).astype(float))
+    return _share_true(s.hh.origin[s.ties.u] != s.hh.origin[s.ties.v])
 
 
 def intergenerational_share(s: State) -> float:
@@ -117,7 +152,7 @@ def intergenerational_share(s: State) -> float:
     if len(s.ties) == 0:
         return float("nan")
     old = s.hh.age_head >= 65
-    return _mean((old[s.ties.u] != old[s.ties.v]).astype(float))
+    return _share_true(old[s.ties.u] != old[s.ties.v])
 
 
 def trust_mean(s: State) -> float:
@@ -135,8 +170,9 @@ def cohesion_index(s: State) -> float:
 
     Equal weights (assumption, see ODD); components that are NaN are left out.
     """
-    parts = [1.0 - isolated_share(s), trust_mean(s), satisfaction_mean(s), participation_share(s)]
-    return float(np.nanmean(parts)) if not np.all(np.isnan(parts)) else float("nan")
+    parts = [1.0 - s.value(isolated_share), s.value(trust_mean), s.value(satisfaction_mean),
+             s.value(participation_share)]
+    return _nanmean(parts)
 
 
 # --- neomutualism --------------------------------------------------------------------------------------
@@ -181,12 +217,12 @@ def timebank_hours_per_member_month(s: State) -> float:
 
 def participation_share(s: State) -> float:
     """Share of households that took part in a collective activity in the last 13 weeks."""
-    return _mean(s.active(s.hh.last_participation, 13).astype(float))
+    return _share_true(s.active(s.hh.last_participation, 13))
 
 
 def volunteers_share(s: State) -> float:
     """Share of households volunteering for a cooperative or community service in the last 13 weeks."""
-    return _mean(s.active(s.hh.last_volunteer, 13).astype(float))
+    return _share_true(s.active(s.hh.last_volunteer, 13))
 
 
 def neomutualism_index(s: State) -> float:
@@ -194,8 +230,9 @@ def neomutualism_index(s: State) -> float:
 
     Equal weights (assumption, see ODD); components that are NaN are left out.
     """
-    parts = [needs_met_neighbours_share(s), reciprocity(s), participation_share(s), volunteers_share(s)]
-    return float(np.nanmean(parts)) if not np.all(np.isnan(parts)) else float("nan")
+    parts = [s.value(needs_met_neighbours_share), s.value(reciprocity), s.value(participation_share),
+             s.value(volunteers_share)]
+    return _nanmean(parts)
 
 
 # --- conflict ---------------------------------------------------------------------------------------------
@@ -239,8 +276,7 @@ def waiting_list(s: State) -> float:
 
 def rent_burden_share(s: State) -> float:
     """Share of households paying more than 30 % of income in rent and charges."""
-    b = s.hh.rent_burden(s.model.config.population.charges_eur_month)[s.occ]
-    return _mean((b > 0.3).astype(float))
+    return _share_true(s.burden > 0.3)
 
 
 def units_created(s: State) -> float:
@@ -248,10 +284,19 @@ def units_created(s: State) -> float:
     return float(s.model.units_created)
 
 
+def community_coop_alive(s: State) -> float:
+    """1 while the community cooperative runs, 0 once it has failed (money or volunteers ran out); NaN without one.
+
+    Not in the catalogue: the survival output of the community cooperative lever.
+    """
+    coops = [lever for lever in s.model.levers if lever.name == "community_coop"]
+    return float(all(c.alive for c in coops)) if coops else float("nan")
+
+
 # --- cost ----------------------------------------------------------------------------------------------------
 def _cost(lever: str):
     def cost(s: State) -> float:
-        return float(s.model.lever_costs().get(lever, 0.0))
+        return float(s.lever_costs.get(lever, 0.0))
 
     cost.__name__ = f"cost_year_{lever}"
     cost.__doc__ = f"Running cost of the {lever} lever, EUR per year at the current rate (0 when switched off)."
@@ -260,7 +305,7 @@ def _cost(lever: str):
 
 def cost_year_total(s: State) -> float:
     """Public and cooperative running cost of all active levers, EUR per year at the current rate."""
-    return float(sum(s.model.lever_costs().values()))
+    return float(sum(s.lever_costs.values()))
 
 
 INDICATORS = {f.__name__: f for f in (
@@ -271,7 +316,7 @@ INDICATORS = {f.__name__: f for f in (
     timebank_hours_per_member_month, participation_share, volunteers_share, neomutualism_index,
     conflicts_new_per_100_year, conflicts_open, conflicts_resolved_share,
     occupancy_share, vacant_units, turnover_per_year, waiting_list, rent_burden_share, units_created,
-    cost_year_total, *(_cost(lever) for lever in LEVERS),
+    community_coop_alive, cost_year_total, *(_cost(lever) for lever in LEVERS),
 )}
 
 #: [lo, hi] of each indicator (hi None = unbounded), as in the catalogue
@@ -281,7 +326,7 @@ RANGES.update({name: (0.0, 1.0) for name in (
     "bridging_origin_share", "intergenerational_share", "trust_mean", "satisfaction_mean", "cohesion_index",
     "needs_met_neighbours_share", "needs_met_services_share", "needs_unmet_share", "reciprocity",
     "participation_share", "volunteers_share", "neomutualism_index", "conflicts_resolved_share",
-    "occupancy_share", "rent_burden_share")})
+    "occupancy_share", "rent_burden_share", "community_coop_alive")})
 
 
 # --- breakdown by household type ---------------------------------------------------------------------------
@@ -289,29 +334,27 @@ BY_TYPE = ("isolated_share", "ties_mean", "trust_mean", "satisfaction_mean", "ne
 
 
 def by_type(s: State) -> np.ndarray:
-    """The BY_TYPE indicators per household type: an array (len(BY_TYPE), len(HOUSEHOLD_TYPES))."""
+    """The BY_TYPE indicators per household type: an array (len(BY_TYPE), len(HOUSEHOLD_TYPES)); NaN for a
+    type without households (or without needs)."""
     k = len(HOUSEHOLD_TYPES)
-    n = np.bincount(s.htype, minlength=k).astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per = lambda x: np.bincount(s.htype, weights=x, minlength=k) / n  # noqa: E731
-        needs = s.needs4
-        out = np.vstack([
-            per((s.degree == 0).astype(float)),
-            per(s.degree),
-            per(s.hh.trust[s.occ]),
-            per(s.hh.satisfaction[s.occ]),
-            needs[:, UNMET] / needs.sum(axis=1),
-            per(s.active(s.hh.last_participation, 13).astype(float)),
-        ])
-    out[~np.isfinite(out)] = np.nan
-    return out
+    t = s.htype
+    n = np.bincount(t, minlength=k)
+    total = lambda x: np.bincount(t, weights=x, minlength=k)  # noqa: E731
+    needs = s.needs4
+    num = np.vstack([total(s.degree == 0), total(s.degree), total(s.hh.trust[s.occ]),
+                     total(s.hh.satisfaction[s.occ]), needs[:, UNMET], total(s.active(s.hh.last_participation, 13))])
+    den = np.vstack([n, n, n, n, needs.sum(axis=1), n])
+    return np.divide(num, den, out=np.full(num.shape, np.nan), where=den > 0)
 
 
 def graph_measures(ties, occupied: np.ndarray) -> dict[str, float]:
     """Average local clustering and largest-component share of the tie graph, over occupied units.
 
-    Sparse matrix products (triangles = diag(A^3) / 2), equal to networkx's ``average_clustering``
-    and ``connected_components`` on the same graph (tested).
+    Equal to networkx's ``average_clustering`` and ``connected_components`` on the same graph (tested).
+    Each triangle is counted once, at its lowest slot ("forward" counting): edges are stored sorted by
+    ``(u, v)`` with ``u < v``, so the ties of ``u`` to higher slots are already grouped; every pair of
+    them closes a triangle if their two ends are tied (one sorted lookup for all pairs).  That is about a
+    quarter of the pairs an all-wedges count (``A @ A``) looks at.
     """
     occ = np.flatnonzero(occupied)
     n = len(occ)
@@ -319,18 +362,23 @@ def graph_measures(ties, occupied: np.ndarray) -> dict[str, float]:
         return {"clustering": float("nan"), "largest_component_share": float("nan")}
     if len(ties) == 0:
         return {"clustering": 0.0, "largest_component_share": 1.0 / n}
-    idx = np.full(ties.n_slots, -1, dtype=np.int64)
-    idx[occ] = np.arange(n)
-    u, v = idx[ties.u], idx[ties.v]
-    data = np.ones(2 * len(u))
-    a = csr_matrix((data, (np.concatenate([u, v]), np.concatenate([v, u]))), shape=(n, n))
-    deg = np.asarray(a.sum(axis=1)).ravel()
-    tri = np.asarray((a @ a).multiply(a).sum(axis=1)).ravel() / 2.0
+    slots, u, v = ties.n_slots, ties.u, ties.v
+    indptr = np.zeros(slots + 1, dtype=np.int64)
+    np.cumsum(np.bincount(u, minlength=slots), out=indptr[1:])
+    edge = np.arange(len(u))
+    after = indptr[u + 1] - edge - 1          # ties of the same u to higher slots than v
+    i = np.repeat(edge, after)
+    j = i + 1 + (np.arange(len(i)) - np.repeat(np.cumsum(after) - after, after))
+    key = (v[i] << 32) | v[j]                  # v[i] < v[j]: already the pair's sort key
+    pos = np.minimum(np.searchsorted(ties.key, key), len(ties.key) - 1)
+    closed = ties.key[pos] == key
+    i, j = i[closed], j[closed]
+    tri = np.bincount(u[i], minlength=slots) + np.bincount(v[i], minlength=slots) + np.bincount(v[j], minlength=slots)
+    deg = ties.degree()
     with np.errstate(divide="ignore", invalid="ignore"):
-        local = np.where(deg > 1, 2.0 * tri / (deg * (deg - 1)), 0.0)
-    _, labels = connected_components(a, directed=False)
-    largest = np.bincount(labels).max()
-    return {"clustering": float(local.mean()), "largest_component_share": float(largest / n)}
+        local = np.where(deg > 1, 2.0 * tri / (deg * (deg - 1.0)), 0.0)
+    largest = np.bincount(ties.components()[occ]).max()
+    return {"clustering": float(local[occ].mean()), "largest_component_share": float(largest / n)}
 
 
 def collect(model) -> dict[str, float]:

@@ -8,12 +8,13 @@ partner costs O(1) per encounter, whatever the size of the neighbourhood.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from abm.errors import ConfigError
-from abm.params import param
+from abm.params import check_shares, param
 from abm.vocabulary import MANAGERS, SPACE_KINDS, TENURE_CODE, TENURES
 
 
@@ -40,13 +41,11 @@ class BuildingSpec:
 
 
 @dataclass
-class SharedSpaceSpec:
-    """A shared space (courtyard, common room, laundry, garden, ...)."""
+class SpaceUse:
+    """What a shared space is and how it is used (common to listed spaces and district templates)."""
 
     name: str = "courtyard"
     kind: str = param("courtyard", choices=SPACE_KINDS)
-    #: building whose residents use it; "" = open to the whole neighbourhood
-    building: str = ""
     #: people who can use it at the same time (one session)
     capacity: int = param(20, lo=1)
     #: sessions (opening slots) per week
@@ -54,6 +53,125 @@ class SharedSpaceSpec:
     #: weekly probability that an eligible household wants to use it
     use_probability: float = param(0.2, lo=0.0, hi=1.0)
     manager: str = param("none", choices=MANAGERS)
+
+    def use(self) -> dict:
+        """The fields of :class:`SpaceUse`, to build a space from a template."""
+        return {f: getattr(self, f) for f in ("name", "kind", "capacity", "sessions_per_week", "use_probability",
+                                              "manager")}
+
+
+@dataclass
+class SharedSpaceSpec(SpaceUse):
+    """A shared space (courtyard, common room, laundry, garden, ...)."""
+
+    #: building whose residents use it; "" (and no ``buildings``) = open to the whole neighbourhood
+    building: str = ""
+    #: further buildings whose residents use it (a courtyard shared by a block of buildings)
+    buildings: list[str] = field(default_factory=list)
+
+    def users(self) -> list[str]:
+        """Names of the buildings whose residents use it (empty: the whole neighbourhood)."""
+        return ([self.building] if self.building else []) + [b for b in self.buildings if b != self.building]
+
+
+@dataclass
+class DistrictSpaceSpec(SpaceUse):
+    """A kind of shared space of a generated district, repeated over groups of neighbouring buildings."""
+
+    #: one space per this many neighbouring buildings (1: one per building; 0: one for the whole district)
+    per_buildings: int = param(1, lo=0, hi=1000)
+    #: only buildings of these tenures get (and use) it; empty = every tenure
+    tenures: list[str] = param(default_factory=list, choices=TENURES)
+
+
+@dataclass
+class DistrictSpec:
+    """The shape of a generated district (``neighbourhood.households`` > 0): estates of buildings by tenure.
+
+    Buildings come in estates (consecutive buildings of one tenure); the tenure of each new estate is the one
+    furthest below its share of dwellings so far, so the mix follows ``tenure_shares`` closely; sizes are
+    drawn uniformly from the [min, max] ranges with the stream of ``layout_seed`` (not the run seed: every
+    run of a preset sees the same district).
+    """
+
+    #: share of dwellings by tenure (sums to 1)
+    tenure_shares: dict[str, float] = field(default_factory=lambda: {
+        "erp": 0.25, "ers": 0.05, "coop": 0.05, "private": 0.25, "owner": 0.40})
+    #: [min, max] buildings per estate (consecutive buildings of one tenure)
+    estate_buildings: list[int] = param(default_factory=lambda: [2, 8], lo=1, hi=200)
+    #: [min, max] stairwells per building, floors per stairwell, dwellings per landing
+    stairwells: list[int] = param(default_factory=lambda: [1, 4], lo=1, hi=50)
+    floors: list[int] = param(default_factory=lambda: [3, 8], lo=1, hi=40)
+    units_per_landing: list[int] = param(default_factory=lambda: [2, 4], lo=1, hi=20)
+    #: mean floor area of a dwelling, by tenure
+    unit_m2: dict[str, float] = param(default_factory=lambda: {
+        "erp": 62.0, "ers": 65.0, "coop": 70.0, "private": 70.0, "owner": 85.0}, lo=15.0, hi=400.0)
+    #: share of ERP dwellings that are unusable stock awaiting works
+    erp_unusable_share: float = param(0.04, lo=0.0, hi=0.9)
+    #: share of habitable dwellings empty at the start (waiting to be re-let)
+    vacant_share: float = param(0.02, lo=0.0, hi=0.9)
+    #: shared spaces, each repeated over groups of neighbouring buildings (the preset lists them)
+    spaces: list[DistrictSpaceSpec] = field(default_factory=list)
+    #: seed of the layout draws
+    layout_seed: int = param(0, lo=0, hi=999_999)
+
+    def check(self, prefix: str) -> None:
+        check_shares(f"{prefix}tenure_shares", self.tenure_shares, TENURES)
+        for name in ("estate_buildings", "stairwells", "floors", "units_per_landing"):
+            r = getattr(self, name)
+            if len(r) != 2 or r[0] > r[1]:
+                raise ConfigError(f"{prefix}{name}", list(r), "[min, max] with min <= max")
+        for t in TENURES:
+            if t not in self.unit_m2:
+                raise ConfigError(f"{prefix}unit_m2", sorted(self.unit_m2), f"a value for tenure '{t}'")
+        names = [sp.name for sp in self.spaces]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"{prefix}spaces", names, "unique space names")
+
+    def generate(self, households: int) -> tuple[list[BuildingSpec], list[SharedSpaceSpec]]:
+        """Buildings with ``households`` occupied dwellings at the start, and their shared spaces."""
+        rng = np.random.default_rng(np.random.SeedSequence(self.layout_seed, spawn_key=(zlib.crc32(b"district"),)))
+        share = np.array([self.tenure_shares.get(t, 0.0) for t in TENURES])
+        units_by_tenure = np.zeros(len(TENURES))
+        buildings: list[BuildingSpec] = []
+        occupied = 0
+        while occupied < households:
+            tenure = TENURES[int(np.argmax(share * (units_by_tenure.sum() + 1) - units_by_tenure))]
+            for _ in range(_uniform(rng, self.estate_buildings)):
+                b = BuildingSpec(name=f"{tenure.upper()}{len(buildings) + 1}", tenure=tenure,
+                                 stairwells=_uniform(rng, self.stairwells), floors=_uniform(rng, self.floors),
+                                 units_per_landing=_uniform(rng, self.units_per_landing),
+                                 unit_m2=float(self.unit_m2[tenure]))
+                n = b.stairwells * b.floors * b.units_per_landing
+                b.unusable_units = int(round(n * self.erp_unusable_share)) if tenure == "erp" else 0
+                b.vacant_units = int(round((n - b.unusable_units) * self.vacant_share))
+                excess = occupied + n - b.unusable_units - b.vacant_units - households
+                if excess > 0:  # the last building: the dwellings beyond the target start empty
+                    b.vacant_units += excess
+                buildings.append(b)
+                units_by_tenure[TENURE_CODE[tenure]] += n
+                occupied += n - b.unusable_units - b.vacant_units
+                if occupied >= households:
+                    break
+        return buildings, self._spaces(buildings)
+
+    def _spaces(self, buildings: list[BuildingSpec]) -> list[SharedSpaceSpec]:
+        out = []
+        for t in self.spaces:
+            names = [b.name for b in buildings if not t.tenures or b.tenure in t.tenures]
+            if not names:
+                continue
+            step = t.per_buildings or len(names)
+            for j in range(0, len(names), step):
+                space = SharedSpaceSpec(**t.use(), buildings=names[j: j + step] if t.per_buildings or t.tenures else [])
+                if t.per_buildings:
+                    space.name = f"{t.name}_{j // step + 1}"
+                out.append(space)
+        return out
+
+
+def _uniform(rng: np.random.Generator, lo_hi: list[int]) -> int:
+    return int(rng.integers(lo_hi[0], lo_hi[1] + 1))
 
 
 @dataclass
@@ -64,6 +182,10 @@ class NeighbourhoodConfig:
     description: str = ""
     buildings: list[BuildingSpec] = field(default_factory=list)
     shared_spaces: list[SharedSpaceSpec] = field(default_factory=list)
+    #: households of a generated district (``district``); 0 = use ``buildings`` or ``buildings_csv``
+    households: int = param(0, lo=0, hi=200_000)
+    #: the shape of the generated district (read only when ``households`` > 0)
+    district: DistrictSpec = field(default_factory=DistrictSpec)
     #: CSV of buildings (columns: see docs/INPUT_DATA.md); replaces ``buildings`` when set
     buildings_csv: str = ""
     #: CSV of households (columns: see docs/INPUT_DATA.md); replaces the population generator when set
@@ -72,16 +194,30 @@ class NeighbourhoodConfig:
     initial_waiting_list: int = param(40, lo=0)
 
     def check(self, prefix: str) -> None:
-        if not self.buildings and not self.buildings_csv:
-            raise ConfigError(f"{prefix}buildings", [], "at least one building, or a buildings_csv path")
+        if self.households and (self.buildings or self.buildings_csv):
+            raise ConfigError(f"{prefix}households", self.households,
+                              "0 when buildings or buildings_csv are given (a generated district replaces them)")
+        if not self.buildings and not self.buildings_csv and not self.households:
+            raise ConfigError(f"{prefix}buildings", [],
+                              "at least one building, a buildings_csv path, or households > 0 (generated district)")
         names = [b.name for b in self.buildings]
         if len(set(names)) != len(names):
             raise ConfigError(f"{prefix}buildings", names, "unique building names")
         if not self.buildings_csv:
+            if self.households:
+                names = [b.name for b in self.layout()[0]]
             for i, s in enumerate(self.shared_spaces):
-                if s.building and s.building not in names:
-                    raise ConfigError(f"{prefix}shared_spaces[{i}].building", s.building,
-                                      "'' (whole neighbourhood) or one of " + ", ".join(names))
+                for name in s.users():
+                    if name not in names:
+                        raise ConfigError(f"{prefix}shared_spaces[{i}].building", name,
+                                          "'' (whole neighbourhood) or one of " + ", ".join(names))
+
+    def layout(self) -> tuple[list[BuildingSpec], list[SharedSpaceSpec]]:
+        """The buildings and shared spaces: the generated district's, or the listed ones (not the CSV's)."""
+        if self.households:
+            buildings, spaces = self.district.generate(self.households)
+            return buildings, spaces + list(self.shared_spaces)
+        return list(self.buildings), list(self.shared_spaces)
 
 
 class Groups:
@@ -111,6 +247,8 @@ class SharedSpace:
     spec: SharedSpaceSpec
     index: int
     eligible: np.ndarray  # unit indices
+    #: open to every unit of the neighbourhood, including units built later
+    open_to_all: bool = False
 
     @property
     def weekly_capacity(self) -> int:
@@ -123,24 +261,45 @@ class Neighbourhood:
 
     def __init__(self, buildings: list[BuildingSpec], spaces: list[SharedSpaceSpec]):
         self.buildings = list(buildings)
-        self.building_index = {b.name: i for i, b in enumerate(self.buildings)}
-        cols = {k: [] for k in ("building", "stairwell", "floor", "position", "m2", "tenure")}
+        self._lay_out()
+        self.habitable = np.ones(self.n_units, dtype=bool)
+        self.initially_vacant = np.zeros(self.n_units, dtype=bool)
         for bi, b in enumerate(self.buildings):
-            for s in range(b.stairwells):
-                for f in range(b.floors):
-                    for p in range(b.units_per_landing):
-                        cols["building"].append(bi)
-                        cols["stairwell"].append(s)
-                        cols["floor"].append(f)
-                        cols["position"].append(p)
-                        cols["m2"].append(b.unit_m2)
-                        cols["tenure"].append(TENURE_CODE[b.tenure])
-        self.unit_building = np.array(cols["building"], dtype=np.int64)
-        self.unit_stairwell_local = np.array(cols["stairwell"], dtype=np.int64)
-        self.unit_floor = np.array(cols["floor"], dtype=np.int64)
-        self.unit_position = np.array(cols["position"], dtype=np.int64)
-        self.unit_m2 = np.array(cols["m2"], dtype=np.float64)
-        self.unit_tenure = np.array(cols["tenure"], dtype=np.int8)
+            units = self.units_of(bi)
+            picked = units[_spread(len(units), b.unusable_units + b.vacant_units)]
+            self.habitable[picked[: b.unusable_units]] = False
+            self.initially_vacant[picked[b.unusable_units:]] = True
+        self.spaces: list[SharedSpace] = []
+        for i, s in enumerate(spaces):
+            unknown = [name for name in s.users() if name not in self.building_index]
+            if unknown:
+                field_name = "building" if unknown[0] == s.building else "buildings"
+                raise ConfigError(f"neighbourhood.shared_spaces[{i}].{field_name}", unknown[0],
+                                  "names of buildings of the neighbourhood")
+            self.add_space(s)
+
+    def _lay_out(self) -> None:
+        """Unit arrays, proximity groups and the plan, from ``self.buildings`` (units in building order)."""
+        self.building_index = {b.name: i for i, b in enumerate(self.buildings)}
+        sizes = [b.stairwells * b.floors * b.units_per_landing for b in self.buildings]
+        #: first unit of each building (units of a building are contiguous), and one past the last
+        self.building_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        parts = {k: [] for k in ("stairwell", "floor", "position")}
+        for b in self.buildings:
+            s, f, p = np.indices((b.stairwells, b.floors, b.units_per_landing)).reshape(3, -1)
+            parts["stairwell"].append(s)
+            parts["floor"].append(f)
+            parts["position"].append(p)
+        cat = lambda k: np.concatenate(parts[k]).astype(np.int64) if parts[k] else np.zeros(0, np.int64)  # noqa: E731
+        self.unit_building = np.repeat(np.arange(len(self.buildings)), sizes).astype(np.int64)
+        self.unit_stairwell_local = cat("stairwell")
+        self.unit_floor = cat("floor")
+        self.unit_position = cat("position")
+        self.unit_m2 = np.repeat([b.unit_m2 for b in self.buildings], sizes).astype(np.float64)
+        tenure = np.repeat([TENURE_CODE[b.tenure] for b in self.buildings], sizes).astype(np.int8)
+        if hasattr(self, "unit_tenure"):  # a unit's tenure may have changed since (e.g. let to a cooperative)
+            tenure[: len(self.unit_tenure)] = self.unit_tenure
+        self.unit_tenure = tenure
         self.n_units = len(self.unit_building)
         max_s = max(b.stairwells for b in self.buildings)
         max_f = max(b.floors for b in self.buildings)
@@ -150,19 +309,41 @@ class Neighbourhood:
         self.stairwell = Groups(_dense(stairwell_id))
         self.building = Groups(self.unit_building)
         self.whole = Groups(np.zeros(self.n_units, dtype=np.int64))
-        self.habitable = np.ones(self.n_units, dtype=bool)
-        self.initially_vacant = np.zeros(self.n_units, dtype=bool)
-        for bi, b in enumerate(self.buildings):
-            units = np.flatnonzero(self.unit_building == bi)
-            picked = units[_spread(len(units), b.unusable_units + b.vacant_units)]
-            self.habitable[picked[: b.unusable_units]] = False
-            self.initially_vacant[picked[b.unusable_units:]] = True
-        self.spaces = []
-        for i, s in enumerate(spaces):
-            eligible = (np.arange(self.n_units) if not s.building
-                        else np.flatnonzero(self.unit_building == self.building_index[s.building]))
-            self.spaces.append(SharedSpace(s, i, eligible))
         self.unit_xy = self._plan()
+
+    def add_building(self, spec: BuildingSpec) -> np.ndarray:
+        """A newly built building: its units (all habitable and empty) are appended; returns their indices.
+
+        Existing units keep their indices; proximity groups and the plan are recomputed, and shared spaces
+        open to the whole neighbourhood now admit the new units too.
+        """
+        if spec.name in self.building_index:
+            raise ConfigError("building.name", spec.name, "a name not used by another building")
+        old = self.n_units
+        self.buildings.append(spec)
+        self._lay_out()
+        new = np.arange(old, self.n_units)
+        self.habitable = np.concatenate([self.habitable, np.ones(len(new), dtype=bool)])
+        self.initially_vacant = np.concatenate([self.initially_vacant, np.zeros(len(new), dtype=bool)])
+        for space in self.spaces:
+            if space.open_to_all:
+                space.eligible = np.arange(self.n_units)
+        return new
+
+    def add_space(self, spec: SharedSpaceSpec, eligible: np.ndarray | None = None) -> SharedSpace:
+        """A shared space for the households of ``spec.building`` ("" = everyone), or of the given units."""
+        open_to_all = eligible is None and not spec.users()
+        if eligible is None:
+            users = spec.users()
+            eligible = (np.arange(self.n_units) if not users
+                        else np.concatenate([self.units_of(self.building_index[name]) for name in users]))
+        space = SharedSpace(spec, len(self.spaces), np.asarray(eligible, dtype=np.int64), open_to_all)
+        self.spaces.append(space)
+        return space
+
+    def units_of(self, building: int) -> np.ndarray:
+        """The units of building number ``building``."""
+        return np.arange(self.building_start[building], self.building_start[building + 1])
 
     def unit_at(self, building: str, stairwell: int, floor: int, position: int) -> int:
         """Index of a unit from its address; -1 if there is no such unit."""
@@ -172,7 +353,7 @@ class Neighbourhood:
         b = self.buildings[bi]
         if not (0 <= stairwell < b.stairwells and 0 <= floor < b.floors and 0 <= position < b.units_per_landing):
             return -1
-        first = int(np.flatnonzero(self.unit_building == bi)[0])
+        first = int(self.building_start[bi])
         return first + (stairwell * b.floors + floor) * b.units_per_landing + position
 
     def _plan(self) -> np.ndarray:

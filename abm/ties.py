@@ -23,6 +23,22 @@ def pair_key(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (lo << 32) | hi
 
 
+def stable_argsort(x: np.ndarray, n_values: int) -> np.ndarray:
+    """Stable argsort of non-negative integers below ``n_values``: radix passes on 16-bit digits (linear time)."""
+    if n_values <= 1 << 16:
+        return np.argsort(x.astype(np.uint16), kind="stable")
+    order = np.argsort((x & 0xFFFF).astype(np.uint16), kind="stable")
+    high = (x[order] >> 16).astype(np.uint16 if n_values <= 1 << 32 else np.int64)
+    return order[np.argsort(high, kind="stable")]
+
+
+def _merged(old_values: np.ndarray, new_values: np.ndarray, at: np.ndarray, old_mask: np.ndarray) -> np.ndarray:
+    out = np.empty(len(old_mask), dtype=old_values.dtype)
+    out[old_mask] = old_values
+    out[at] = new_values
+    return out
+
+
 class TieGraph:
     """Undirected weighted ties between household slots (units)."""
 
@@ -41,6 +57,8 @@ class TieGraph:
         self.version = 0
         self._adjacency = None
         self._adjacency_version = -1
+        self._degree = None
+        self._degree_version = -1
 
     def __len__(self) -> int:
         return len(self.key)
@@ -63,26 +81,69 @@ class TieGraph:
         return out
 
     def degree(self, strong_threshold: float | None = None) -> np.ndarray:
-        """Ties per slot (only those at or above ``strong_threshold`` if given)."""
-        if strong_threshold is None:
-            w = None
-        else:
-            w = (self.strength >= strong_threshold).astype(np.float64)
-        d = np.bincount(self.u, weights=w, minlength=self.n_slots) + np.bincount(self.v, weights=w, minlength=self.n_slots)
-        return d
+        """Ties per slot (only those at or above ``strong_threshold`` if given).
+
+        The count of all ties is cached (read-only) until the graph changes.
+        """
+        if strong_threshold is not None:
+            strong = self.strength >= strong_threshold
+            return (np.bincount(self.u[strong], minlength=self.n_slots)
+                    + np.bincount(self.v[strong], minlength=self.n_slots))
+        if self._degree_version != self.version:
+            self._degree = np.bincount(self.u, minlength=self.n_slots) + np.bincount(self.v, minlength=self.n_slots)
+            self._degree.flags.writeable = False
+            self._degree_version = self.version
+        return self._degree
 
     def adjacency(self):
-        """CSR view ``(indptr, neighbour, edge)`` of both directions of every tie, cached until the graph changes."""
+        """CSR view ``(indptr, neighbour, edge)`` of both directions of every tie, cached until the graph changes.
+
+        Within a slot, neighbours through edges where it is ``u`` come first, then those where it is ``v``,
+        each in edge order.  Edges are sorted by ``(u, v)``, so only the ``v`` side needs sorting.
+        """
         if self._adjacency_version != self.version:
-            src = np.concatenate([self.u, self.v])
-            dst = np.concatenate([self.v, self.u])
-            eid = np.concatenate([np.arange(len(self.u)), np.arange(len(self.u))])
-            order = np.argsort(src, kind="stable")
-            indptr = np.zeros(self.n_slots + 1, dtype=np.int64)
-            np.cumsum(np.bincount(src, minlength=self.n_slots), out=indptr[1:])
-            self._adjacency = (indptr, dst[order], eid[order])
+            n, m = self.n_slots, len(self.key)
+            count_u = np.bincount(self.u, minlength=n)
+            count_v = np.bincount(self.v, minlength=n)
+            indptr = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(count_u + count_v, out=indptr[1:])
+            edge = np.arange(m, dtype=np.int64)
+            nbr = np.empty(2 * m, dtype=np.int64)
+            eid = np.empty(2 * m, dtype=np.int64)
+            # u side: already grouped by u in edge order
+            start_u = np.cumsum(count_u) - count_u
+            pos = indptr[self.u] + (edge - start_u[self.u])
+            nbr[pos], eid[pos] = self.v, edge
+            # v side: a stable sort by v, after the slot's u-side entries
+            order = stable_argsort(self.v, n)
+            v_sorted = self.v[order]
+            start_v = np.cumsum(count_v) - count_v
+            pos = indptr[v_sorted] + count_u[v_sorted] + (edge - start_v[v_sorted])
+            nbr[pos], eid[pos] = self.u[order], order
+            self._adjacency = (indptr, nbr, eid)
             self._adjacency_version = self.version
         return self._adjacency
+
+    def components(self) -> np.ndarray:
+        """Connected-component label of every slot (the smallest slot of its component).
+
+        Vectorised union-find: every tie whose ends carry different labels hooks the larger label (a root)
+        onto the smaller, then paths are compressed until every label is a root.  Each round merges every
+        fragment with at least one neighbouring fragment, so there are O(log n) rounds of O(ties) work.
+        """
+        label = np.arange(self.n_slots)
+        u, v = self.u, self.v
+        while True:
+            lu, lv = label[u], label[v]
+            differ = lu != lv
+            if not differ.any():
+                return label
+            np.minimum.at(label, np.maximum(lu[differ], lv[differ]), np.minimum(lu[differ], lv[differ]))
+            while True:
+                jumped = label[label]
+                if np.array_equal(jumped, label):
+                    break
+                label = jumped
 
     def neighbours(self, slot: int) -> np.ndarray:
         indptr, nbr, _ = self.adjacency()
@@ -107,16 +168,21 @@ class TieGraph:
             pos = np.zeros(len(k), dtype=np.int64)
         if len(k) == 0:
             return 0
+        n = len(k)
         values = {
-            "u": k >> 32, "v": k & 0xFFFFFFFF, "strength": s, "born": np.full(len(k), step),
-            "last_contact": np.full(len(k), step), "given_uv": np.zeros(len(k)), "given_vu": np.zeros(len(k)),
-            "last_help_uv": np.full(len(k), NEVER), "last_help_vu": np.full(len(k), NEVER),
+            "u": k >> 32, "v": k & 0xFFFFFFFF, "strength": s, "born": np.full(n, step, dtype=np.int64),
+            "last_contact": np.full(n, step, dtype=np.int64), "given_uv": np.zeros(n), "given_vu": np.zeros(n),
+            "last_help_uv": np.full(n, NEVER, dtype=np.int64), "last_help_vu": np.full(n, NEVER, dtype=np.int64),
         }
-        self.key = np.insert(self.key, pos, k)
+        # one sorted merge: new edge j lands at pos[j] + j, the old edges fill the rest in order
+        at = pos + np.arange(n)
+        old = np.ones(len(self.key) + n, dtype=bool)
+        old[at] = False
+        self.key = _merged(self.key, k, at, old)
         for name in _FIELDS:
-            setattr(self, name, np.insert(getattr(self, name), pos, values[name]))
+            setattr(self, name, _merged(getattr(self, name), values[name], at, old))
         self.version += 1
-        return len(k)
+        return n
 
     def keep(self, mask: np.ndarray) -> int:
         """Keep only the edges where ``mask`` is True (order preserved); returns how many were removed."""

@@ -11,6 +11,7 @@ import numpy as np
 
 from abm.params import param
 from abm.space import Groups
+from abm.ties import pair_key
 from abm.vocabulary import MANAGERS
 
 
@@ -61,49 +62,87 @@ class Encounters:
     def __init__(self, params: EncounterParams, model):
         self.p = params
         self.rng = model.stream("encounters")
-        nb = model.space
+        #: demand / weekly capacity of each shared space this week (read by the conflict submodel)
+        self.crowding = np.zeros(0)
+        self.managed = np.zeros(0, dtype=bool)
+        #: which shared space each unit's household visited this week (-1: none)
+        self.visited = np.full(0, -1, dtype=np.int64)
+        self.refresh(model)
+
+    def refresh(self, model) -> None:
+        """Follow the space after units were built or shared spaces added (this week's values are kept)."""
+        nb, params = model.space, self.p
         self.levels = [(nb.landing, params.rate_landing), (nb.stairwell, params.rate_stairwell),
                        (nb.building, params.rate_building), (nb.whole, params.rate_neighbourhood)]
-        #: demand / weekly capacity of each shared space this week (read by the conflict submodel)
-        self.crowding = np.zeros(len(nb.spaces))
-        self.managed = np.array([s.spec.manager != MANAGERS[0] for s in nb.spaces], dtype=bool)
-        #: which shared space each unit's household visited this week (-1: none)
-        self.visited = np.full(nb.n_units, -1, dtype=np.int64)
+        new_spaces = nb.spaces[len(self.crowding):]
+        self.crowding = np.concatenate([self.crowding, np.zeros(len(new_spaces))])
+        self.managed = np.concatenate([self.managed, [s.spec.manager != MANAGERS[0] for s in new_spaces]]).astype(bool)
+        self.visited = np.concatenate([self.visited, np.full(nb.n_units - len(self.visited), -1, dtype=np.int64)])
 
     # --- the weekly step ------------------------------------------------------------------------
     def step(self, model) -> None:
-        self.meet_by_proximity(model)
-        self.use_shared_spaces(model)
+        """This week's proximity and shared-space encounters, met in one batch (one merge into the tie graph).
 
-    def meet_by_proximity(self, model) -> None:
+        Each encounter carries its occasion: the proximity level (0-3) or 4 + the shared space's index.
+        """
+        a1, b1, o1 = self.proximity_pairs(model)
+        a2, b2, o2 = self.shared_space_pairs(model)
+        self.meet(model, np.concatenate([a1, a2]), np.concatenate([b1, b2]),
+                  occasion=np.concatenate([o1, len(self.levels) + o2]))
+
+    def proximity_pairs(self, model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Encounters on the landing, stairwell, in the building and the neighbourhood: Poisson numbers per
+        household scaled by sociability, each with a random member of the household's own group.
+        Returns the pairs and the level (0-3) of each."""
         hh = model.households
         slots = np.flatnonzero(hh.occupied)
         w = self.p.sociability_weight
         sociability = ((1.0 - w + 2.0 * w * hh.participation[slots])
                        * (1.0 - self.p.fragility_weight * hh.fragility[slots]))
-        for groups, rate in self.levels:
+        who, partner, level = [], [], []
+        for i, (groups, rate) in enumerate(self.levels):
             if rate <= 0:
                 continue
             n = self.rng.poisson(rate * sociability)
-            who = np.repeat(slots, n)
-            partner = groups.random_member(who, self.rng)
-            self.meet(model, who, partner)
+            a = np.repeat(slots, n)
+            who.append(a)
+            partner.append(groups.random_member(a, self.rng))
+            level.append(np.full(len(a), i, dtype=np.int64))
+        return _joined(who), _joined(partner), _joined(level)
 
-    def use_shared_spaces(self, model) -> None:
-        hh = model.households
+    def shared_space_pairs(self, model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Visits to every shared space at once: eligible households come with a probability that grows with
+        participation, the first ``weekly_capacity`` (in random order) get in, and each visitor meets
+        ``partners_per_visit`` others of its session.  Sets ``crowding`` and ``visited``; returns the pairs
+        and the space of each."""
+        hh, spaces = model.households, model.space.spaces
         self.visited[:] = -1
+        if len(self.crowding) != len(spaces):
+            self.crowding = np.zeros(len(spaces))
         self.crowding[:] = 0.0
-        for space in model.space.spaces:
-            cap = space.weekly_capacity
-            users = space.eligible[hh.occupied[space.eligible]]
-            if cap == 0 or len(users) == 0:
-                continue
-            p_use = np.minimum(1.0, space.spec.use_probability * 2.0 * hh.participation[users])
-            visitors = users[self.rng.random(len(users)) < p_use]
-            self.crowding[space.index] = len(visitors) / cap
-            visitors = self.rng.permutation(visitors)[:cap]
-            self.visited[visitors] = space.index
-            self.meet_in_sessions(model, visitors, space.spec.sessions_per_week, self.p.partners_per_visit)
+        if not spaces:
+            return _EMPTY, _EMPTY, _EMPTY
+        cap = np.array([s.weekly_capacity for s in spaces], dtype=np.int64)
+        use = np.array([s.spec.use_probability for s in spaces])
+        sessions = np.array([s.spec.sessions_per_week for s in spaces], dtype=np.int64)
+        sizes = np.array([len(s.eligible) for s in spaces], dtype=np.int64)
+        unit = np.concatenate([s.eligible for s in spaces]).astype(np.int64, copy=False)
+        space = np.repeat(np.arange(len(spaces)), sizes)
+        keep = hh.occupied[unit] & (cap[space] > 0)
+        unit, space = unit[keep], space[keep]
+        p_use = np.minimum(1.0, use[space] * 2.0 * hh.participation[unit])
+        came = self.rng.random(len(unit)) < p_use
+        unit, space = unit[came], space[came]
+        demand = np.bincount(space, minlength=len(spaces))
+        np.divide(demand, cap, out=self.crowding, where=cap > 0)
+        # a random order within each space; the first ``cap`` visitors get in
+        order = np.lexsort((self.rng.random(len(unit)), space))
+        unit, space = unit[order], space[order]
+        rank = np.arange(len(unit)) - (np.cumsum(demand) - demand)[space]
+        inside = rank < cap[space]
+        unit, space, rank = unit[inside], space[inside], rank[inside]
+        np.maximum.at(self.visited, unit, space)  # several spaces: the last in the list counts, as before
+        return self.session_pairs(unit, space, rank, sessions, self.p.partners_per_visit)
 
     def unmanaged_crowding(self, slots: np.ndarray) -> np.ndarray:
         """For each household, how overcrowded (demand / capacity - 1, at least 0) the unmanaged shared
@@ -117,21 +156,58 @@ class Encounters:
         return out
 
     # --- shared mechanics (also used by assemblies and organised events) -----------------------------
-    def meet_in_sessions(self, model, people: np.ndarray, sessions: int, partners: int) -> None:
-        """``people`` are spread evenly over ``sessions``; each meets ``partners`` others of their session."""
-        if len(people) < 2 or partners == 0 or sessions == 0:
-            return
-        session = np.arange(len(people)) % max(1, min(sessions, len(people) // 2))
-        groups = Groups(session)
+    def session_pairs(self, people: np.ndarray, gathering: np.ndarray, rank: np.ndarray,
+                      sessions: np.ndarray, partners: int,
+                      rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pairs for several gatherings at once: person ``i`` (``rank[i]``-th of gathering ``gathering[i]``)
+        joins session ``rank % s`` with ``s = max(1, min(sessions[gathering], n // 2))`` for the gathering's
+        ``n`` people, and meets ``partners`` random others of its session.  Returns the pairs and the
+        gathering of each."""
+        if len(people) == 0 or partners == 0:
+            return _EMPTY, _EMPTY, _EMPTY
+        n = np.bincount(gathering)
+        s = np.maximum(1, np.minimum(sessions[: len(n)], n // 2))
+        ok = (n >= 2) & (sessions[: len(n)] > 0)
+        keep = ok[gathering]
+        people, gathering, rank = people[keep], gathering[keep], rank[keep]
+        group = (np.cumsum(s) - s)[gathering] + rank % s[gathering]
+        groups = Groups(group)
         pos = np.repeat(np.arange(len(people)), partners)
-        other = groups.random_member(pos, self.rng)
-        self.meet(model, people[pos], people[other])
+        other = groups.random_member(pos, self.rng if rng is None else rng)
+        return people[pos], people[other], gathering[pos]
 
-    def meet(self, model, a: np.ndarray, b: np.ndarray) -> None:
-        """Households ``a[i]`` and ``b[i]`` meet: an existing tie strengthens, otherwise one may form."""
+    def meet_in_sessions(self, model, people: np.ndarray, sessions: int, partners: int,
+                         rng: np.random.Generator | None = None, boost: float = 1.0) -> None:
+        """``people`` are spread evenly over ``sessions``; each meets ``partners`` others of their session.
+
+        ``rng`` and ``boost`` as in :meth:`meet` (organisers pass their own stream).
+        """
+        people = np.asarray(people, dtype=np.int64)
+        a, b, _ = self.session_pairs(people, np.zeros(len(people), dtype=np.int64), np.arange(len(people)),
+                                     np.array([sessions]), partners, rng=rng)
+        self.meet(model, a, b, rng=rng, boost=boost)
+
+    def meet(self, model, a: np.ndarray, b: np.ndarray, occasion: np.ndarray | None = None,
+             rng: np.random.Generator | None = None, boost: float | np.ndarray = 1.0) -> None:
+        """Households ``a[i]`` and ``b[i]`` meet: an existing tie strengthens, otherwise one may form.
+
+        A lever that arranges the meeting passes its own random stream as ``rng`` (so it does not shift
+        this submodel's stream) and may pass ``boost`` > 1: an introduced or organised encounter is more
+        likely to start a tie than a chance one (the formation probability is multiplied, capped at 1).
+
+        ``occasion`` (default: all one occasion) lets one call stand for several occasions met one after
+        another in increasing order: a tie formed on one occasion is already there on the later ones (their
+        encounters of that pair are contacts), while within one occasion ties are looked up once, before
+        any forms - exactly as separate calls, one per occasion, would do.
+        """
+        rng = self.rng if rng is None else rng
         hh = model.households
+        a = np.asarray(a, dtype=np.int64)
+        b = np.asarray(b, dtype=np.int64)
         ok = (a != b) & hh.occupied[a] & hh.occupied[b]
         a, b = a[ok], b[ok]
+        if occasion is not None:
+            occasion = np.asarray(occasion, dtype=np.int64)[ok]
         if len(a) == 0:
             return
         ties = model.ties
@@ -139,12 +215,31 @@ class Encounters:
         has = edge >= 0
         ties.strengthen(edge[has], self.p.contact_gain, model.week)
         a, b = a[~has], b[~has]
+        if occasion is not None:
+            occasion = occasion[~has]
         same_origin = hh.origin[a] == hh.origin[b]
         same_age = (hh.age_head[a] >= 65) == (hh.age_head[b] >= 65)
         p = (self.p.tie_formation * (1.0 + self.p.homophily_origin * same_origin)
              * (1.0 + self.p.homophily_age * same_age) * 4.0 * hh.trust[a] * hh.trust[b])
-        form = self.rng.random(len(a)) < p
+        if not np.isscalar(boost):
+            boost = np.asarray(boost)[ok][~has]
+        if np.any(boost != 1.0):
+            p = np.minimum(p * boost, 1.0)
+        form = rng.random(len(a)) < p
+        if not form.any():
+            return
         ties.add(a[form], b[form], self.p.initial_strength, model.week)
+        if occasion is None:
+            return
+        # encounters on a later occasion than the one where the pair's tie formed are contacts on it
+        key = pair_key(a, b)
+        order = np.lexsort((occasion[form], key[form]))
+        formed, first = np.unique(key[form][order], return_index=True)
+        formed_on = occasion[form][order][first]
+        at = np.minimum(np.searchsorted(formed, key), len(formed) - 1)
+        later = (formed[at] == key) & (occasion > formed_on[at])
+        if later.any():
+            ties.strengthen(ties.find(a[later], b[later]), self.p.contact_gain, model.week)
 
     def decay_ties(self, model) -> None:
         """Ties without contact this week lose strength; those below the threshold dissolve."""
@@ -152,3 +247,10 @@ class Encounters:
         idle = ties.last_contact < model.week
         ties.strength[idle] *= 1.0 - self.p.decay_rate
         ties.prune(self.p.dissolve_threshold)
+
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else _EMPTY

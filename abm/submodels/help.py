@@ -108,6 +108,10 @@ class NeedsAndHelp:
         #: hours each household can still give this week
         self.free_hours = np.zeros(model.space.n_units)
 
+    def grow(self, n_units: int) -> None:
+        """New units were built: they have no free hours until a household moves in."""
+        self.free_hours = np.concatenate([self.free_hours, np.zeros(n_units - len(self.free_hours))])
+
     def arise(self, model) -> Needs:
         """Draw this week's needs: each category independently, scaled by fragility."""
         hh = model.households
@@ -156,20 +160,22 @@ class NeedsAndHelp:
         return np.clip(p, 0.0, 1.0)
 
     def try_helpers(self, model, needs: Needs, need_idx, helper, edge, channel: int,
-                    willing: np.ndarray | None = None) -> np.ndarray:
+                    willing: np.ndarray | None = None, rng: np.random.Generator | None = None) -> np.ndarray:
         """Ask ``helper[i]`` about need ``need_idx[i]``; accepted ones are met. Returns the accepted need rows.
 
         A helper's free hours are shared among the needs that asked it this round, in random order.
+        A lever that does the asking (brokering, time bank) passes its own random stream as ``rng``.
         """
+        rng = self.rng if rng is None else rng
         hours = needs.hours[need_idx]
         req = needs.requester[need_idx]
         if willing is None:
             willing = self.willingness(model, req, helper, edge, hours)
-        yes = self.rng.random(len(need_idx)) < willing
+        yes = rng.random(len(need_idx)) < willing
         need_idx, helper, hours = need_idx[yes], helper[yes], hours[yes]
         edge = edge[yes] if edge is not None else None
         # a need asks one helper per round; several needs may share one helper's free hours
-        order = np.lexsort((self.rng.random(len(need_idx)), helper))
+        order = np.lexsort((rng.random(len(need_idx)), helper))
         need_idx, helper, hours = need_idx[order], helper[order], hours[order]
         edge = edge[order] if edge is not None else None
         csum = np.cumsum(hours)

@@ -1,0 +1,103 @@
+"""``python -m benchmarks [--quick] [--reps N] [--out PATH]``: measure everything, write JSON, print a table."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import logging
+import statistics
+import sys
+from pathlib import Path
+
+from benchmarks import machine, report, runs
+from benchmarks.reference import BoltzmannWealth
+from benchmarks.steps import Stepper, district
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = ROOT / "benchmarks" / "results" / "latest.json"
+
+FULL = {"households": 5000, "large": 20000, "steps": 20, "warmup_steps": 4,
+        "rss_weeks": 520, "run_weeks": 260}
+QUICK = {"households": 200, "large": 400, "steps": 2, "warmup_steps": 1,
+         "rss_weeks": 4, "run_weeks": 4}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test of the suite)")
+    ap.add_argument("--reps", type=int, default=None, help="repetitions of every figure (default 5; 2 if --quick)")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"result file (default {DEFAULT_OUT})")
+    args = ap.parse_args(argv)
+    s = dict(QUICK if args.quick else FULL)
+    reps = args.reps or (2 if args.quick else 5)
+    if reps < 1:
+        ap.error("--reps must be >= 1")
+    logging.getLogger("mesa").setLevel(logging.WARNING)
+    load_before = machine.load()
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+
+    log(f"building models ({s['households']} and {s['large']} households) ...")
+    reference = Stepper(BoltzmannWealth(n=s["households"], seed=1), "agents")
+    core = Stepper(district(s["households"], seed=1, collect=False), "households")
+    full = Stepper(district(s["households"], seed=1, collect=True), "households")
+    large = Stepper(district(s["large"], seed=1, collect=False), "households")
+    for st in (reference, core, full, large):
+        st.time(s["warmup_steps"])
+
+    raw = {k: [] for k in ("reference", "core", "full", "large", "run", "rss")}
+    for rep in range(reps):
+        log(f"repetition {rep + 1}/{reps}")
+        # the same weeks of the same trajectory for core and full: collection draws no random numbers
+        raw["reference"].append(reference.time(s["steps"]))
+        raw["core"].append(core.time(s["steps"]))
+        raw["full"].append(full.time(s["steps"]))
+        raw["large"].append(large.time(s["steps"]))
+        raw["run"].append(runs.run([f"steps={s['run_weeks']}", f"seed={rep}"]))
+        raw["rss"].append(runs.run(["neighbourhood=city_district", f"neighbourhood.households={s['households']}",
+                                    f"steps={s['rss_weeks']}", f"seed={rep}"]))
+
+    def per(key, field):
+        return [r[field] for r in raw[key]]
+
+    def ratio(a, b, field="cpu_us"):
+        return [x / y for x, y in zip(per(a, field), per(b, field))]
+
+    clock = "CPU time of the benchmark process (time.process_time); wall-clock values under 'wall'"
+    figures = {
+        "reference_us_per_agent_step": report.summary(per("reference", "cpu_us"), "us", clock=clock,
+                                                      wall=report.summary(per("reference", "wall_us"), "us")),
+        "core_us_per_household_step": report.summary(per("core", "cpu_us"), "us", clock=clock,
+                                                     wall=report.summary(per("core", "wall_us"), "us")),
+        "core_ratio": report.summary(ratio("core", "reference"), "ratio",
+                                     wall=report.summary(ratio("core", "reference", "wall_us"), "ratio")),
+        "full_ratio": report.summary(ratio("full", "core"), "ratio",
+                                     wall=report.summary(ratio("full", "core", "wall_us"), "ratio")),
+        "scaling_ratio": report.summary(ratio("large", "core"), "ratio",
+                                        wall=report.summary(ratio("large", "core", "wall_us"), "ratio")),
+        "peak_rss_mb": report.summary(per("rss", "peak_rss_mb"), "MB"),
+        "runs_per_hour_per_core": report.summary([3600.0 / w for w in per("run", "wall_s")], "runs/h",
+                                                 clock="wall time from launch to results written",
+                                                 cpu=report.summary([3600.0 / c for c in per("run", "cpu_s")],
+                                                                    "runs/h")),
+        "startup_s": report.summary(per("run", "startup_s"), "s", clock="wall time from launch to the first step",
+                                    cpu=report.summary(per("run", "startup_cpu_s"), "s")),
+    }
+    result = {
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine.describe(ROOT),
+        "load": {"before": load_before, "after": machine.load()},
+        "settings": {"quick": args.quick, "repetitions": reps, **s,
+                     "preset": "city_district", "run_preset": "acer_estate"},
+        "figures": figures,
+        "district_run_wall_s": report.summary(per("rss", "wall_s"), "s"),
+        "median_ticks": {k: statistics.median(per(k, "cpu_us")) for k in ("reference", "core", "full", "large")},
+    }
+    result["verdict"] = report.judge(figures)
+    report.write_json(args.out, result)
+    print(report.table(result))
+    print(f"written {args.out}")
+    return result
+
+
+if __name__ == "__main__":
+    main()

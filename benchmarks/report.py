@@ -1,0 +1,76 @@
+"""Summaries (median, min, max of the repetitions), targets, the JSON file and the terminal table."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import tempfile
+from pathlib import Path
+
+#: figure -> (direction, must, aim), from the performance issue
+TARGETS = {
+    "core_ratio": ("<=", 1.0, 0.5),
+    "full_ratio": ("<=", 1.3, 1.1),
+    "scaling_ratio": ("<=", 1.2, 1.05),
+    "peak_rss_mb": ("<=", 200.0, 120.0),
+    "runs_per_hour_per_core": (">=", 1000.0, 2000.0),
+    "startup_s": ("<=", 1.5, 1.0),
+}
+#: the figures every result file has, in table order
+FIGURES = ("reference_us_per_agent_step", "core_us_per_household_step", "core_ratio", "full_ratio",
+           "scaling_ratio", "peak_rss_mb", "runs_per_hour_per_core", "startup_s")
+
+
+def summary(values: list[float], unit: str, **extra) -> dict:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values),
+            "values": list(values), "unit": unit, **extra}
+
+
+def verdict(name: str, value: float) -> str:
+    if name not in TARGETS:
+        return ""
+    direction, must, aim = TARGETS[name]
+    ok = (lambda x, t: x <= t) if direction == "<=" else (lambda x, t: x >= t)
+    return "aim met" if ok(value, aim) else ("must met" if ok(value, must) else "MISSED")
+
+
+def judge(figures: dict) -> dict:
+    return {name: verdict(name, figures[name]["median"]) for name in TARGETS if name in figures}
+
+
+def write_json(path: Path, result: dict) -> None:
+    """Atomically: a temporary file in the same directory, then a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(result, f, indent=2, sort_keys=False)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}" if abs(x) < 1 else f"{x:.2f}"
+
+
+def table(result: dict) -> str:
+    figs = result["figures"]
+    rows = [("figure", "median", "min", "max", "must", "aim", "")]
+    for name in FIGURES:
+        f = figs[name]
+        direction, must, aim = TARGETS.get(name, ("", None, None))
+        rows.append((name, _fmt(f["median"]), _fmt(f["min"]), _fmt(f["max"]),
+                     f"{direction} {_fmt(must)}" if must is not None else "",
+                     f"{direction} {_fmt(aim)}" if aim is not None else "",
+                     "" if result["settings"]["quick"] else result["verdict"].get(name, "")))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+             for r in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    m = result["machine"]
+    lines.append("")
+    lines.append(f"{m['cpu']}, {m['cores_usable']} usable cores, Python {m['python']}, "
+                 f"mesa {m['packages']['mesa']}, numpy {m['packages']['numpy']}; load {result['load']}")
+    if result["settings"]["quick"]:
+        lines.append("quick mode: tiny sizes, targets not judged")
+    return "\n".join(lines)

@@ -1,0 +1,70 @@
+"""The benchmark command runs at a tiny size and writes a well-formed result file; the headless run path
+imports no visualisation package.  No timing is asserted (machines are noisy)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks.report import FIGURES, TARGETS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_quick_benchmark_writes_every_figure(tmp_path):
+    out = tmp_path / "latest.json"
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--reps", "1", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(out.read_text())
+    for name in FIGURES:
+        f = result["figures"][name]
+        assert f["min"] <= f["median"] <= f["max"], name
+        assert all(math.isfinite(x) and x > 0 for x in f["values"]), name
+        assert len(f["values"]) == 1
+    assert set(result["verdict"]) == set(TARGETS)
+    assert result["settings"]["quick"] is True
+    m = result["machine"]
+    assert m["python"].startswith(f"{sys.version_info.major}.{sys.version_info.minor}")
+    assert m["packages"]["mesa"] and m["cpu"]
+    # the table names every figure
+    for name in FIGURES:
+        assert name in proc.stdout
+
+
+HEADLESS = """
+import sys
+import experiments.run
+from abm.config import compose
+from abm.model import NeighbourhoodModel
+from experiments.outputs import write_run
+config = compose(["steps=2"])
+model = NeighbourhoodModel(config=config)
+experiments.run.simulate(model, config.steps)
+write_run(sys.argv[1], model, config)
+bad = sorted(m for m in sys.modules if m.split(".")[0] in ("solara", "matplotlib", "reacton", "ipyvuetify")
+             or m.startswith("mesa.visualization"))
+print(",".join(bad))
+"""
+
+
+def test_headless_run_imports_no_visualisation(tmp_path):
+    proc = subprocess.run([sys.executable, "-c", HEADLESS, str(tmp_path / "run")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == ""
+
+
+def test_first_step_mark(tmp_path):
+    """ABITARE_FIRST_STEP_MARK makes a run write the wall clock and its CPU time at the first step."""
+    mark = tmp_path / "mark"
+    proc = subprocess.run([sys.executable, "-m", "experiments.run", "steps=1", "output.progress=false",
+                           f"hydra.run.dir={tmp_path / 'run'}"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env=dict(os.environ, ABITARE_FIRST_STEP_MARK=str(mark)))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    wall, cpu = (float(x) for x in mark.read_text().split())
+    assert wall > 1e9 and cpu > 0
