@@ -33,6 +33,14 @@ def session():
 
 
 # --- settings ----------------------------------------------------------------------------------------------
+def test_compare_mode_starts_side_b_with_another_policy():
+    b = ctl.contrast(ctl.Policy("baseline"))
+    if len(ctl.presets("policy")) > 1 and set(ctl.CONTRAST) & set(ctl.presets("policy")):
+        assert b.preset != "baseline" and b.preset in ctl.presets("policy")
+    else:
+        assert b == ctl.Policy("baseline")
+
+
 def test_seed_typed_on_screen_is_validated():
     assert ctl.parse_seed(" 12 ") == 12
     assert ctl.parse_seed("1_000") == 1000

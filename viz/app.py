@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script by `solara run viz/app.py`: make the project importable
@@ -41,6 +42,8 @@ from viz.widgets import (Cards, Charts, Explainer, LeverPanel, PlanSvg, SelectBo
 server_settings.theme.show_banner = False
 server_settings.theme.title = "Abitare"
 server_settings.telemetry.mixpanel_enable = False
+# plain http on a laptop: Solara's advice about https cookies is noise in the facilitator's terminal
+warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
 
 CSS = (Path(__file__).resolve().parent / "style.css").read_text(encoding="utf-8")
 #: weeks a second when playing (the slider's range); the page renders every week it shows
@@ -166,6 +169,7 @@ def Page():
                 solara.Button(code.upper(), value=code, classes=[f"lang-{code}"]) for code in LANGUAGES])
         with solara.Columns([1, 4], gutters_dense=True):
             with solara.Column(classes=["controls"], style={"gap": "2px"}):
+                Explainer(lang)
                 SelectBox(t("app.ui.neighbourhood", lang), items(ctl.presets("neighbourhood"), "app.neighbourhood", lang),
                           settings.neighbourhood,
                           lambda n: set_settings(lambda s: ctl.Settings(n, s.seed, s.a, s.b)), classes=["neighbourhood"])
@@ -176,7 +180,6 @@ def Page():
                     if settings.compare:
                         solara.HTML(tag="h2", classes=[f"side-{side.lower()}"], unsafe_innerHTML=t("app.ui.side", lang, side=side))
                     LeverPanel(side if settings.compare else "", policy, settings.neighbourhood, lang, on_policy(side))
-                Explainer(lang)
             with solara.Column(style={"gap": "8px"}):
                 Stage(session, views, settings, set_settings, lang, note, set_note)
 
