@@ -16,7 +16,7 @@ from abm.events import EventLog
 from abm.inputs import load_buildings, load_households
 from abm.levers import build_levers, check_neighbourhood
 from abm.params import validate
-from abm.population import ATTRIBUTES, Households, PopulationGenerator
+from abm.population import Households, PopulationGenerator
 from abm.rng import stream
 from abm.space import BuildingSpec, Neighbourhood, SharedSpace, SharedSpaceSpec
 from abm.submodels.conflict import Conflict, ConflictRegister

@@ -20,7 +20,7 @@ from scipy import stats
 import abm
 from abm.config import compose
 from abm.model import NeighbourhoodModel
-from experiments.outputs import config_hash, write_parquet, write_run, write_text
+from experiments.outputs import write_parquet, write_run, write_text
 
 #: a dose experiment without levers: how often households meet in the wider neighbourhood
 SCENARIOS = {

@@ -164,13 +164,11 @@ class Timebank(Lever):
             rows, helper = rows[ok], helper[ok]
             if len(rows) == 0:
                 continue
-            requester, hours = needs.requester[rows], needs.hours[rows]
+            requester = needs.requester[rows]
             edge = ties.find(requester, helper)
             owed = np.where(edge >= 0, ties.balance(np.maximum(edge, 0), helper), 0.0) if len(ties) else 0.0
-            recip = np.clip(1.0 + helpsub.p.reciprocity_weight * owed, 0.2, 2.0)
-            # as between ties (help.willingness): the less of its weekly free time a helper has left, the less willing
-            time = np.clip(helpsub.free_hours[helper] / np.maximum(model.households.help_hours[helper], 1e-9), 0.0, 1.0)
-            willing = np.clip(p.acceptance * self.activity[helper] * recip * time, 0.0, 1.0)
+            owed = np.broadcast_to(owed, helper.shape)
+            willing = np.clip(p.acceptance * self.activity[helper] * helpsub.availability(model, helper, owed), 0.0, 1.0)
             met = helpsub.try_helpers(model, needs, rows, helper, None, channel=2, willing=willing, rng=self.draw)
             self.record(needs.requester[met], needs.helper[met], needs.hours[met])
 

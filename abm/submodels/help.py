@@ -153,11 +153,15 @@ class NeedsAndHelp:
         hh = model.households
         s = model.ties.strength[edge] if edge is not None else np.zeros(len(helper))
         balance = model.ties.balance(edge, helper) if edge is not None else np.zeros(len(helper))
-        recip = np.clip(1.0 + self.p.reciprocity_weight * balance, 0.2, 2.0)
-        # the less of its weekly free time a helper has left, the less willing it is
-        time = np.clip(self.free_hours[helper] / np.maximum(hh.help_hours[helper], 1e-9), 0.0, 1.0)
-        p = self.p.willingness * (0.4 + 0.6 * s) * (0.5 + hh.trust[helper]) * recip * time
+        p = self.p.willingness * (0.4 + 0.6 * s) * (0.5 + hh.trust[helper]) * self.availability(model, helper, balance)
         return np.clip(p, 0.0, 1.0)
+
+    def availability(self, model, helper: np.ndarray, balance: np.ndarray) -> np.ndarray:
+        """The helper-side factor of willingness, shared by every channel of help: reciprocity (``balance``:
+        hours the helper owes the asker, from the ledger) times the share of its weekly free time left."""
+        recip = np.clip(1.0 + self.p.reciprocity_weight * balance, 0.2, 2.0)
+        time = np.clip(self.free_hours[helper] / np.maximum(model.households.help_hours[helper], 1e-9), 0.0, 1.0)
+        return recip * time
 
     def try_helpers(self, model, needs: Needs, need_idx, helper, edge, channel: int,
                     willing: np.ndarray | None = None, rng: np.random.Generator | None = None) -> np.ndarray:

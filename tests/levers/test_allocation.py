@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from housing_runs import SEEDS, assert_same_as_baseline, check_bad_value, config, newcomers, run, runs
+from levers.housing_runs import SEEDS, assert_same_as_baseline, check_bad_value, config, newcomers, run, runs
 
 from abm.config import compose
 from abm.errors import ConfigError

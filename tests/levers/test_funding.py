@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from housing_runs import assert_same_as_baseline, check_bad_value, config, run
+from levers.housing_runs import assert_same_as_baseline, check_bad_value, config, run
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -7,7 +7,7 @@ import copy
 
 import numpy as np
 import pytest
-from housing_runs import assert_same_as_baseline, check_bad_value, config, indicator, run, runs
+from levers.housing_runs import assert_same_as_baseline, check_bad_value, config, indicator, run, runs
 
 from abm.config import compose
 from abm.errors import ConfigError
