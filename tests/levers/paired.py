@@ -18,7 +18,8 @@ SEEDS = tuple(range(10))
 
 @lru_cache(maxsize=None)
 def _config(overrides: tuple[str, ...]):
-    return compose(["neighbourhood=acer_estate", *overrides])  # composing costs more than a year of weeks
+    place = [] if any(o.startswith("neighbourhood=") for o in overrides) else ["neighbourhood=acer_estate"]
+    return compose([*place, *overrides])  # composing costs more than a year of weeks
 
 
 def model(*overrides: str, seed: int = 0, collect: bool = True) -> NeighbourhoodModel:
@@ -28,7 +29,8 @@ def model(*overrides: str, seed: int = 0, collect: bool = True) -> Neighbourhood
 
 @lru_cache(maxsize=None)
 def run_tail(overrides: tuple[str, ...], seed: int, weeks: int, last: int):
-    """(indicators averaged over the last ``last`` weeks, each lever's ``acts`` counters) of one run."""
+    """(indicators averaged over the last ``last`` weeks, each lever's ``acts`` counters and member count at the
+    end) of one run."""
     m = model(*overrides, seed=seed)
     for _ in range(weeks):
         m.step()
@@ -36,7 +38,11 @@ def run_tail(overrides: tuple[str, ...], seed: int, weeks: int, last: int):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column (e.g. no community cooperative)
         tail = {k: float(np.nanmean(df[k].to_numpy(dtype=float)[-last:])) for k in INDICATORS}
-    acts = {lever.name: dict(getattr(lever, "acts", {})) for lever in m.levers}
+    acts = {}
+    for lever in m.levers:
+        acts[lever.name] = dict(getattr(lever, "acts", {}))
+        if hasattr(lever, "members"):
+            acts[lever.name]["members"] = len(lever.members)
     return tail, acts
 
 
@@ -46,11 +52,12 @@ def tail_means(name: str, *overrides: str, seeds=SEEDS, weeks: int = 78, last: i
 
 
 def effect(name: str, *overrides: str, seeds=SEEDS, weeks: int = 78, last: int = 26) -> np.ndarray:
-    """Per seed, the lever run's ``name`` minus the baseline's (same seed, same horizon)."""
+    """Per seed, the lever run's ``name`` minus the baseline's (same seed, horizon and non-policy overrides)."""
+    setting = [o for o in overrides if not o.startswith("policy")]
     return (tail_means(name, *overrides, seeds=seeds, weeks=weeks, last=last)
-            - tail_means(name, "policy=baseline", seeds=seeds, weeks=weeks, last=last))
+            - tail_means(name, *setting, "policy=baseline", seeds=seeds, weeks=weeks, last=last))
 
 
 def acts(lever: str, key: str, *overrides: str, seeds=SEEDS, weeks: int = 78) -> np.ndarray:
-    """Per seed, a lever's ``acts`` counter at the end of the run."""
+    """Per seed, a lever's ``acts`` counter (or ``members``) at the end of the run."""
     return np.array([run_tail(tuple(overrides), s, weeks, 26)[1][lever][key] for s in seeds])
