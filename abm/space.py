@@ -365,7 +365,7 @@ class Neighbourhood:
         widths = [b.stairwells * (b.units_per_landing + 0.5) for b in self.buildings]
         col_width = max(widths) + 1.5
         for bi, b in enumerate(self.buildings):
-            units = self.unit_building == bi
+            units = slice(self.building_start[bi], self.building_start[bi + 1])
             x0 = (bi % cols) * col_width
             y0 = (bi // cols) * row_height
             xy[units, 0] = x0 + self.unit_stairwell_local[units] * (b.units_per_landing + 0.5) + self.unit_position[units]

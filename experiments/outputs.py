@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from omegaconf import OmegaConf
+import yaml
 
 import abm
 from abm.indicators import BY_TYPE, INDICATORS, State
@@ -63,7 +63,9 @@ def write_parquet(path: Path, df: pd.DataFrame) -> None:
 
 
 def config_yaml(config) -> str:
-    return OmegaConf.to_yaml(OmegaConf.structured(config))
+    """The resolved configuration as YAML (plain data: converting it back into a structured OmegaConf node
+    first would cost most of the time of writing a run's results)."""
+    return yaml.safe_dump(dataclasses.asdict(config), sort_keys=False, allow_unicode=True)
 
 
 def config_hash(config) -> str:

@@ -60,7 +60,7 @@ def run_and_write(model, sim, out: Path, progress: bool = False) -> float:
 
 def simulate(model, steps: int, progress: bool = False) -> None:
     """Step the model ``steps`` weeks, with a progress bar on a terminal for long runs."""
-    mark_first_step()
+    mark("first_step")
     bar = None
     if progress and sys.stderr.isatty() and steps >= 100:
         from tqdm import tqdm
@@ -74,15 +74,32 @@ def simulate(model, steps: int, progress: bool = False) -> None:
         bar.close()
 
 
-#: environment variable naming a file where the run writes when its first step starts (for benchmarks)
-FIRST_STEP_MARK = "ABITARE_FIRST_STEP_MARK"
+#: environment variable naming a file where a run notes (for benchmarks) when its first step starts and when
+#: its results are written: event, wall clock, CPU time and peak resident memory so far, one line each
+RUN_MARKS = "ABITARE_RUN_MARKS"
 
 
-def mark_first_step() -> None:
-    """If ``ABITARE_FIRST_STEP_MARK`` names a file, write the wall clock and the process CPU time into it."""
-    path = os.environ.get(FIRST_STEP_MARK)
+def mark(event: str) -> None:
+    """Append ``event`` with the time and the peak memory to the file named by ``ABITARE_RUN_MARKS``, if set."""
+    path = os.environ.get(RUN_MARKS)
     if path:
-        Path(path).write_text(f"{time.time()!r} {time.process_time()!r}\n", encoding="utf-8")
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{event} {time.time()!r} {time.process_time()!r} {peak_rss_kb()}\n")
+
+
+def peak_rss_kb() -> int:
+    """Peak resident memory of this process image in kB (Linux VmHWM: not counting a parent it was spawned
+    from, which ``getrusage`` would); ``getrusage``'s figure where /proc is missing."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def print_summary(out: Path, model, sim, seconds: float) -> None:
@@ -115,6 +132,7 @@ def main(cfg: DictConfig) -> None:
         sys.exit(2)
     seconds = run_and_write(model, sim, out, progress=sim.output.get("progress", True))
     print_summary(out, model, sim, seconds)
+    mark("written")
 
 
 if __name__ == "__main__":

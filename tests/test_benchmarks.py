@@ -59,12 +59,14 @@ def test_headless_run_imports_no_visualisation(tmp_path):
     assert proc.stdout.strip() == ""
 
 
-def test_first_step_mark(tmp_path):
-    """ABITARE_FIRST_STEP_MARK makes a run write the wall clock and its CPU time at the first step."""
-    mark = tmp_path / "mark"
+def test_run_marks(tmp_path):
+    """ABITARE_RUN_MARKS makes a run note its first step and its written results, with time and memory."""
+    marks = tmp_path / "marks"
     proc = subprocess.run([sys.executable, "-m", "experiments.run", "steps=1", "output.progress=false",
                            f"hydra.run.dir={tmp_path / 'run'}"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, env=dict(os.environ, ABITARE_FIRST_STEP_MARK=str(mark)))
+                          timeout=300, env=dict(os.environ, ABITARE_RUN_MARKS=str(marks)))
     assert proc.returncode == 0, proc.stderr[-3000:]
-    wall, cpu = (float(x) for x in mark.read_text().split())
-    assert wall > 1e9 and cpu > 0
+    lines = [line.split() for line in marks.read_text().splitlines()]
+    assert [x[0] for x in lines] == ["first_step", "written"]
+    (_, w1, c1, m1), (_, w2, c2, m2) = ([e, *map(float, rest)] for e, *rest in lines)
+    assert 1e9 < w1 <= w2 and 0 < c1 <= c2 and 0 < m1 <= m2
