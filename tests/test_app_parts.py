@@ -207,7 +207,7 @@ def test_plan_puts_every_flat_in_its_building_without_overlap(neighbourhood):
     from abm.space import Neighbourhood
 
     cfg = ctl.preset_config(neighbourhood, "baseline")
-    space = Neighbourhood(cfg.neighbourhood.buildings, cfg.neighbourhood.shared_spaces)
+    space = Neighbourhood(*cfg.neighbourhood.layout())  # listed buildings, or a generated district
     lay = layout(space)
     assert len(set(zip(lay.x.round(3), lay.y.round(3)))) == space.n_units
     assert lay.x.min() >= 0 and lay.y.min() >= 0
