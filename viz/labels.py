@@ -22,7 +22,5 @@ def tr(key: str, lang: str, fallback: str | None = None, **fmt) -> str:
 
 
 def explain(indicator: str, lang: str) -> str:
-    """The one-sentence explanation of an indicator: the shared glossary's ``explain.<name>`` when present,
-    else the app's own ``app.explain.<name>``."""
-    key = f"explain.{indicator}" if has(f"explain.{indicator}") else f"app.explain.{indicator}"
-    return t(key, lang)
+    """The short explanation of an indicator, from the glossary the report uses too (``explain.<name>``)."""
+    return t(f"explain.{indicator}", lang)
