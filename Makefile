@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install viz bench clean
+.PHONY: run test install viz bench clean report slurm-demo
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,9 +14,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## run the default experiment and print where the results are
+## the main job: a small sweep of scenarios x seeds (configs/experiment/default_job.yaml, a few minutes on
+## 2 cores), then its aggregation with the headline table; rerunning resumes where it stopped
 run: $(STAMP)
-	$(PY) -m experiments.run
+	$(PY) -m experiments.run -m +experiment=default_job; status=$$?; \
+	$(PY) -m experiments.aggregate outputs/sweeps/default_job && \
+	$(PY) -m experiments.report outputs/sweeps/default_job --lang $(REPORT_LANG) && exit $$status
+
+## the smoke sweep on a real one-node SLURM cluster on this machine (root; installs slurm-wlm and munge)
+slurm-demo: $(STAMP)
+	PY=$(PY) scripts/slurm_local.sh
+
+## the policy report of a sweep:  make report DIR=outputs/sweeps/...  [REPORT_LANG=en]
+REPORT_LANG ?= it
+report: $(STAMP)
+	@test -n "$(DIR)" || { echo "usage: make report DIR=<sweep directory> [REPORT_LANG=it|en]" >&2; exit 2; }
+	$(PY) -m experiments.report "$(DIR)" --lang $(REPORT_LANG)
 
 ## the whole test suite
 test: $(STAMP)
@@ -25,6 +38,12 @@ test: $(STAMP)
 ## the benchmark suite (not part of make test): a table on the terminal and benchmarks/results/latest.json
 bench: $(STAMP)
 	$(PY) -m benchmarks
+
+## the workshop app on http://localhost:$(VIZ_PORT) (works offline; see README "Running a workshop")
+VIZ_PORT ?= 8765
+viz: $(STAMP)
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VENV)/bin/python -m solara run viz/app.py --production \
+		--no-check-version --no-open --host 0.0.0.0 --port $(VIZ_PORT)
 
 clean:
 	rm -rf outputs .pytest_cache

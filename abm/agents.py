@@ -75,17 +75,50 @@ class CooperativeParams:
 
 
 class ResidentsCooperative(mesa.Agent):
-    """Holds assemblies and self-management tasks for the households living in coop buildings."""
+    """Holds assemblies and self-management tasks for the households living in coop buildings.
 
-    def __init__(self, model, params: CooperativeParams):
+    The same body serves supported self-management (autogestione) in other buildings: the
+    ``coop_governance`` lever builds one with ``units`` (the households of those buildings take part) and
+    its own random stream, and a facilitator's invitations raise attendance (``invite``).
+    """
+
+    def __init__(self, model, params: CooperativeParams, units: np.ndarray | None = None,
+                 draw: np.random.Generator | None = None):
         super().__init__(model)
         self.p = params
-        self.draw = model.stream("residents_coop")
+        self.draw = model.stream("residents_coop") if draw is None else draw
+        #: stream of the meetings at assemblies: the encounters' own, unless a lever runs the body
+        self.meeting_rng = draw
+        #: units whose households take part; None: the members of the coop-tenure buildings
+        self.units = units
+        #: last assembly week for which each unit's household holds a personal invitation, and by whom
+        self.invited_until = np.full(model.space.n_units, -1, dtype=np.int64)
+        self.invited_agent = np.full(model.space.n_units, -1, dtype=np.int64)
+        #: attendance multiplier of an invited household
+        self.invitation_factor = 1.0
         self.assemblies_held = 0
 
     def members(self) -> np.ndarray:
         hh = self.model.households
-        return np.flatnonzero(hh.occupied & hh.coop_member)
+        if self.units is None:
+            return np.flatnonzero(hh.occupied & hh.coop_member)
+        return self.units[hh.occupied[self.units]]
+
+    def next_assembly(self) -> int:
+        """The week of the next assembly after this one."""
+        every = self.p.assembly_every_weeks
+        return (self.model.week // every + 1) * every
+
+    def invite(self, slots: np.ndarray, factor: float) -> None:
+        """Personal invitations to the next assembly: attendance of ``slots`` is multiplied by ``factor``."""
+        n = self.model.households.n
+        if len(self.invited_until) < n:
+            extra = n - len(self.invited_until)
+            self.invited_until = np.concatenate([self.invited_until, np.full(extra, -1, dtype=np.int64)])
+            self.invited_agent = np.concatenate([self.invited_agent, np.full(extra, -1, dtype=np.int64)])
+        self.invited_until[slots] = self.next_assembly()
+        self.invited_agent[slots] = self.model.households.agent_id[slots]
+        self.invitation_factor = factor
 
     def step(self) -> None:
         members = self.members()
@@ -98,13 +131,18 @@ class ResidentsCooperative(mesa.Agent):
     def hold_assembly(self, members: np.ndarray) -> None:
         """Members attend with a probability that grows with participation and trust; attending raises both."""
         hh, p = self.model.households, self.p
-        prob = np.clip(p.attendance * 4.0 * hh.participation[members] * hh.trust[members], 0.0, 1.0)
+        prob = p.attendance * 4.0 * hh.participation[members] * hh.trust[members]
+        invited = ((self.invited_until[members] >= self.model.week)
+                   & (self.invited_agent[members] == hh.agent_id[members]))
+        if invited.any():
+            prob = np.where(invited, prob * self.invitation_factor, prob)
+        prob = np.clip(prob, 0.0, 1.0)
         came = members[self.draw.random(len(members)) < prob]
         self.assemblies_held += 1
         hh.last_participation[came] = self.model.week
         close_gap(hh.trust, came, p.trust_gain)
         close_gap(hh.participation, came, p.participation_gain)
-        self.model.encounters.meet_in_sessions(self.model, came, 1, p.partners_per_assembly)
+        self.model.encounters.meet_in_sessions(self.model, came, 1, p.partners_per_assembly, rng=self.meeting_rng)
 
     def assign_tasks(self, members: np.ndarray) -> None:
         """Self-management (gardening, cleaning rota, accounts): volunteers this week."""

@@ -15,7 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from abm.agents import CooperativeParams, ServicesParams
 from abm.indicators import IndicatorParams
-from abm.levers import PolicyConfig
+from abm.levers import PolicyConfig, check_neighbourhood
 from abm.params import param, validate
 from abm.population import PopulationParams
 from abm.space import NeighbourhoodConfig
@@ -48,6 +48,11 @@ class SimConfig:
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     #: where the results go and what is written (not part of the model)
     output: dict = field(default_factory=lambda: {"by_group": True, "progress": True})
+
+    def check(self, prefix: str) -> None:
+        # levers' rules that need the buildings (re-checked by the model once a buildings CSV is read)
+        if not self.neighbourhood.buildings_csv:
+            check_neighbourhood(self.policy, self.neighbourhood.buildings, f"{prefix}policy.")
 
 
 #: config groups that mirror a parameter dataclass (configs/<group>/default.yaml holds no values of its own)

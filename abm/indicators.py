@@ -18,7 +18,8 @@ from abm.params import param
 from abm.submodels.help import MET_NEIGHBOUR, MET_SERVICE, UNMET
 from abm.vocabulary import HOUSEHOLD_TYPES
 
-LEVERS = ("portierato", "mediation", "shared_services", "timebank", "community_coop", "regeneration", "ers_fund")
+LEVERS = ("portierato", "mediation", "shared_services", "timebank", "community_coop", "regeneration", "ers_fund",
+          "coop_governance")
 
 
 @dataclass
@@ -299,6 +300,15 @@ def units_created(s: State) -> float:
     return float(s.model.units_created)
 
 
+def community_coop_alive(s: State) -> float:
+    """1 while the community cooperative runs, 0 once it has failed (money or volunteers ran out); NaN without one.
+
+    Not in the catalogue: the survival output of the community cooperative lever.
+    """
+    coops = [lever for lever in s.model.levers if lever.name == "community_coop"]
+    return float(all(c.alive for c in coops)) if coops else float("nan")
+
+
 # --- cost ----------------------------------------------------------------------------------------------------
 def _cost(lever: str):
     def cost(s: State) -> float:
@@ -322,7 +332,7 @@ INDICATORS = {f.__name__: f for f in (
     timebank_hours_per_member_month, participation_share, volunteers_share, neomutualism_index,
     conflicts_new_per_100_year, conflicts_open, conflicts_resolved_share,
     occupancy_share, vacant_units, turnover_per_year, waiting_list, rent_burden_share, units_created,
-    cost_year_total, *(_cost(lever) for lever in LEVERS),
+    community_coop_alive, cost_year_total, *(_cost(lever) for lever in LEVERS),
 )}
 
 #: [lo, hi] of each indicator (hi None = unbounded), as in the catalogue
@@ -332,7 +342,7 @@ RANGES.update({name: (0.0, 1.0) for name in (
     "bridging_origin_share", "intergenerational_share", "trust_mean", "satisfaction_mean", "cohesion_index",
     "needs_met_neighbours_share", "needs_met_services_share", "needs_unmet_share", "reciprocity",
     "participation_share", "volunteers_share", "neomutualism_index", "conflicts_resolved_share",
-    "occupancy_share", "rent_burden_share")})
+    "occupancy_share", "rent_burden_share", "community_coop_alive")})
 
 
 # --- breakdown by household type ---------------------------------------------------------------------------

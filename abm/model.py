@@ -14,18 +14,18 @@ from abm.config import SimConfig
 from abm.errors import ConfigError
 from abm.events import EventLog
 from abm.inputs import load_buildings, load_households
-from abm.levers import build_levers
+from abm.levers import build_levers, check_neighbourhood
 from abm.params import validate
-from abm.population import ATTRIBUTES, Households, PopulationGenerator
+from abm.population import Households, PopulationGenerator
 from abm.rng import stream
-from abm.space import Neighbourhood
+from abm.space import BuildingSpec, Neighbourhood, SharedSpace, SharedSpaceSpec
 from abm.submodels.conflict import Conflict, ConflictRegister
 from abm.submodels.encounters import Encounters
 from abm.submodels.help import NeedsAndHelp
 from abm.submodels.moving import Moving
 from abm.submodels.wellbeing import Wellbeing
 from abm.ties import TieGraph
-from abm.vocabulary import TENURE_CODE
+from abm.vocabulary import PAYERS, TENURE_CODE
 
 logging.getLogger("mesa").setLevel(logging.WARNING)
 
@@ -51,8 +51,8 @@ class NeighbourhoodModel(mesa.Model):
         nb_cfg = config.neighbourhood
         buildings, spaces = ((load_buildings(nb_cfg.buildings_csv), nb_cfg.shared_spaces) if nb_cfg.buildings_csv
                              else nb_cfg.layout())  # the listed buildings or a generated district
-        _check_spaces(spaces, buildings)
-        self.space = Neighbourhood(buildings, spaces)
+        check_neighbourhood(config.policy, buildings)
+        self.space = Neighbourhood(buildings, spaces)  # checks that every shared space's building exists
         self.households = Households(self.space.n_units)
         self.ties = TieGraph(self.space.n_units)
         self.conflicts = ConflictRegister()
@@ -71,6 +71,8 @@ class NeighbourhoodModel(mesa.Model):
             random=self.random)
         self.services = AgentSet([FormalService(self, s) for s in config.services.formal], random=self.random)
         self.warm_up(config.encounters.warmup_weeks)
+        #: the allocation rule of social-tenure vacancies (set by the allocation lever; None: first come)
+        self.allocation = None
         self.levers = AgentSet(build_levers(self, config.policy), random=self.random)
 
         self._graph_cache: tuple[int, dict] | None = None
@@ -125,11 +127,48 @@ class NeighbourhoodModel(mesa.Model):
             self.households.agent_id[u] = agent.unique_id
             self.residents[int(u)] = agent
 
-    def add_households(self, units: np.ndarray) -> None:
-        """New households (from the waiting list or the market) move into empty ``units`` this week."""
+    def add_households(self, units: np.ndarray, attrs: dict | None = None,
+                       coop_members: np.ndarray | None = None) -> None:
+        """New households (from the waiting list or the market) move into empty ``units`` this week.
+
+        Without ``attrs`` they are drawn for the units' tenures (and chosen by the allocation rule, if a lever
+        sets one); ``coop_members`` are the units let to members of a residents' cooperative.
+        """
         nb = self.space
-        attrs = self.generator.draw(self.moving.rng, nb.unit_tenure[units], nb.unit_m2[units])
+        if attrs is None:
+            attrs = self.generator.draw(self.moving.rng, nb.unit_tenure[units], nb.unit_m2[units])
+            if self.allocation is not None:
+                self.allocation.choose(units, attrs, coop_members)
         self._place(units, attrs, step=self.week)
+        if coop_members is not None and len(coop_members):
+            self.households.coop_member[coop_members] = True
+
+    def add_building(self, spec: BuildingSpec) -> np.ndarray:
+        """A newly built building (ERS fund): every per-unit array grows with it. Returns the new (empty) units.
+
+        Existing units keep their indices, households, ties and conflicts; the new units are habitable and
+        empty, and wait for the caller to let them (``moving.relet_at`` stays NEVER).
+        """
+        validate(spec, f"building '{spec.name}' ")
+        if spec.unusable_units or spec.vacant_units:
+            raise ConfigError(f"building '{spec.name}' unusable_units", spec.unusable_units + spec.vacant_units,
+                              "0 for a new building (all its units are habitable and empty)")
+        new = self.space.add_building(spec)
+        n = self.space.n_units
+        self.households.resize(n)
+        self.ties.resize(n)
+        self.encounters.refresh(self)
+        self.help.grow(n)
+        self.moving.grow(n)
+        for lever in self.levers:
+            lever.grow(n)
+        return new
+
+    def add_shared_space(self, spec: SharedSpaceSpec, eligible: np.ndarray | None = None) -> SharedSpace:
+        """A new shared space, used from next week through the encounters submodel like any other."""
+        space = self.space.add_space(spec, eligible)
+        self.encounters.refresh(self)
+        return space
 
     def remove_households(self, units: np.ndarray) -> None:
         """Households in ``units`` leave: their ties and open conflicts go with them."""
@@ -188,23 +227,19 @@ class NeighbourhoodModel(mesa.Model):
             costs[lever.name] = costs.get(lever.name, 0.0) + lever.yearly_cost()
         return costs
 
+    def costs_by_payer(self) -> dict[str, float]:
+        """Yearly cost of the active levers (EUR/year, current rate) by who pays (``PAYERS``)."""
+        costs = dict.fromkeys(PAYERS, 0.0)
+        for lever in self.levers:
+            costs[lever.p.payer] += lever.yearly_cost()
+        return costs
+
     def timebank_members(self) -> int:
         return int(sum(lever.timebank_members() for lever in self.levers))
 
     def indicators(self) -> dict[str, float]:
         """All indicators now."""
         return indicators.collect(self)
-
-
-def _check_spaces(spaces, buildings) -> None:
-    """Every shared space belongs to the whole neighbourhood or to a building that exists."""
-    names = [b.name for b in buildings]
-    for i, s in enumerate(spaces):
-        for name in s.users():
-            if name not in names:
-                key = "building" if name == s.building else "buildings"
-                raise ConfigError(f"neighbourhood.shared_spaces[{i}].{key}", name,
-                                  "'' (whole neighbourhood) or one of " + ", ".join(names))
 
 
 def _reporter(f):

@@ -247,6 +247,8 @@ class SharedSpace:
     spec: SharedSpaceSpec
     index: int
     eligible: np.ndarray  # unit indices
+    #: open to every unit of the neighbourhood, including units built later
+    open_to_all: bool = False
 
     @property
     def weekly_capacity(self) -> int:
@@ -259,6 +261,25 @@ class Neighbourhood:
 
     def __init__(self, buildings: list[BuildingSpec], spaces: list[SharedSpaceSpec]):
         self.buildings = list(buildings)
+        self._lay_out()
+        self.habitable = np.ones(self.n_units, dtype=bool)
+        self.initially_vacant = np.zeros(self.n_units, dtype=bool)
+        for bi, b in enumerate(self.buildings):
+            units = self.units_of(bi)
+            picked = units[_spread(len(units), b.unusable_units + b.vacant_units)]
+            self.habitable[picked[: b.unusable_units]] = False
+            self.initially_vacant[picked[b.unusable_units:]] = True
+        self.spaces: list[SharedSpace] = []
+        for i, s in enumerate(spaces):
+            unknown = [name for name in s.users() if name not in self.building_index]
+            if unknown:
+                field_name = "building" if unknown[0] == s.building else "buildings"
+                raise ConfigError(f"neighbourhood.shared_spaces[{i}].{field_name}", unknown[0],
+                                  "names of buildings of the neighbourhood")
+            self.add_space(s)
+
+    def _lay_out(self) -> None:
+        """Unit arrays, proximity groups and the plan, from ``self.buildings`` (units in building order)."""
         self.building_index = {b.name: i for i, b in enumerate(self.buildings)}
         sizes = [b.stairwells * b.floors * b.units_per_landing for b in self.buildings]
         #: first unit of each building (units of a building are contiguous), and one past the last
@@ -275,7 +296,10 @@ class Neighbourhood:
         self.unit_floor = cat("floor")
         self.unit_position = cat("position")
         self.unit_m2 = np.repeat([b.unit_m2 for b in self.buildings], sizes).astype(np.float64)
-        self.unit_tenure = np.repeat([TENURE_CODE[b.tenure] for b in self.buildings], sizes).astype(np.int8)
+        tenure = np.repeat([TENURE_CODE[b.tenure] for b in self.buildings], sizes).astype(np.int8)
+        if hasattr(self, "unit_tenure"):  # a unit's tenure may have changed since (e.g. let to a cooperative)
+            tenure[: len(self.unit_tenure)] = self.unit_tenure
+        self.unit_tenure = tenure
         self.n_units = len(self.unit_building)
         max_s = max(b.stairwells for b in self.buildings)
         max_f = max(b.floors for b in self.buildings)
@@ -285,20 +309,37 @@ class Neighbourhood:
         self.stairwell = Groups(_dense(stairwell_id))
         self.building = Groups(self.unit_building)
         self.whole = Groups(np.zeros(self.n_units, dtype=np.int64))
-        self.habitable = np.ones(self.n_units, dtype=bool)
-        self.initially_vacant = np.zeros(self.n_units, dtype=bool)
-        for bi, b in enumerate(self.buildings):
-            units = self.units_of(bi)
-            picked = units[_spread(len(units), b.unusable_units + b.vacant_units)]
-            self.habitable[picked[: b.unusable_units]] = False
-            self.initially_vacant[picked[b.unusable_units:]] = True
-        self.spaces = []
-        for i, s in enumerate(spaces):
-            users = s.users()
+        self.unit_xy = self._plan()
+
+    def add_building(self, spec: BuildingSpec) -> np.ndarray:
+        """A newly built building: its units (all habitable and empty) are appended; returns their indices.
+
+        Existing units keep their indices; proximity groups and the plan are recomputed, and shared spaces
+        open to the whole neighbourhood now admit the new units too.
+        """
+        if spec.name in self.building_index:
+            raise ConfigError("building.name", spec.name, "a name not used by another building")
+        old = self.n_units
+        self.buildings.append(spec)
+        self._lay_out()
+        new = np.arange(old, self.n_units)
+        self.habitable = np.concatenate([self.habitable, np.ones(len(new), dtype=bool)])
+        self.initially_vacant = np.concatenate([self.initially_vacant, np.zeros(len(new), dtype=bool)])
+        for space in self.spaces:
+            if space.open_to_all:
+                space.eligible = np.arange(self.n_units)
+        return new
+
+    def add_space(self, spec: SharedSpaceSpec, eligible: np.ndarray | None = None) -> SharedSpace:
+        """A shared space for the households of ``spec.building`` ("" = everyone), or of the given units."""
+        open_to_all = eligible is None and not spec.users()
+        if eligible is None:
+            users = spec.users()
             eligible = (np.arange(self.n_units) if not users
                         else np.concatenate([self.units_of(self.building_index[name]) for name in users]))
-            self.spaces.append(SharedSpace(s, i, eligible))
-        self.unit_xy = self._plan()
+        space = SharedSpace(spec, len(self.spaces), np.asarray(eligible, dtype=np.int64), open_to_all)
+        self.spaces.append(space)
+        return space
 
     def units_of(self, building: int) -> np.ndarray:
         """The units of building number ``building``."""

@@ -34,3 +34,7 @@ ORIGINS = ("italian", "european", "african", "asian", "latin_american")
 
 #: need outcomes, in the order the help submodel tries them
 OUTCOMES = ("met_neighbour", "met_service", "unmet")
+
+#: who pays a lever's running cost: the municipality, ACER, ASP, SIEG compensation for public-service
+#: obligations, a metropolitan ERS fund, foundations and banks
+PAYERS = ("municipality", "acer", "asp", "sieg", "ers_fund", "foundations")

@@ -5,7 +5,8 @@ Files of one run directory:
 - ``config.yaml``        the resolved configuration
 - ``timeseries.parquet`` one row per week, one column per indicator
 - ``by_group.parquet``   week x household type x indicator (tidy)
-- ``summary.json``       indicators at the last week, seed, config hash, package version
+- ``summary.json``       indicators and lever costs by payer at the last week, seed, config hash, package
+                         version, and the yearly tallies behind the sweep's cost-effectiveness (:func:`tallies`)
 - ``DONE``               written last: the run is complete (sweeps skip runs that have it)
 - ``error.txt``          the traceback, if the run raised
 """
@@ -27,7 +28,8 @@ import pyarrow.parquet as pq
 import yaml
 
 import abm
-from abm.indicators import BY_TYPE, INDICATORS
+from abm.indicators import BY_TYPE, INDICATORS, State
+from abm.submodels.help import MET_NEIGHBOUR
 from abm.vocabulary import HOUSEHOLD_TYPES
 
 DONE = "DONE"
@@ -98,8 +100,30 @@ def _clean(v):
     return None if isinstance(v, float) and math.isnan(v) else v
 
 
+YEAR = 52
+
+
+def tallies(model, ts: pd.DataFrame) -> dict:
+    """Counts behind the cost-effectiveness of a sweep (docs/SWEEPS.md), over the last year of the run.
+
+    - ``needs_met_neighbours_per_year``: needs met by another household in the last 52 weeks (fewer in a
+      shorter run, then scaled to a year);
+    - ``households_with_tie``: occupied units whose household has at least one tie, at the last week;
+    - ``cost_eur_per_year``: mean of ``cost_year_total`` (EUR per year) over the last 52 weekly values.
+    """
+    weeks = model.events.weeks(YEAR)
+    met = float(model.events.needs_window(YEAR)[:, MET_NEIGHBOUR].sum())
+    return {
+        "weeks_counted": int(weeks),
+        "needs_met_neighbours_per_year": met * YEAR / weeks,
+        "households_with_tie": int((State(model).degree > 0).sum()),
+        "cost_eur_per_year": _clean(float(ts["cost_year_total"].to_numpy()[-YEAR:].mean())),
+    }
+
+
 def summary(model, config) -> dict:
-    last = timeseries(model).iloc[-1]
+    ts = timeseries(model)
+    last = ts.iloc[-1]
     return {
         "seed": config.seed,
         "steps": config.steps,
@@ -110,6 +134,9 @@ def summary(model, config) -> dict:
         "households": int(model.households.occupied.sum()),
         "units": int(model.space.n_units),
         "indicators": {k: _clean(float(last[k])) for k in INDICATORS},
+        #: yearly cost of the active levers at the last week, EUR/year, by who pays (abm.vocabulary.PAYERS)
+        "costs_by_payer": model.costs_by_payer(),
+        "tallies": tallies(model, ts),
     }
 
 

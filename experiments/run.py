@@ -2,6 +2,10 @@
 
 Validates everything (config ranges, CSV inputs) before writing anything; on bad input prints one
 clear error naming the key and exits with status 2, leaving no result files behind.
+
+With ``-m`` it is one job of a sweep (``python -m experiments.run -m +experiment=smoke``): the job is
+skipped if its run directory is already complete, and a failure is written to ``error.txt`` instead of
+stopping the sweep (see :mod:`experiments.sweep`).
 """
 
 from __future__ import annotations
@@ -13,22 +17,45 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from abm.config import to_sim_config
 from abm.errors import ConfigError
+from experiments.sensitivity import apply_design
+from experiments.sweep import guarded_job
 
 HEADLINE = ("cohesion_index", "neomutualism_index", "isolated_share", "isolated_elderly_alone_share",
             "needs_met_neighbours_share", "needs_unmet_share", "conflicts_open", "turnover_per_year",
             "cost_year_total")
 
 
-def build(cfg: DictConfig):
-    """A validated config and a ready model; raises ConfigError before any file is written."""
+def configure(cfg: DictConfig):
+    """The validated run configuration (a sensitivity design point applied); raises ConfigError."""
+    return to_sim_config(apply_design(cfg))
+
+
+def new_model(sim):
     from abm.model import NeighbourhoodModel
 
-    sim = to_sim_config(cfg)
-    return sim, NeighbourhoodModel(config=sim)
+    return NeighbourhoodModel(config=sim)
+
+
+def build(cfg: DictConfig):
+    """A validated config and a ready model; raises ConfigError before any file is written."""
+    sim = configure(cfg)
+    return sim, new_model(sim)
+
+
+def run_and_write(model, sim, out: Path, progress: bool = False) -> float:
+    """Step the model to the horizon and write its results; the simulation's wall time in seconds."""
+    t0 = time.perf_counter()
+    simulate(model, sim.steps, progress=progress)
+    seconds = time.perf_counter() - t0
+    from experiments.outputs import write_run  # the parquet writer is needed only now: not on the way to step 1
+
+    write_run(out, model, sim, seconds)
+    return seconds
 
 
 def simulate(model, steps: int, progress: bool = False) -> None:
@@ -95,18 +122,15 @@ def _remove_if_empty(out: Path) -> None:
 @hydra.main(version_base="1.3", config_path="../configs", config_name="config")
 def main(cfg: DictConfig) -> None:
     out = Path(HydraConfig.get().runtime.output_dir)
+    if HydraConfig.get().mode == RunMode.MULTIRUN:
+        return guarded_job(out, lambda: configure(cfg), lambda sim: run_and_write(new_model(sim), sim, out))
     try:
         sim, model = build(cfg)
     except ConfigError as e:
         _remove_if_empty(out)
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
-    t0 = time.perf_counter()
-    simulate(model, sim.steps, progress=sim.output.get("progress", True))
-    seconds = time.perf_counter() - t0
-    from experiments.outputs import write_run  # the parquet writer is needed only now: not on the way to step 1
-
-    write_run(out, model, sim, seconds)
+    seconds = run_and_write(model, sim, out, progress=sim.output.get("progress", True))
     print_summary(out, model, sim, seconds)
     mark("written")
 

@@ -17,10 +17,17 @@ CASES = [
      ["neighbourhood.buildings[0].unusable_units", "60 units"]),
     (["neighbourhood.shared_spaces.0.building=Z"], ["neighbourhood.shared_spaces[0].building", "'Z'"]),
     (["neighbourhood.buildings.0.tenure=castle"], ["tenure", "castle", "erp"]),
+    # levers: negative hours, a building that does not exist, a manager that is not defined
+    (["policy=portierato", "policy.portierato.hours_per_week=-5"], ["policy.portierato.hours_per_week", "-5"]),
+    (["policy=portierato", "policy.portierato.buildings=[Z]"], ["policy.portierato.buildings[0]", "'Z'", "A, B, C, D"]),
+    (["policy=shared_services", "policy.shared_services.spaces.0.buildings=[Y]"],
+     ["policy.shared_services.spaces[0].buildings", "'Y'"]),
+    (["policy=shared_services", "policy.shared_services.spaces.0.manager=portierato"],
+     ["policy.shared_services.spaces[0].manager", "portierato"]),
 ]
 
 
-@pytest.mark.parametrize("overrides,words", CASES, ids=[c[0][0] for c in CASES])
+@pytest.mark.parametrize("overrides,words", CASES, ids=[" ".join(c[0]) for c in CASES])
 def test_bad_config_is_refused_before_anything_is_written(tmp_path, overrides, words):
     out = tmp_path / "run"
     r = run_cli(*overrides, f"hydra.run.dir={out}")

@@ -21,8 +21,8 @@ from abm.indicators import BY_TYPE, INDICATORS
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 ODD = (DOCS / "ODD.md").read_text(encoding="utf-8")
 
-#: documented elsewhere for now: `output` is not a model parameter; levers (`policy`) get their own section later
-SKIP = {"output", "policy"}
+#: `output` is not a model parameter (where and what a run writes); everything else, levers included, is documented
+SKIP = {"output"}
 
 
 def _list_item_type(cls, name):
@@ -61,7 +61,9 @@ def test_walk_finds_the_tree():
     # a few keys from different levels, so that a broken walk cannot pass silently
     for k in ("seed", "steps", "encounters.rate_landing", "population.type_shares", "neighbourhood.buildings",
               "neighbourhood.buildings[i].floors", "neighbourhood.shared_spaces[i].capacity",
-              "services.formal", "services.formal[i].hours_per_100_households", "indicators.graph_every"):
+              "services.formal", "services.formal[i].hours_per_100_households", "indicators.graph_every",
+              "policy.name", "policy.funding.interest_rate", "policy.portierato.events.boost",
+              "policy.shared_services.spaces[i].buildings", "policy.coop_governance.self_management.attendance"):
         assert k in keys
     assert not any(k.split(".")[0] in SKIP for k in keys)
     assert len(keys) > 100
@@ -116,9 +118,11 @@ def test_numeric_range_matches_code(key, field):
     assert cell.startswith(f"{left}{lo:g}, {hi:g}]"), f"{key}: ODD range {cell}, code range {left}{lo:g}, {hi:g}]"
 
 
-#: what a source cell may say: a figure of the source list (see the ODD's "Sources"), "assumption", or a
-#: non-empirical label for names, paths, presets and scenario knobs
+#: what a source cell may say: a figure of the source list (see the ODD's "Sources"), the project's glossary,
+#: "assumption", or a non-empirical label for names, paths, presets and scenario knobs
 SOURCE_LABELS = re.compile(r"assumption|Nomisma/ACER 2020|ACER Bologna|Cooperativa Risanamento|Bologna 2023"
+                           r"|Regeneration in Bologna|CCNL cooperative sociali|portierato costs|Milan 2007|Turin ATC"
+                           r"|mediation services|time banks|GLOSSARY"
                            r"|^–$|^preset$|scenario knob|project requirement|INPUT_DATA\.md")
 
 

@@ -51,13 +51,16 @@ class ConflictParams:
 
 
 class ConflictRegister:
-    """Open conflicts as arrays: parties ``a``, ``b``, start week, and whether a service has picked it up."""
+    """Open conflicts as arrays: parties ``a``, ``b``, start week, whether a service has picked it up, and a
+    stable ``id`` (increasing in register order) by which levers follow a conflict from week to week."""
 
     def __init__(self):
         self.a = np.zeros(0, dtype=np.int64)
         self.b = np.zeros(0, dtype=np.int64)
         self.start = np.zeros(0, dtype=np.int64)
         self.referred = np.zeros(0, dtype=bool)
+        self.id = np.zeros(0, dtype=np.int64)
+        self.next_id = 0
 
     def __len__(self) -> int:
         return len(self.a)
@@ -67,6 +70,8 @@ class ConflictRegister:
         self.b = np.concatenate([self.b, b])
         self.start = np.concatenate([self.start, np.full(len(a), week)])
         self.referred = np.concatenate([self.referred, np.zeros(len(a), dtype=bool)])
+        self.id = np.concatenate([self.id, self.next_id + np.arange(len(a), dtype=np.int64)])
+        self.next_id += len(a)
 
     def end(self, endings: dict[str, np.ndarray], events) -> None:
         """End conflicts: ``endings`` maps an ending (one of ENDINGS) to indices into the current arrays."""
@@ -80,8 +85,15 @@ class ConflictRegister:
             if how in RESOLVED:
                 events.add("conflicts_resolved", len(idx))
         if not keep.all():
-            self.a, self.b, self.start, self.referred = (self.a[keep], self.b[keep], self.start[keep],
-                                                         self.referred[keep])
+            self.a, self.b, self.start, self.referred, self.id = (self.a[keep], self.b[keep], self.start[keep],
+                                                                  self.referred[keep], self.id[keep])
+
+    def index_of(self, ids: np.ndarray) -> np.ndarray:
+        """Current index of each conflict id, or -1 where that conflict has ended."""
+        ids = np.asarray(ids, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self.id, ids), max(len(self.id) - 1, 0))
+        found = (self.id[pos] == ids) if len(self.id) else np.zeros(len(ids), dtype=bool)
+        return np.where(found, pos, -1)
 
     def involving(self, slots: np.ndarray, n_slots: int) -> np.ndarray:
         """Indices of open conflicts in which one of ``slots`` is a party."""
@@ -147,6 +159,14 @@ class Conflict:
         faded = ~resolved & (u < p_resolve + p.fade_rate)
         close_gap(hh.trust, np.concatenate([reg.a[resolved], reg.b[resolved]]), p.trust_restored)
         reg.end({"resolved_parties": np.flatnonzero(resolved), "faded": np.flatnonzero(faded)}, model.events)
+
+    def resolve(self, model, idx: np.ndarray, how: str, trust_restored: float | None = None) -> None:
+        """A third party (portierato, mediation) ends conflicts ``idx`` as resolved ``how``: both parties regain
+        ``trust_restored`` (default: this submodel's ``trust_restored``) of their gap to full trust."""
+        reg = model.conflicts
+        gain = self.p.trust_restored if trust_restored is None else trust_restored
+        close_gap(model.households.trust, np.concatenate([reg.a[idx], reg.b[idx]]), gain)
+        reg.end({how: idx}, model.events)
 
     def erode(self, model) -> None:
         reg, hh, p = model.conflicts, model.households, self.p

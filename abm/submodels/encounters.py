@@ -62,14 +62,22 @@ class Encounters:
     def __init__(self, params: EncounterParams, model):
         self.p = params
         self.rng = model.stream("encounters")
-        nb = model.space
+        #: demand / weekly capacity of each shared space this week (read by the conflict submodel)
+        self.crowding = np.zeros(0)
+        self.managed = np.zeros(0, dtype=bool)
+        #: which shared space each unit's household visited this week (-1: none)
+        self.visited = np.full(0, -1, dtype=np.int64)
+        self.refresh(model)
+
+    def refresh(self, model) -> None:
+        """Follow the space after units were built or shared spaces added (this week's values are kept)."""
+        nb, params = model.space, self.p
         self.levels = [(nb.landing, params.rate_landing), (nb.stairwell, params.rate_stairwell),
                        (nb.building, params.rate_building), (nb.whole, params.rate_neighbourhood)]
-        #: demand / weekly capacity of each shared space this week (read by the conflict submodel)
-        self.crowding = np.zeros(len(nb.spaces))
-        self.managed = np.array([s.spec.manager != MANAGERS[0] for s in nb.spaces], dtype=bool)
-        #: which shared space each unit's household visited this week (-1: none)
-        self.visited = np.full(nb.n_units, -1, dtype=np.int64)
+        new_spaces = nb.spaces[len(self.crowding):]
+        self.crowding = np.concatenate([self.crowding, np.zeros(len(new_spaces))])
+        self.managed = np.concatenate([self.managed, [s.spec.manager != MANAGERS[0] for s in new_spaces]]).astype(bool)
+        self.visited = np.concatenate([self.visited, np.full(nb.n_units - len(self.visited), -1, dtype=np.int64)])
 
     # --- the weekly step ------------------------------------------------------------------------
     def step(self, model) -> None:
@@ -149,7 +157,8 @@ class Encounters:
 
     # --- shared mechanics (also used by assemblies and organised events) -----------------------------
     def session_pairs(self, people: np.ndarray, gathering: np.ndarray, rank: np.ndarray,
-                      sessions: np.ndarray, partners: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                      sessions: np.ndarray, partners: int,
+                      rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pairs for several gatherings at once: person ``i`` (``rank[i]``-th of gathering ``gathering[i]``)
         joins session ``rank % s`` with ``s = max(1, min(sessions[gathering], n // 2))`` for the gathering's
         ``n`` people, and meets ``partners`` random others of its session.  Returns the pairs and the
@@ -164,24 +173,34 @@ class Encounters:
         group = (np.cumsum(s) - s)[gathering] + rank % s[gathering]
         groups = Groups(group)
         pos = np.repeat(np.arange(len(people)), partners)
-        other = groups.random_member(pos, self.rng)
+        other = groups.random_member(pos, self.rng if rng is None else rng)
         return people[pos], people[other], gathering[pos]
 
-    def meet_in_sessions(self, model, people: np.ndarray, sessions: int, partners: int) -> None:
-        """``people`` are spread evenly over ``sessions``; each meets ``partners`` others of their session."""
+    def meet_in_sessions(self, model, people: np.ndarray, sessions: int, partners: int,
+                         rng: np.random.Generator | None = None, boost: float = 1.0) -> None:
+        """``people`` are spread evenly over ``sessions``; each meets ``partners`` others of their session.
+
+        ``rng`` and ``boost`` as in :meth:`meet` (organisers pass their own stream).
+        """
         people = np.asarray(people, dtype=np.int64)
         a, b, _ = self.session_pairs(people, np.zeros(len(people), dtype=np.int64), np.arange(len(people)),
-                                     np.array([sessions]), partners)
-        self.meet(model, a, b)
+                                     np.array([sessions]), partners, rng=rng)
+        self.meet(model, a, b, rng=rng, boost=boost)
 
-    def meet(self, model, a: np.ndarray, b: np.ndarray, occasion: np.ndarray | None = None) -> None:
+    def meet(self, model, a: np.ndarray, b: np.ndarray, occasion: np.ndarray | None = None,
+             rng: np.random.Generator | None = None, boost: float | np.ndarray = 1.0) -> None:
         """Households ``a[i]`` and ``b[i]`` meet: an existing tie strengthens, otherwise one may form.
+
+        A lever that arranges the meeting passes its own random stream as ``rng`` (so it does not shift
+        this submodel's stream) and may pass ``boost`` > 1: an introduced or organised encounter is more
+        likely to start a tie than a chance one (the formation probability is multiplied, capped at 1).
 
         ``occasion`` (default: all one occasion) lets one call stand for several occasions met one after
         another in increasing order: a tie formed on one occasion is already there on the later ones (their
         encounters of that pair are contacts), while within one occasion ties are looked up once, before
         any forms - exactly as separate calls, one per occasion, would do.
         """
+        rng = self.rng if rng is None else rng
         hh = model.households
         a = np.asarray(a, dtype=np.int64)
         b = np.asarray(b, dtype=np.int64)
@@ -202,7 +221,11 @@ class Encounters:
         same_age = (hh.age_head[a] >= 65) == (hh.age_head[b] >= 65)
         p = (self.p.tie_formation * (1.0 + self.p.homophily_origin * same_origin)
              * (1.0 + self.p.homophily_age * same_age) * 4.0 * hh.trust[a] * hh.trust[b])
-        form = self.rng.random(len(a)) < p
+        if not np.isscalar(boost):
+            boost = np.asarray(boost)[ok][~has]
+        if np.any(boost != 1.0):
+            p = np.minimum(p * boost, 1.0)
+        form = rng.random(len(a)) < p
         if not form.any():
             return
         ties.add(a[form], b[form], self.p.initial_strength, model.week)

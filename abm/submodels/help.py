@@ -108,6 +108,10 @@ class NeedsAndHelp:
         #: hours each household can still give this week
         self.free_hours = np.zeros(model.space.n_units)
 
+    def grow(self, n_units: int) -> None:
+        """New units were built: they have no free hours until a household moves in."""
+        self.free_hours = np.concatenate([self.free_hours, np.zeros(n_units - len(self.free_hours))])
+
     def arise(self, model) -> Needs:
         """Draw this week's needs: each category independently, scaled by fragility."""
         hh = model.households
@@ -149,27 +153,33 @@ class NeedsAndHelp:
         hh = model.households
         s = model.ties.strength[edge] if edge is not None else np.zeros(len(helper))
         balance = model.ties.balance(edge, helper) if edge is not None else np.zeros(len(helper))
-        recip = np.clip(1.0 + self.p.reciprocity_weight * balance, 0.2, 2.0)
-        # the less of its weekly free time a helper has left, the less willing it is
-        time = np.clip(self.free_hours[helper] / np.maximum(hh.help_hours[helper], 1e-9), 0.0, 1.0)
-        p = self.p.willingness * (0.4 + 0.6 * s) * (0.5 + hh.trust[helper]) * recip * time
+        p = self.p.willingness * (0.4 + 0.6 * s) * (0.5 + hh.trust[helper]) * self.availability(model, helper, balance)
         return np.clip(p, 0.0, 1.0)
 
+    def availability(self, model, helper: np.ndarray, balance: np.ndarray) -> np.ndarray:
+        """The helper-side factor of willingness, shared by every channel of help: reciprocity (``balance``:
+        hours the helper owes the asker, from the ledger) times the share of its weekly free time left."""
+        recip = np.clip(1.0 + self.p.reciprocity_weight * balance, 0.2, 2.0)
+        time = np.clip(self.free_hours[helper] / np.maximum(model.households.help_hours[helper], 1e-9), 0.0, 1.0)
+        return recip * time
+
     def try_helpers(self, model, needs: Needs, need_idx, helper, edge, channel: int,
-                    willing: np.ndarray | None = None) -> np.ndarray:
+                    willing: np.ndarray | None = None, rng: np.random.Generator | None = None) -> np.ndarray:
         """Ask ``helper[i]`` about need ``need_idx[i]``; accepted ones are met. Returns the accepted need rows.
 
         A helper's free hours are shared among the needs that asked it this round, in random order.
+        A lever that does the asking (brokering, time bank) passes its own random stream as ``rng``.
         """
+        rng = self.rng if rng is None else rng
         hours = needs.hours[need_idx]
         req = needs.requester[need_idx]
         if willing is None:
             willing = self.willingness(model, req, helper, edge, hours)
-        yes = self.rng.random(len(need_idx)) < willing
+        yes = rng.random(len(need_idx)) < willing
         need_idx, helper, hours = need_idx[yes], helper[yes], hours[yes]
         edge = edge[yes] if edge is not None else None
         # a need asks one helper per round; several needs may share one helper's free hours
-        order = np.lexsort((self.rng.random(len(need_idx)), helper))
+        order = np.lexsort((rng.random(len(need_idx)), helper))
         need_idx, helper, hours = need_idx[order], helper[order], hours[order]
         edge = edge[order] if edge is not None else None
         csum = np.cumsum(hours)

@@ -67,6 +67,10 @@ class Moving:
         #: week from which each empty unit can be let (NEVER: not waiting)
         self.relet_at = np.full(model.space.n_units, NEVER, dtype=np.int64)
 
+    def grow(self, n_units: int) -> None:
+        """New units were built: they wait for whoever lets them (see ``model.add_building``)."""
+        self.relet_at = np.concatenate([self.relet_at, np.full(n_units - len(self.relet_at), NEVER, dtype=np.int64)])
+
     def step(self, model) -> None:
         self.move_out(model)
         model.waiting_list += int(self.rng.poisson(self.p.waiting_inflow_per_week))
@@ -105,9 +109,13 @@ class Moving:
             return
         social = self.social[model.space.unit_tenure[units]]
         market = units[~social]
-        queue = units[social][: model.waiting_list]
+        queue = units[social]
+        members = queue[:0]
+        if model.allocation is not None:  # the allocation lever may reserve units for cooperative members
+            members, queue = model.allocation.reserve(queue)
+        queue = queue[: model.waiting_list]
         model.waiting_list -= len(queue)
-        new = np.concatenate([market, queue])
+        new = np.concatenate([market, queue, members])
         if len(new):
-            model.add_households(np.sort(new))
+            model.add_households(np.sort(new), coop_members=members)
             self.relet_at[new] = NEVER

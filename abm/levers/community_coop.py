@@ -1,0 +1,212 @@
+"""Community cooperative (cooperativa di comunità): residents found and join a cooperative that runs
+services the area lacks (here an errands / company / small-repairs service on volunteers' hours, and
+optionally the running of shared spaces).  It keeps accounts: member fees, grants for a number of
+years and users' fees come in; a fixed running cost and a cost per service hour go out.  It fails (and
+stops for good) when its money runs out or when it has fewer than ``min_volunteers`` active volunteers
+for ``failure_weeks`` weeks in a row; its survival is the ``community_coop_alive`` indicator.
+
+Members join with a probability that grows with participation propensity and trust, and leave with
+a yearly probability; each week members volunteer with a probability that grows with participation
+propensity, giving up to ``volunteer_hours`` of their free time.  Volunteering counts as
+participation and as volunteering; members' assemblies count as participation.
+ODD: docs/ODD.md, "Policy levers".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from abm.errors import ConfigError
+from abm.levers.base import Lever, register
+from abm.levers.common import Membership, fit
+from abm.params import param
+from abm.population import weekly
+from abm.submodels.help import MET_SERVICE
+from abm.ties import NEVER
+from abm.vocabulary import NEED_CATEGORIES, PAYERS
+
+
+@dataclass
+class CommunityCoopParams:
+    """The community cooperative: membership, volunteering, services and accounts."""
+
+    enabled: bool = False
+    #: who pays the grants (the public or philanthropic share of its running cost)
+    payer: str = param("foundations", choices=PAYERS)
+    #: members at the founding (the households with the highest participation x trust)
+    founding_members: int = param(9, lo=3, hi=100_000)
+    #: weekly probability that a non-member with participation propensity and trust 0.5 joins
+    recruitment: float = param(0.003, lo=0.0, hi=1.0)
+    #: yearly probability that a member leaves the cooperative (without moving out)
+    member_exit_annual: float = param(0.08, lo=0.0, hi=1.0)
+    #: weekly probability that a member with participation propensity 0.5 volunteers
+    volunteering: float = param(0.2, lo=0.0, hi=1.0)
+    #: hours a volunteer gives in a week (at most their free hours)
+    volunteer_hours: float = param(2.0, lo=0.0, hi=40.0)
+    #: need categories its service meets (met by a cooperative service)
+    service_categories: list[str] = param(default_factory=lambda: ["errands", "company", "repairs"],
+                                          choices=NEED_CATEGORIES)
+    #: names of shared spaces it runs while alive (volunteers keep them managed: no crowding friction)
+    manage_spaces: list[str] = field(default_factory=list)
+    #: volunteer hours a week that running one shared space takes
+    space_hours: float = param(3.0, lo=0.0, hi=200.0)
+    #: members' assembly every this many weeks: attendance of a member with participation propensity 0.5
+    assembly_every_weeks: int = param(13, lo=1, hi=520)
+    assembly_attendance: float = param(0.5, lo=0.0, hi=1.0)
+    assembly_partners: int = param(3, lo=0, hi=50)
+    #: accounts, EUR: share capital at the founding, yearly member fee, fee a user pays per service hour
+    initial_capital: float = param(3000.0, lo=0.0, hi=1e9)
+    member_fee_year: float = param(50.0, lo=0.0, hi=1e6)
+    user_fee_per_hour: float = param(5.0, lo=0.0, hi=1000.0)
+    #: running cost: fixed per year (insurance, accounting, a part-time coordinator) and per service hour
+    fixed_cost_year: float = param(5000.0, lo=0.0, hi=1e9)
+    cost_per_service_hour: float = param(3.0, lo=0.0, hi=1000.0)
+    #: grant per year (municipality, foundation, regional call) for the first ``grant_years`` years
+    grant_year: float = param(5000.0, lo=0.0, hi=1e9)
+    grant_years: int = param(3, lo=0, hi=100)
+    #: it fails with fewer active volunteers (last 4 weeks) than this for ``failure_weeks`` weeks in a row
+    min_volunteers: int = param(3, lo=0, hi=100_000)
+    failure_weeks: int = param(13, lo=1, hi=520)
+
+
+@register
+class CommunityCoop(Lever):
+    """Recruits members and volunteers, runs a service and shared spaces, keeps accounts, may fail."""
+
+    name = "community_coop"
+
+    def __init__(self, model, params: CommunityCoopParams):
+        super().__init__(model, params)
+        names = [s.spec.name for s in model.space.spaces]
+        for i, s in enumerate(params.manage_spaces):
+            if s not in names:
+                raise ConfigError(f"policy.community_coop.manage_spaces[{i}]", s,
+                                  "names of shared spaces: " + (", ".join(names) or "(none in this neighbourhood)"))
+        self.spaces = np.array([names.index(s) for s in params.manage_spaces], dtype=np.int64)
+        self.spaces_managed_before = model.encounters.managed[self.spaces].copy()
+        self.categories = np.array([NEED_CATEGORIES.index(c) for c in params.service_categories])
+        self.exit = weekly(params.member_exit_annual)
+        self.members = Membership(model)
+        self.last_volunteered = np.full(model.space.n_units, NEVER, dtype=np.int64)
+        self.volunteers = np.zeros(0, dtype=np.int64)
+        self.budget = params.initial_capital
+        self.alive = True
+        self.failed_week: int | None = None
+        self.failure_cause = ""
+        self.weeks_short = 0
+        self.service_hours = np.zeros(52)  # by week % 52
+        self.acts = dict.fromkeys(("joined", "left", "volunteerings", "services", "assemblies"), 0)
+        hh = model.households
+        occ = np.flatnonzero(hh.occupied)
+        order = np.lexsort((self.draw.random(len(occ)), -(hh.participation[occ] * hh.trust[occ])))
+        self.join(occ[order[: params.founding_members]])
+
+    def join(self, slots: np.ndarray) -> None:
+        self.members.join(slots)
+        self.acts["joined"] += len(slots)
+
+    def active_volunteers(self) -> int:
+        hh = self.model.households
+        self.last_volunteered = fit(self.last_volunteered, hh.n, NEVER)
+        return int((self.members.mask() & (self.model.week - self.last_volunteered < 4)).sum())
+
+    # --- the week ---------------------------------------------------------------------------------------------
+    def organise(self) -> None:
+        if not self.alive:
+            return
+        p, model = self.p, self.model
+        self.keep_accounts()
+        if not self.alive:
+            return
+        members = self.members.slots()
+        leaving = members[self.draw.random(len(members)) < self.exit]
+        self.members.leave(leaving)
+        self.acts["left"] += len(leaving)
+        self.recruit()
+        members = self.members.slots()
+        if model.week % p.assembly_every_weeks == 0:
+            self.hold_assembly(members)
+        self.call_volunteers(members)
+        self.check_volunteers()
+
+    def keep_accounts(self) -> None:
+        """Last week's income and costs; a negative balance ends the cooperative."""
+        p, week = self.p, self.model.week
+        hours = self.service_hours[(week - 1) % 52]
+        income = len(self.members) * p.member_fee_year / 52.0 + hours * p.user_fee_per_hour
+        if week <= p.grant_years * 52:
+            income += p.grant_year / 52.0
+        self.budget += income - p.fixed_cost_year / 52.0 - hours * p.cost_per_service_hour
+        if self.budget < 0:
+            self.fail("money")
+
+    def recruit(self) -> None:
+        hh = self.model.households
+        others = np.flatnonzero(hh.occupied & ~self.members.mask())
+        prob = np.clip(self.p.recruitment * 4.0 * hh.participation[others] * hh.trust[others], 0.0, 1.0)
+        self.join(others[self.draw.random(len(others)) < prob])
+
+    def hold_assembly(self, members: np.ndarray) -> None:
+        p, model = self.p, self.model
+        hh = model.households
+        came = members[self.draw.random(len(members)) < np.clip(p.assembly_attendance * 2.0 * hh.participation[members], 0, 1)]
+        hh.last_participation[came] = model.week
+        model.encounters.meet_in_sessions(model, came, 1, p.assembly_partners, rng=self.draw)
+        self.acts["assemblies"] += 1
+
+    def call_volunteers(self, members: np.ndarray) -> None:
+        """This week's volunteers: they count as volunteering and participation and give hours to the service."""
+        hh, week = self.model.households, self.model.week
+        prob = np.clip(self.p.volunteering * 2.0 * hh.participation[members], 0.0, 1.0)
+        self.volunteers = members[self.draw.random(len(members)) < prob]
+        hh.last_volunteer[self.volunteers] = week
+        hh.last_participation[self.volunteers] = week
+        self.last_volunteered[self.volunteers] = week
+        self.acts["volunteerings"] += len(self.volunteers)
+
+    def check_volunteers(self) -> None:
+        self.weeks_short = self.weeks_short + 1 if self.active_volunteers() < self.p.min_volunteers else 0
+        if self.weeks_short >= self.p.failure_weeks:
+            self.fail("volunteers")
+
+    def fail(self, cause: str) -> None:
+        self.alive = False
+        self.failed_week = self.model.week
+        self.failure_cause = cause
+        self.volunteers = self.volunteers[:0]
+        self.model.encounters.managed[self.spaces] = self.spaces_managed_before
+
+    # --- its services --------------------------------------------------------------------------------------
+    def broker(self, needs) -> None:
+        """Volunteers' hours run the shared spaces first, then meet pending needs, most fragile first."""
+        model = self.model
+        self.service_hours[model.week % 52] = 0.0
+        if not self.alive:
+            return
+        free = model.help.free_hours
+        give = np.minimum(free[self.volunteers], self.p.volunteer_hours)
+        pool = float(give.sum())
+        space_hours = self.p.space_hours * len(self.spaces)
+        running = pool >= space_hours - 1e-9
+        model.encounters.managed[self.spaces] = self.spaces_managed_before | running
+        pool -= space_hours if running else 0.0
+        hh = model.households
+        idx = needs.pending()
+        idx = idx[np.isin(needs.category[idx], self.categories)]
+        idx = idx[np.lexsort((self.draw.random(len(idx)), -hh.fragility[needs.requester[idx]]))]
+        done = idx[np.cumsum(needs.hours[idx]) <= pool + 1e-9]
+        needs.outcome[done] = MET_SERVICE
+        used = float(needs.hours[done].sum()) + (space_hours if running else 0.0)
+        if len(give) and give.sum() > 0:
+            np.subtract.at(free, self.volunteers, give * used / give.sum())
+        self.service_hours[model.week % 52] = float(needs.hours[done].sum())
+        self.acts["services"] += len(done)
+
+    def yearly_cost(self) -> float:
+        """Running cost at the current rate: fixed cost plus the service hours of the last 52 weeks (0 once failed)."""
+        if not self.alive:
+            return 0.0
+        weeks = max(min(self.model.week, 52), 1)
+        return self.p.fixed_cost_year + self.p.cost_per_service_hour * float(self.service_hours.sum()) * 52.0 / weeks

@@ -1,0 +1,456 @@
+"""Portierato sociale (social concierge): a social cooperative under contract with ACER/ASP puts staff hours
+into the buildings it covers.  Its five functions, each switchable, all draw on the same weekly hours:
+
+- events: organised encounters in a common space (count as participation);
+- outreach: finds isolated households (elderly living alone first) and introduces them to neighbours;
+- brokering: matches a need that the household's own ties did not meet with a willing neighbour of the
+  same stairwell or building who is not yet a tie; the help creates the tie;
+- small practical help: the porter meets a small need directly (met by a service);
+- prevention: defuses new conflicts early, or refers them to social mediation when that lever is on.
+
+The week's hours are split among the enabled functions by their ``share`` of the work plan; hours a
+function leaves unused pass to the functions after it in the week (in the order above, which is the
+order of the model's schedule), and what is left at the end of the week is lost (desk time).  Outreach
+cases and conflicts wait in queues for at most ``max_wait_weeks``; a need the porter cannot take this
+week is lost for the portierato (needs last one week).  ODD: docs/ODD.md, "Policy levers".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from abm.errors import ConfigError
+from abm.levers.base import Lever, register
+from abm.levers.common import StaffedParams, check_building_names, covered_units, find_lever, fit, staff_cost_year, unit_mask
+from abm.params import param
+from abm.submodels.help import MET_SERVICE, PENDING
+from abm.ties import NEVER
+from abm.vocabulary import NEED_CATEGORIES, TYPE_CODE
+
+#: the order in which the functions act within a week (the model's schedule)
+FUNCTIONS = ("events", "outreach", "brokering", "small_help", "prevention")
+
+
+@dataclass
+class EventsParams:
+    """Organised encounters (a coffee morning, a courtyard party, a workshop) in a common space."""
+
+    enabled: bool = True
+    #: share of the weekly hours the work plan gives to events (normalised over enabled functions)
+    share: float = param(0.15, lo=0.0, hi=1.0)
+    #: staff hours to prepare and run one event
+    hours_per_act: float = param(6.0, lo=0.0, hi=100.0, lo_open=True)
+    #: at most one event every this many weeks
+    every_weeks: int = param(4, lo=1, hi=52)
+    #: probability that a covered household with participation propensity 0.5 comes
+    attendance: float = param(0.15, lo=0.0, hi=1.0)
+    #: attendance multiplier for a household the porter visited (outreach) since the last event
+    invited_factor: float = param(3.0, lo=1.0, hi=20.0)
+    #: people an event can host
+    capacity: int = param(40, lo=1, hi=10_000)
+    #: people each attendee talks with
+    partners: int = param(3, lo=0, hi=50)
+    #: tie-formation multiplier of an encounter at an organised event (vs a chance encounter)
+    boost: float = param(2.0, lo=1.0, hi=50.0)
+
+
+@dataclass
+class OutreachParams:
+    """Finding isolated or fragile households and introducing them to suitable neighbours."""
+
+    enabled: bool = True
+    share: float = param(0.2, lo=0.0, hi=1.0)
+    #: staff hours of one home visit with its introductions
+    hours_per_act: float = param(1.5, lo=0.0, hi=100.0, lo_open=True)
+    #: weekly probability that the porter notices a household of its buildings that has no tie
+    detection: float = param(0.25, lo=0.0, hi=1.0)
+    #: neighbours (same stairwell first, then building) introduced at one visit
+    introductions: int = param(2, lo=1, hi=20)
+    #: tie-formation multiplier of an introduction by the porter (vs a chance encounter)
+    boost: float = param(6.0, lo=1.0, hi=100.0)
+    #: a noticed household not visited within this many weeks drops out of the queue (case lost)
+    max_wait_weeks: int = param(8, lo=0, hi=520)
+    #: a visited household is not looked for again before this many weeks
+    revisit_after_weeks: int = param(8, lo=1, hi=520)
+
+
+@dataclass
+class BrokeringParams:
+    """Matching a need that the household's own ties did not meet with a willing neighbour not yet a tie."""
+
+    enabled: bool = True
+    share: float = param(0.35, lo=0.0, hi=1.0)
+    #: staff hours to find and ask neighbours for one need
+    hours_per_act: float = param(1.0, lo=0.0, hi=100.0, lo_open=True)
+    #: neighbours asked, one after another, for one need
+    candidates: int = param(3, lo=1, hi=20)
+    #: multiplier on a neighbour's willingness when asked by the porter (someone they know vouches)
+    endorsement: float = param(1.3, lo=0.0, hi=10.0)
+    #: probability that a brokered help leaves a tie between the two households
+    tie_probability: float = param(0.3, lo=0.0, hi=1.0)
+    #: need categories the porter brokers
+    categories: list[str] = param(default_factory=lambda: list(NEED_CATEGORIES), choices=NEED_CATEGORIES)
+
+
+@dataclass
+class SmallHelpParams:
+    """Small practical help by the porter: an errand, a form, a small repair, a chat (met by a service)."""
+
+    enabled: bool = True
+    share: float = param(0.15, lo=0.0, hi=1.0)
+    #: need categories the porter meets itself; each act takes the need's hours (help.need_hours)
+    categories: list[str] = param(default_factory=lambda: ["errands", "paperwork", "repairs", "company"],
+                                  choices=NEED_CATEGORIES)
+    #: the porter only takes needs of at most this many hours
+    max_need_hours: float = param(2.0, lo=0.0, hi=40.0)
+
+
+@dataclass
+class PreventionParams:
+    """Defusing small, new conflicts before they fester."""
+
+    enabled: bool = True
+    share: float = param(0.15, lo=0.0, hi=1.0)
+    #: staff hours of one defusing talk with the parties
+    hours_per_act: float = param(1.5, lo=0.0, hi=100.0, lo_open=True)
+    #: weekly probability that the porter hears of a conflict in its buildings
+    detection: float = param(0.6, lo=0.0, hi=1.0)
+    #: conflicts open for fewer weeks than this are small and new: the porter can defuse them
+    window_weeks: int = param(4, lo=1, hi=520)
+    #: probability that a defusing talk ends the conflict (resolved_portierato)
+    success: float = param(0.45, lo=0.0, hi=1.0)
+    #: refer a conflict the porter could not defuse to social mediation (ignored when mediation is off)
+    refer_to_mediation: bool = True
+    #: a conflict heard of but not dealt with within this many weeks drops out of the queue
+    max_wait_weeks: int = param(2, lo=0, hi=520)
+
+
+@dataclass
+class PortieratoParams(StaffedParams):
+    """The portierato sociale: contracted hours, buildings covered, and its functions."""
+
+    #: staff hours a week under contract
+    hours_per_week: float = param(20.0, lo=0.0, hi=1000.0)
+    #: share of the hours that goes to custodial work not modelled as acts (desk, post, watching the
+    #: common parts, reporting repairs to ACER); the rest is split among the functions below
+    custodial_share: float = param(0.4, lo=0.0, hi=1.0)
+    #: probability that a household brings a need its own ties did not meet to the porter (brokering, small help)
+    reach: float = param(0.3, lo=0.0, hi=1.0)
+    #: names of the buildings covered; [] = every building of the neighbourhood
+    buildings: list[str] = field(default_factory=list)
+    events: EventsParams = field(default_factory=EventsParams)
+    outreach: OutreachParams = field(default_factory=OutreachParams)
+    brokering: BrokeringParams = field(default_factory=BrokeringParams)
+    small_help: SmallHelpParams = field(default_factory=SmallHelpParams)
+    prevention: PreventionParams = field(default_factory=PreventionParams)
+
+    def check(self, prefix: str) -> None:
+        on = [f for f in FUNCTIONS if getattr(self, f).enabled]
+        if self.enabled and on and sum(getattr(self, f).share for f in on) <= 0:
+            raise ConfigError(f"{prefix}{on[0]}.share", 0.0, "shares of the enabled functions that sum to more than 0")
+
+    def check_neighbourhood(self, policy, buildings, prefix: str) -> None:
+        check_building_names(self.buildings, buildings, f"{prefix}buildings")
+
+
+class WorkPlan:
+    """The week's hours split among the functions by their shares.
+
+    Hours a function cannot use because it has no more work pass on to the functions after it in the week;
+    hours too few for one more act of a function that still has work stay with it (work in progress, up
+    to ``keep`` hours) for next week; what is left at the end of the week is lost.
+    """
+
+    def __init__(self):
+        self.allot: dict[str, float] = {}
+        self.bank = dict.fromkeys(FUNCTIONS, 0.0)
+        self.carry = 0.0
+        self.used = dict.fromkeys(FUNCTIONS, 0.0)
+
+    def start_week(self, hours: float, shares: dict[str, float]) -> None:
+        total = sum(shares.values())
+        self.allot = {f: hours * s / total if total > 0 else 0.0 for f, s in shares.items()}
+        self.carry = 0.0
+        self.used = dict.fromkeys(FUNCTIONS, 0.0)
+
+    def available(self, function: str) -> float:
+        return self.allot.get(function, 0.0) + self.bank[function] + self.carry
+
+    def close(self, function: str, used: float, keep: float = 0.0) -> None:
+        """``function`` used ``used`` hours; up to ``keep`` of the rest stays with it, the rest goes on."""
+        left = max(self.available(function) - used, 0.0)
+        self.bank[function] = min(left, keep)
+        self.carry = left - self.bank[function]
+        self.used[function] += used
+
+
+@register
+class Portierato(Lever):
+    """The social concierge of an estate: events, outreach, brokering, small help and prevention."""
+
+    name = "portierato"
+
+    def __init__(self, model, params: PortieratoParams):
+        super().__init__(model, params)
+        p = params
+        self.units = covered_units(model, p.buildings, "policy.portierato.buildings")
+        self.covered = unit_mask(model, self.units)
+        self.on = {f: getattr(p, f).enabled for f in FUNCTIONS}
+        self.plan = WorkPlan()
+        n = model.space.n_units
+        self.last_event = NEVER
+        #: outreach: week a household (by agent id) was last visited
+        self.visited_week = np.full(n, NEVER, dtype=np.int64)
+        self.visited_agent = np.full(n, -1, dtype=np.int64)
+        self.outreach_queue = np.zeros((0, 3), dtype=np.int64)  # slot, agent id, week noticed
+        self.conflict_queue = np.zeros((0, 2), dtype=np.int64)  # conflict id, week heard of
+        self.conflicts_seen = np.zeros(0, dtype=np.int64)
+        self.small_help_categories = np.array([NEED_CATEGORIES.index(c) for c in p.small_help.categories])
+        self.brokering_categories = np.array([NEED_CATEGORIES.index(c) for c in p.brokering.categories])
+        #: what it did since the start of the run
+        self.acts = dict.fromkeys(("events", "attendances", "visits", "introductions", "brokered",
+                                   "broker_attempts", "small_help", "defused", "referred", "outreach_lost",
+                                   "conflicts_lost"), 0)
+        self.hours_used = dict.fromkeys(FUNCTIONS, 0.0)
+
+    # --- hooks of the weekly schedule --------------------------------------------------------------
+    def organise(self) -> None:
+        p = self.p
+        shares = {f: getattr(p, f).share for f in FUNCTIONS if self.on[f]}
+        self.plan.start_week(p.hours_per_week * (1.0 - p.custodial_share), shares)
+        self._fit()
+        self.events()
+        self.outreach()
+
+    def broker(self, needs) -> None:
+        """Needs that households bring to the porter: brokered first, then small help for what is left."""
+        idx = needs.pending()
+        idx = idx[self.covered[needs.requester[idx]]]
+        brought = idx[self.draw.random(len(idx)) < self.p.reach]
+        self.brokering(needs, brought)
+        self.small_help(needs, brought)
+
+    def handle_conflicts(self) -> None:
+        self.prevention()
+        for f, used in self.plan.used.items():
+            self.hours_used[f] += used
+
+    def yearly_cost(self) -> float:
+        return staff_cost_year(self.p.hours_per_week, self.p)
+
+    def _fit(self) -> None:
+        n = self.model.households.n
+        if len(self.covered) < n:  # new units were built: they are not covered
+            self.covered = fit(self.covered, n, False)
+            self.visited_week = fit(self.visited_week, n, NEVER)
+            self.visited_agent = fit(self.visited_agent, n, -1)
+
+    # --- events ----------------------------------------------------------------------------------------
+    def events(self) -> None:
+        """Hours planned for events are kept for preparing the next one; an event is held when it is due and
+        its hours are there."""
+        if not self.on["events"]:
+            return
+        q, model = self.p.events, self.model
+        used = 0.0
+        if self.plan.available("events") >= q.hours_per_act - 1e-9 and model.week - self.last_event >= q.every_weeks:
+            self.hold_event()
+            used = q.hours_per_act
+        self.plan.close("events", used, keep=q.hours_per_act)
+
+    def hold_event(self) -> None:
+        q, model = self.p.events, self.model
+        hh = model.households
+        people = self.units[hh.occupied[self.units]]
+        invited = self._visited(people) & (self.visited_week[people] > self.last_event)
+        prob = np.minimum(q.attendance * 2.0 * hh.participation[people] * np.where(invited, q.invited_factor, 1.0), 1.0)
+        came = people[self.draw.random(len(people)) < prob]
+        came = self.draw.permutation(came)[: q.capacity]
+        hh.last_participation[came] = model.week
+        model.encounters.meet_in_sessions(model, came, 1, q.partners, rng=self.draw, boost=q.boost)
+        self.last_event = model.week
+        self.acts["events"] += 1
+        self.acts["attendances"] += len(came)
+
+    # --- outreach --------------------------------------------------------------------------------------
+    def _visited(self, slots: np.ndarray) -> np.ndarray:
+        """Whether the household now in each slot is the one the porter visited there."""
+        return self.visited_agent[slots] == self.model.households.agent_id[slots]
+
+    def outreach(self) -> None:
+        if not self.on["outreach"]:
+            return
+        q, model = self.p.outreach, self.model
+        hh = model.households
+        week = model.week
+        # households that moved out leave the queue; cases waiting too long are lost
+        qs, qa, qw = self.outreach_queue.T
+        alive = hh.agent_id[qs] == qa
+        lost = alive & (week - qw > q.max_wait_weeks)
+        self.acts["outreach_lost"] += int(lost.sum())
+        self.outreach_queue = self.outreach_queue[alive & ~lost]
+        # the porter notices isolated households of its buildings
+        degree = model.ties.degree()
+        people = self.units[hh.occupied[self.units]]
+        recent = self._visited(people) & (week - self.visited_week[people] < q.revisit_after_weeks)
+        queued = np.isin(people, self.outreach_queue[:, 0])
+        isolated = people[(degree[people] == 0) & ~recent & ~queued]
+        noticed = isolated[self.draw.random(len(isolated)) < q.detection]
+        if len(noticed):
+            new = np.column_stack([noticed, hh.agent_id[noticed], np.full(len(noticed), week)])
+            self.outreach_queue = np.concatenate([self.outreach_queue, new])
+        # visits: elderly living alone first, then the most fragile, then the longest waiting
+        avail = self.plan.available("outreach")
+        n_visits = min(int((avail + 1e-9) // q.hours_per_act), len(self.outreach_queue))
+        waiting = q.hours_per_act if len(self.outreach_queue) > n_visits else 0.0
+        if n_visits == 0:
+            self.plan.close("outreach", 0.0, keep=waiting)
+            return
+        qs = self.outreach_queue[:, 0]
+        order = np.lexsort((self.outreach_queue[:, 2], -hh.fragility[qs], hh.htype[qs] != TYPE_CODE["elderly_alone"]))
+        visit, rest = order[:n_visits], order[n_visits:]
+        targets = qs[visit]
+        self.outreach_queue = self.outreach_queue[np.sort(rest)]
+        self.introduce(targets)
+        self.visited_week[targets] = week
+        self.visited_agent[targets] = hh.agent_id[targets]
+        self.acts["visits"] += len(targets)
+        self.plan.close("outreach", n_visits * q.hours_per_act, keep=waiting)
+
+    def introduce(self, targets: np.ndarray) -> None:
+        """Each target meets the ``introductions`` most suitable neighbours found (trusting and sociable ones),
+        of its stairwell first, then of its building, not already tied to it."""
+        q, model = self.p.outreach, self.model
+        hh = model.households
+        cand = self._neighbour_candidates(targets, 3 * q.introductions)
+        target_rep = np.repeat(targets, cand.shape[1])
+        ok = (cand.ravel() != target_rep) & hh.occupied[cand.ravel()]
+        ok &= model.ties.find(target_rep, cand.ravel()) < 0
+        score = np.where(ok, hh.trust[cand.ravel()] * hh.participation[cand.ravel()], -np.inf).reshape(cand.shape)
+        score = _unique_in_rows(cand, score)
+        score[:, : cand.shape[1] // 2] += 10.0  # the same stairwell before the rest of the building
+        best = np.argsort(-score, axis=1, kind="stable")[:, : q.introductions]
+        rows = np.repeat(np.arange(len(targets)), best.shape[1])
+        chosen = cand[rows, best.ravel()]
+        valid = np.isfinite(score[rows, best.ravel()])
+        a, b = targets[rows][valid], chosen[valid]
+        model.encounters.meet(model, a, b, rng=self.draw, boost=q.boost)
+        self.acts["introductions"] += len(a)
+
+    def _neighbour_candidates(self, slots: np.ndarray, k: int) -> np.ndarray:
+        """A (len(slots), 2k) matrix: k random units of each slot's stairwell, then k of its building."""
+        space = self.model.space
+        rep = np.repeat(slots, k)
+        stair = space.stairwell.random_member(rep, self.draw).reshape(len(slots), k)
+        build = space.building.random_member(rep, self.draw).reshape(len(slots), k)
+        return np.hstack([stair, build])
+
+    # --- brokering -------------------------------------------------------------------------------------
+    def brokering(self, needs, brought: np.ndarray) -> None:
+        if not self.on["brokering"]:
+            return
+        q, model = self.p.brokering, self.model
+        hh, helpsub = model.households, model.help
+        idx = brought[np.isin(needs.category[brought], self.brokering_categories)]
+        avail = self.plan.available("brokering")
+        n = min(int((avail + 1e-9) // q.hours_per_act), len(idx))
+        waiting = q.hours_per_act if len(idx) > n else 0.0
+        if n == 0:
+            self.plan.close("brokering", 0.0, keep=waiting)
+            return
+        # the most fragile requesters first
+        idx = idx[np.lexsort((self.draw.random(len(idx)), -hh.fragility[needs.requester[idx]]))][:n]
+        req, hours = needs.requester[idx], needs.hours[idx]
+        cand = self._neighbour_candidates(req, 2 * q.candidates)
+        req_rep, hours_rep = np.repeat(req, cand.shape[1]), np.repeat(hours, cand.shape[1])
+        c = cand.ravel()
+        ok = (c != req_rep) & hh.occupied[c] & (helpsub.free_hours[c] >= hours_rep - 1e-9)
+        ok &= model.ties.find(req_rep, c) < 0
+        rank = np.tile(-np.arange(cand.shape[1], dtype=float), n)  # the same stairwell first, in draw order
+        score = np.where(ok, rank, -np.inf).reshape(cand.shape)
+        score = _unique_in_rows(cand, score)
+        order = np.argsort(-score, axis=1, kind="stable")[:, : q.candidates]
+        for r in range(order.shape[1]):
+            col = order[:, r]
+            usable = np.isfinite(score[np.arange(n), col]) & (needs.outcome[idx] == PENDING)
+            rows, helper = idx[usable], cand[np.arange(n), col][usable]
+            if len(rows) == 0:
+                continue
+            willing = np.clip(helpsub.willingness(model, needs.requester[rows], helper, None, needs.hours[rows])
+                              * q.endorsement, 0.0, 1.0)
+            met = helpsub.try_helpers(model, needs, rows, helper, None, channel=1, willing=willing, rng=self.draw)
+            self.acts["brokered"] += len(met)
+            # helping someone is getting to know them: the help may leave a tie
+            tied = met[self.draw.random(len(met)) < q.tie_probability]
+            model.ties.add(needs.requester[tied], needs.helper[tied], model.config.encounters.initial_strength,
+                           model.week)
+        self.acts["broker_attempts"] += n
+        self.plan.close("brokering", n * q.hours_per_act, keep=waiting)
+
+    # --- small practical help ---------------------------------------------------------------------------
+    def small_help(self, needs, brought: np.ndarray) -> None:
+        if not self.on["small_help"]:
+            return
+        q, hh = self.p.small_help, self.model.households
+        idx = brought[(needs.outcome[brought] == PENDING) & np.isin(needs.category[brought], self.small_help_categories)
+                      & (needs.hours[brought] <= q.max_need_hours + 1e-9)]
+        idx = idx[np.lexsort((self.draw.random(len(idx)), -hh.fragility[needs.requester[idx]]))]
+        avail = self.plan.available("small_help")
+        done = idx[np.cumsum(needs.hours[idx]) <= avail + 1e-9]
+        needs.outcome[done] = MET_SERVICE
+        self.acts["small_help"] += len(done)
+        waiting = q.max_need_hours if len(idx) > len(done) else 0.0
+        self.plan.close("small_help", float(needs.hours[done].sum()), keep=waiting)
+
+    # --- prevention ---------------------------------------------------------------------------------------
+    def prevention(self) -> None:
+        if not self.on["prevention"]:
+            return
+        q, model = self.p.prevention, self.model
+        reg, week = model.conflicts, model.week
+        # queued conflicts that ended, grew old or waited too long drop out
+        pos = reg.index_of(self.conflict_queue[:, 0])
+        still = pos >= 0
+        age = np.zeros(len(pos), dtype=np.int64)
+        age[still] = week - reg.start[pos[still]]
+        young = still & (age < q.window_weeks)
+        lost = still & (~young | (week - self.conflict_queue[:, 1] > q.max_wait_weeks))
+        self.acts["conflicts_lost"] += int(lost.sum())
+        self.conflict_queue = self.conflict_queue[still & ~lost]
+        # the porter hears of new conflicts in its buildings
+        new = np.flatnonzero((self.covered[reg.a] | self.covered[reg.b]) & (week - reg.start < q.window_weeks)
+                             & ~np.isin(reg.id, self.conflicts_seen))
+        heard = new[self.draw.random(len(new)) < q.detection]
+        self.conflicts_seen = np.concatenate([self.conflicts_seen[self.conflicts_seen >= (reg.id.min() if len(reg) else 0)],
+                                              reg.id[heard]])
+        self.conflict_queue = np.concatenate([self.conflict_queue,
+                                              np.column_stack([reg.id[heard], np.full(len(heard), week)])])
+        avail = self.plan.available("prevention")
+        n = min(int((avail + 1e-9) // q.hours_per_act), len(self.conflict_queue))
+        waiting = q.hours_per_act if len(self.conflict_queue) > n else 0.0
+        if n == 0:
+            self.plan.close("prevention", 0.0, keep=waiting)
+            return
+        ids, self.conflict_queue = self.conflict_queue[:n, 0], self.conflict_queue[n:]
+        idx = reg.index_of(ids)
+        reg.referred[idx] = True
+        defused = self.draw.random(n) < q.success
+        failed_ids = ids[~defused]
+        model.conflict.resolve(model, idx[defused], "resolved_portierato")
+        self.acts["defused"] += int(defused.sum())
+        mediation = find_lever(model, "mediation")
+        if q.refer_to_mediation and mediation is not None and len(failed_ids):
+            mediation.refer(failed_ids)
+            self.acts["referred"] += len(failed_ids)
+        self.plan.close("prevention", n * q.hours_per_act, keep=waiting)
+
+
+def _unique_in_rows(cand: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """``score`` with repeats of a unit within a row set to -inf (first occurrence kept)."""
+    score = score.copy()
+    for j in range(1, cand.shape[1]):
+        dup = (cand[:, :j] == cand[:, j: j + 1]).any(axis=1)
+        score[dup, j] = -np.inf
+    return score

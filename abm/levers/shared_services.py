@@ -1,0 +1,161 @@
+"""Shared services: common room, shared laundry, community garden, tool library (and any others in config).
+
+ODD: lever "Shared services".  Each space is added to the neighbourhood's shared spaces when the policy
+starts (week 0, after the warm-up), so from week 1 it is used through the encounters submodel exactly like
+the spaces of the neighbourhood preset: eligible households visit it with a weekly probability that grows
+with their participation propensity, up to its weekly capacity (capacity x sessions), and meet other
+visitors of their session (ties form and strengthen).  Demand above capacity in an unmanaged space (manager
+``none``) raises its visitors' conflict hazard (conflict submodel); a manager (residents' cooperative,
+community cooperative, portierato, municipality) schedules use, so a managed space creates no crowding
+friction.  On top of the core mechanism this lever adds what the manager organises:
+
+- a visit to a ``collective`` space (a common room's activities, shared gardening, a tool library's repair
+  sessions) counts as taking part in a collective activity (``participation_share``);
+- in a self-managed space (residents' or community cooperative) each visitor takes on a management task
+  (opening rota, cleaning, plots) with ``volunteer_probability`` a week (``volunteers_share``).
+
+Cost: running cost per year plus the set-up cost annualised over ``setup_years`` at
+``policy.funding.interest_rate`` (see :mod:`abm.levers.funding`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from abm.errors import ConfigError
+from abm.levers.base import Lever, register
+from abm.levers.funding import annuity
+from abm.params import param
+from abm.space import SharedSpaceSpec
+from abm.vocabulary import PAYERS
+
+#: managers that are residents running the space themselves (their visitors volunteer)
+SELF_MANAGED = ("residents_coop", "community_coop")
+#: managers that exist only when their lever is switched on
+LEVER_MANAGERS = ("portierato", "community_coop")
+
+
+@dataclass
+class ServiceSpaceSpec(SharedSpaceSpec):
+    """A shared space run as a service: the space (see SharedSpaceSpec) plus its costs and what it organises."""
+
+    #: running cost (utilities, cleaning, insurance, maintenance), EUR per year
+    running_cost_year: float = param(3000.0, lo=0.0, hi=10_000_000.0)
+    #: one-off set-up cost (works, furniture, machines), EUR, annualised over ``setup_years``
+    setup_cost: float = param(0.0, lo=0.0, hi=100_000_000.0)
+    setup_years: int = param(10, lo=1, hi=100)
+    #: a visit counts as taking part in a collective activity
+    collective: bool = True
+    #: weekly probability that a visitor of a self-managed space takes on a management task
+    volunteer_probability: float = param(0.05, lo=0.0, hi=1.0)
+
+    def yearly_cost(self, interest_rate: float) -> float:
+        return self.running_cost_year + annuity(self.setup_cost, interest_rate, self.setup_years)
+
+
+def default_spaces() -> list[ServiceSpaceSpec]:
+    return [
+        ServiceSpaceSpec(name="sala_comune", kind="common_room", capacity=25, sessions_per_week=3,
+                         use_probability=0.06, manager="municipality", running_cost_year=6000.0,
+                         setup_cost=15000.0, setup_years=10, collective=True),
+        ServiceSpaceSpec(name="lavanderia", kind="laundry", capacity=4, sessions_per_week=14,
+                         use_probability=0.15, manager="none", running_cost_year=2500.0, setup_cost=8000.0,
+                         setup_years=8, collective=False, volunteer_probability=0.0),
+        ServiceSpaceSpec(name="orto", kind="garden", capacity=10, sessions_per_week=5, use_probability=0.04,
+                         manager="none", running_cost_year=1500.0, setup_cost=5000.0, setup_years=10,
+                         collective=True),
+        ServiceSpaceSpec(name="biblioteca_attrezzi", kind="tool_library", capacity=6, sessions_per_week=2,
+                         use_probability=0.03, manager="none", running_cost_year=1000.0, setup_cost=3000.0,
+                         setup_years=5, collective=True),
+    ]
+
+
+# --- checks shared with the regeneration lever ------------------------------------------------------------------
+def check_manager_levers(key: str, manager: str, policy) -> None:
+    """A space managed by the portierato or a community cooperative needs that lever switched on."""
+    if manager in LEVER_MANAGERS:
+        lever = getattr(policy, manager, None)
+        if not getattr(lever, "enabled", False):
+            raise ConfigError(key, manager, f"a manager that exists: switch on policy.{manager}.enabled, "
+                                            "or use none, municipality or residents_coop")
+
+
+def residents_coop_defined(policy, buildings) -> bool:
+    """A residents' cooperative exists: a coop building, or a lever that lets units to cooperative members."""
+    if any(b.tenure == "coop" for b in buildings):
+        return True
+    regen, alloc = getattr(policy, "regeneration", None), getattr(policy, "allocation", None)
+    return bool((regen is not None and regen.enabled and regen.rule == "coop_members")
+                or (alloc is not None and alloc.enabled and alloc.coop_share > 0))
+
+
+def check_residents_coop(key: str, manager: str, policy, buildings) -> None:
+    if manager == "residents_coop" and not residents_coop_defined(policy, buildings):
+        raise ConfigError(key, manager, "a manager that exists: residents_coop needs a building of tenure coop "
+                                        "(or regeneration letting to coop_members, or allocation.coop_share > 0)")
+
+
+def record_use(model, spaces, rng: np.random.Generator) -> None:
+    """After this week's encounters: visitors of collective spaces took part; self-managed spaces get volunteers."""
+    hh, week = model.households, model.week
+    visited = model.encounters.visited
+    for space in spaces:
+        spec = space.spec
+        users = space.eligible[visited[space.eligible] == space.index]
+        if len(users) == 0:
+            continue
+        if spec.collective:
+            hh.last_participation[users] = week
+        if spec.manager in SELF_MANAGED and spec.volunteer_probability > 0:
+            vol = users[rng.random(len(users)) < spec.volunteer_probability]
+            hh.last_volunteer[vol] = week
+            hh.last_participation[vol] = week
+
+
+# --- parameters and lever ------------------------------------------------------------------------------------------
+@dataclass
+class SharedServicesParams:
+    """Shared spaces opened by the policy."""
+
+    enabled: bool = False
+    payer: str = param("municipality", choices=PAYERS)
+    spaces: list[ServiceSpaceSpec] = field(default_factory=default_spaces)
+
+    def check(self, prefix: str) -> None:
+        names = [s.name for s in self.spaces]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"{prefix}spaces", names, "unique space names")
+
+    def check_policy(self, policy, prefix: str) -> None:
+        for i, s in enumerate(self.spaces):
+            check_manager_levers(f"{prefix}spaces[{i}].manager", s.manager, policy)
+
+    def check_neighbourhood(self, policy, buildings, prefix: str) -> None:
+        names = [b.name for b in buildings]
+        for i, s in enumerate(self.spaces):
+            for name in s.users():
+                if name not in names:
+                    key = "building" if name == s.building else "buildings"
+                    raise ConfigError(f"{prefix}spaces[{i}].{key}", name,
+                                      "'' (whole neighbourhood) or one of " + ", ".join(names))
+            check_residents_coop(f"{prefix}spaces[{i}].manager", s.manager, policy, buildings)
+
+
+@register
+class SharedServices(Lever):
+    """Opens its spaces at week 0; each week records what their managers organise."""
+
+    name = "shared_services"
+
+    def __init__(self, model, params: SharedServicesParams):
+        super().__init__(model, params)
+        self.spaces = [model.add_shared_space(spec) for spec in params.spaces]
+
+    def organise(self) -> None:
+        record_use(self.model, self.spaces, self.draw)
+
+    def yearly_cost(self) -> float:
+        rate = self.model.config.policy.funding.interest_rate
+        return float(sum(s.spec.yearly_cost(rate) for s in self.spaces))

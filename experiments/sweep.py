@@ -1,0 +1,288 @@
+"""Sweeps: stable run directories, a manifest of the planned runs, resume, fault isolation, progress.
+
+A sweep is ``python -m experiments.run -m ...`` (Hydra multirun).  This module gives it what Hydra
+does not do by itself:
+
+- every run goes to ``<sweep dir>/<scenario>/seed<N>``, where ``<scenario>`` is made of the run's own
+  overrides (sorted, seed left out), never of the job number: the same command finds the same
+  directories again (:func:`run_dir`, used by ``hydra.sweep.subdir`` through the ``abitare_run_dir``
+  resolver);
+- :class:`SweepCallback` writes ``manifest.json`` (every planned run) when the sweep starts, shows a
+  progress bar (runs done / total / time left) while it runs, and at the end names the failed and
+  missing runs and exits non-zero if there are any;
+- :func:`guarded_job` runs one job: it skips a run whose directory already holds the completion marker
+  of the same configuration (resume) and turns any exception into ``error.txt`` with the traceback,
+  so one failing run never stops the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+from urllib.parse import quote
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
+
+from experiments.outputs import DONE, ERROR, config_hash, write_text
+
+MANIFEST = "manifest.json"
+#: run-identity keys left out of the directory name: the experiment is the sweep itself
+IDENTITY_EXCLUDED = {"experiment"}
+#: ``output.*`` keys change what is written, not the model; only these ones identify a run
+OUTPUT_IDENTITY = {"output.design_row"}
+MAX_NAME = 150
+
+
+# --- run identity ----------------------------------------------------------------------------------
+def parse_overrides(lines) -> dict[str, str]:
+    """``key=value`` override strings as {key: value}, key without its ``+``/``++``/``~`` prefix."""
+    out = {}
+    for line in lines:
+        key, sep, value = str(line).partition("=")
+        key = key.lstrip("+~")
+        if sep:
+            out[key] = value
+    return out
+
+
+def identity(overrides: dict[str, str]) -> dict[str, str]:
+    """The overrides that make a run what it is (not seed, experiment, hydra or output settings)."""
+    return {k: v for k, v in sorted(overrides.items())
+            if k != "seed" and k not in IDENTITY_EXCLUDED and not k.startswith(("hydra.", "hydra/"))
+            and (not k.startswith("output.") or k in OUTPUT_IDENTITY)}
+
+
+def scenario_dir(ident: dict[str, str]) -> str:
+    """A file-name-safe, stable name for a set of overrides (``default`` when there are none)."""
+    if not ident:
+        return "default"
+    name = quote(",".join(f"{k}={v}" for k, v in ident.items()), safe="=,.+-_[]:@")
+    if len(name) > MAX_NAME:
+        import hashlib
+
+        name = name[:MAX_NAME - 13] + "~" + hashlib.sha256(name.encode()).hexdigest()[:12]
+    return name
+
+
+def run_dir(overrides, seed) -> str:
+    """The run id, i.e. the run directory relative to the sweep directory: ``<scenario>/seed<N>``."""
+    ov = parse_overrides(overrides)
+    return f"{scenario_dir(identity(ov))}/seed{int(ov.get('seed', seed))}"
+
+
+OmegaConf.register_new_resolver("abitare_run_dir", lambda overrides, seed: run_dir(overrides, seed),
+                                replace=True)
+
+
+# --- the planned runs ------------------------------------------------------------------------------
+def planned_jobs(config: DictConfig) -> list[list[str]]:
+    """The override lists of every job, exactly as Hydra's basic sweeper expands them."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    params = OmegaConf.select(config, "hydra.sweeper.params") or {}
+    lines = [f"{k}={v}" for k, v in params.items()] + list(config.hydra.overrides.task)
+    overrides = OverridesParser.create().parse_overrides(lines)
+    try:
+        return BasicSweeper.split_arguments(overrides, None)[0]
+    except HydraException as e:
+        if "ConfigLoader" in str(e):
+            raise ValueError("glob() sweeps are not supported: list the choices, e.g. policy=baseline,portierato") from e
+        raise
+
+
+def manifest(config: DictConfig) -> dict:
+    runs = []
+    for job in planned_jobs(config):
+        ov = parse_overrides(job)
+        seed = int(ov.get("seed", config.seed))
+        runs.append({"run_id": run_dir(job, config.seed), "seed": seed,
+                     "overrides": identity(ov)})
+    ids = [r["run_id"] for r in runs]
+    if len(set(ids)) != len(ids):
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        raise ValueError(f"two planned runs share a directory: {dup[:3]}")
+    return {
+        "experiment": OmegaConf.select(config, "output.experiment", default=None),
+        "neighbourhood": config.neighbourhood.name,
+        "steps": int(config.steps),
+        "command": list(config.hydra.overrides.task),
+        "sweeper_params": {k: str(v) for k, v in (OmegaConf.select(config, "hydra.sweeper.params") or {}).items()},
+        "created": dt.datetime.now().isoformat(timespec="seconds"),
+        "runs": runs,
+    }
+
+
+def read_manifest(sweep_dir: Path) -> dict:
+    path = Path(sweep_dir) / MANIFEST
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: is {sweep_dir} the directory of a sweep "
+                                f"(python -m experiments.run -m ...)?")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# --- status of runs --------------------------------------------------------------------------------
+def run_status(path: Path) -> str:
+    """``completed`` (marker, no error), ``failed`` (error.txt) or ``missing``."""
+    if (path / ERROR).exists():
+        return "failed"
+    return "completed" if (path / DONE).exists() else "missing"
+
+
+def last_error_line(path: Path) -> str:
+    try:
+        lines = [ln for ln in (path / ERROR).read_text(encoding="utf-8").splitlines() if ln.strip()]
+    except OSError:
+        return ""
+    return lines[-1].strip() if lines else ""
+
+
+def sweep_status(sweep_dir: Path, man: dict | None = None) -> dict:
+    """{"expected", "completed", "failed": [{"run_id", "error"}], "missing"} over the manifest's runs."""
+    sweep_dir = Path(sweep_dir)
+    man = man if man is not None else read_manifest(sweep_dir)
+    out = {"expected": len(man["runs"]), "completed": [], "failed": [], "missing": []}
+    for r in man["runs"]:
+        path = sweep_dir / r["run_id"]
+        status = run_status(path)
+        if status == "failed":
+            out["failed"].append({"run_id": r["run_id"], "error": last_error_line(path)})
+        else:
+            out[status].append(r["run_id"])
+    return out
+
+
+def describe_status(status: dict, sweep_dir: Path) -> str:
+    """A few lines for the terminal naming every failed and missing run."""
+    lines = [f"{len(status['completed'])} of {status['expected']} runs completed, "
+             f"{len(status['failed'])} failed, {len(status['missing'])} missing ({sweep_dir})"]
+    for f in status["failed"]:
+        lines.append(f"  FAILED  {f['run_id']}: {f['error']}  (traceback in {Path(sweep_dir) / f['run_id'] / ERROR})")
+    for m in status["missing"]:
+        lines.append(f"  MISSING {m}")
+    return "\n".join(lines)
+
+
+# --- one job ---------------------------------------------------------------------------------------
+class StaleRunError(RuntimeError):
+    """The run directory holds a completed run of a different configuration."""
+
+
+def already_done(out: Path, sim) -> bool:
+    """True if ``out`` holds a completed run of exactly this configuration and seed."""
+    if not (out / DONE).exists():
+        return False
+    try:
+        s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if s.get("config_hash") == config_hash(sim) and s.get("seed") == sim.seed:
+        return True
+    raise StaleRunError(
+        f"{out} already holds a completed run of another configuration (config hash {s.get('config_hash')}, "
+        f"seed {s.get('seed')}; this one: {config_hash(sim)}, seed {sim.seed}); "
+        f"sweep into another directory (hydra.sweep.dir=...) or delete it")
+
+
+def guarded_job(out: Path, prepare, execute) -> str:
+    """Run one sweep job without ever raising: ``skipped``, ``completed`` or ``failed`` (error.txt)."""
+    out = Path(out)
+    try:
+        sim = prepare()
+        if already_done(out, sim):
+            (out / ERROR).unlink(missing_ok=True)
+            return "skipped"
+        execute(sim)
+        return "completed"
+    except Exception:  # noqa: BLE001 - every failure is recorded and the sweep goes on
+        write_text(out / ERROR, traceback.format_exc())
+        return "failed"
+
+
+# --- progress --------------------------------------------------------------------------------------
+class Progress:
+    """A tqdm bar fed by polling the runs' files (works with every launcher): a run counts as done when
+    its completion marker is there, or when it wrote ``error.txt`` after the bar started."""
+
+    def __init__(self, sweep_dir: Path, run_ids: list[str], desc: str, every: float = 1.0):
+        from tqdm import tqdm
+
+        self.started = time.time()
+        paths = [Path(sweep_dir) / r for r in run_ids]
+        self.pending = [p for p in paths if run_status(p) != "completed"]
+        self.bar = tqdm(total=len(paths), initial=len(paths) - len(self.pending), desc=desc,
+                        unit="run", file=sys.stderr, dynamic_ncols=True)
+        self.every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _finished(self, path: Path) -> bool:
+        try:
+            return (path / ERROR).stat().st_mtime >= self.started - 1.0
+        except FileNotFoundError:
+            return (path / DONE).exists()
+
+    def poll(self) -> None:
+        still = [p for p in self.pending if not self._finished(p)]
+        if len(still) < len(self.pending):
+            self.bar.update(len(self.pending) - len(still))
+        elif sys.stderr.isatty():
+            self.bar.refresh()  # keep the clock moving on a terminal; no new line in a log file
+        self.pending = still
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            self.poll()
+
+    def start(self) -> "Progress":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.poll()
+        self.bar.close()
+
+
+#: the progress bar of the sweep running in this process (not an attribute of the callback, which
+#: Hydra pickles to the workers)
+_ACTIVE: dict[str, Progress] = {}
+
+
+class SweepCallback(Callback):
+    """Manifest at the start of a sweep, progress while it runs, failed/missing runs at the end."""
+
+    # Hydra turns an exception raised in a callback into a warning; a sweep that cannot be planned or
+    # checked must stop with a message instead, hence SystemExit.
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        try:
+            man = manifest(config)
+            write_text(sweep_dir / MANIFEST, json.dumps(man, indent=1))
+        except Exception as e:  # noqa: BLE001
+            print(f"error: cannot plan the sweep: {type(e).__name__}: {e}", file=sys.stderr)
+            sys.exit(2)
+        desc = man["experiment"] or sweep_dir.name
+        _ACTIVE["bar"] = Progress(sweep_dir, [r["run_id"] for r in man["runs"]], desc).start()
+
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        bar = _ACTIVE.pop("bar", None)
+        if bar is not None:
+            bar.stop()
+        sweep_dir = Path(config.hydra.sweep.dir)
+        try:
+            status = sweep_status(sweep_dir)
+        except Exception as e:  # noqa: BLE001
+            print(f"error: cannot check the runs of {sweep_dir}: {type(e).__name__}: {e}", file=sys.stderr)
+            sys.exit(1)
+        print(describe_status(status, sweep_dir), file=sys.stderr)
+        if status["failed"] or status["missing"]:
+            sys.exit(1)

@@ -1,0 +1,33 @@
+"""Headless Chromium for the tests that look at pages as people see them (report, app).
+
+Debian's chromium (installed by scripts/ensure_chromium.sh) driven by Playwright; no browser download.
+Without it a browser test fails under CI and is skipped elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def playwright():
+    """A Playwright context manager, after making sure Debian's chromium is there."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing (run scripts/ensure_chromium.sh)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    return sync_playwright()
+
+
+def launch(p):
+    """Debian's chromium, headless, with no background networking."""
+    return p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -1,0 +1,75 @@
+"""Community cooperative: volunteering, participation and services rise (10 paired seeds); it fails when
+money or volunteers run out, and then stops acting and costing; it may run shared spaces."""
+
+import numpy as np
+import pytest
+
+from abm.errors import ConfigError
+from levers.paired import effect, model, tail_means
+
+COOP = "policy=community_coop"
+
+
+def test_community_coop_raises_volunteering_participation_and_services():
+    # 52 weeks, means of the last 26; measured on seeds 0-9
+    volunteers = effect("volunteers_share", COOP, weeks=52)
+    participation = effect("participation_share", COOP, weeks=52)
+    served = effect("needs_met_services_share", COOP, weeks=52)
+    assert (volunteers > 0).all() and volunteers.mean() > 0.04
+    assert (participation > 0).all() and participation.mean() > 0.04
+    assert served.mean() > 0.02
+    assert (tail_means("community_coop_alive", COOP, weeks=52) == 1.0).all()
+    assert np.isnan(tail_means("community_coop_alive", "policy=baseline", weeks=52)).all()
+
+
+def test_community_coop_cost_is_counted():
+    cost = tail_means("cost_year_community_coop", COOP, weeks=52)
+    assert (cost > 5000.0).all()  # fixed cost plus the cost of its service hours
+    assert np.allclose(tail_means("cost_year_total", COOP, weeks=52), cost)
+
+
+def _run(*overrides, weeks=30, seed=0):
+    m = model(COOP, *overrides, seed=seed)
+    for _ in range(weeks):
+        m.step()
+    return m, m.levers[0]
+
+
+def test_it_fails_when_the_money_runs_out_and_then_stops():
+    m, coop = _run("policy.community_coop.grant_year=0", "policy.community_coop.initial_capital=500",
+                   "policy.community_coop.fixed_cost_year=20000", weeks=30)
+    assert not coop.alive and coop.failure_cause == "money"
+    assert coop.failed_week < 30
+    services = coop.acts["services"]
+    m.step()
+    assert coop.acts["services"] == services and coop.yearly_cost() == 0.0
+    df = m.datacollector.get_model_vars_dataframe()
+    alive = df["community_coop_alive"].to_numpy()
+    assert alive[0] == 1.0 and alive[-1] == 0.0
+    assert df["cost_year_community_coop"].to_numpy()[-1] == 0.0
+
+
+def test_it_fails_when_volunteers_run_out():
+    m, coop = _run("policy.community_coop.volunteering=0", weeks=20)
+    assert not coop.alive and coop.failure_cause == "volunteers"
+    assert coop.failed_week == coop.p.failure_weeks
+    assert coop.acts["services"] == 0
+
+
+def test_it_runs_the_shared_spaces_it_manages_while_alive():
+    m, coop = _run("policy.community_coop.manage_spaces=[courtyard]", weeks=10)
+    assert coop.alive and m.encounters.managed[0]
+    coop.fail("money")
+    assert not m.encounters.managed[0]  # the courtyard is unmanaged again (acer_estate: manager none)
+
+
+@pytest.mark.parametrize("override,key", [
+    ("policy.community_coop.manage_spaces=[piazza]", "policy.community_coop.manage_spaces[0]"),
+    ("policy.community_coop.founding_members=2", "policy.community_coop.founding_members"),
+    ("policy.community_coop.member_fee_year=-10", "policy.community_coop.member_fee_year"),
+    ("policy.community_coop.service_categories=[shop]", "policy.community_coop.service_categories[0]"),
+])
+def test_bad_input_is_refused(override, key):
+    with pytest.raises(ConfigError) as e:
+        model(COOP, override, collect=False)
+    assert e.value.key == key

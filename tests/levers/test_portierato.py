@@ -1,0 +1,127 @@
+"""Portierato sociale: its effects against the baseline (10 paired seeds), the dose-response of brokering,
+what each function does, the buildings it covers, its cost and its bad inputs."""
+
+import numpy as np
+import pytest
+
+from abm.errors import ConfigError
+from abm.levers.common import staff_cost_year
+from abm.levers.portierato import PortieratoParams
+from levers.paired import acts, effect, model, tail_means
+
+PORTIERATO = "policy=portierato"
+
+
+def test_portierato_reconnects_isolated_elderly_and_raises_help_by_neighbours():
+    # 52 weeks, means of the last 26; measured on seeds 0-9 (and on seeds 10-19, 20-29)
+    isolated = effect("isolated_elderly_alone_share", PORTIERATO, weeks=52)
+    helped = effect("needs_met_neighbours_share", PORTIERATO, weeks=52)
+    resolved = effect("conflicts_resolved_share", PORTIERATO, weeks=52)
+    assert isolated.mean() < -0.015      # -0.059 (-0.031, -0.059)
+    assert helped.mean() > 0.06          # +0.123 (+0.117, +0.127)
+    assert (helped > 0).all()
+    assert resolved.mean() > 0.05        # +0.131 (+0.185, +0.180)
+
+
+def test_portierato_cost_is_counted():
+    cost = tail_means("cost_year_portierato", PORTIERATO, weeks=52)
+    expected = staff_cost_year(20.0, PortieratoParams())
+    assert expected == pytest.approx(20 * 23.0 * 46 * 1.12)  # about EUR 23.7k: SOURCES.md, 20 h x 46 weeks x EUR 22-25 + 10-15 %
+    assert np.allclose(cost, expected)
+    assert np.allclose(tail_means("cost_year_total", PORTIERATO, weeks=52), expected)
+    assert np.all(tail_means("cost_year_portierato", "policy=baseline", weeks=52) == 0.0)
+
+
+def test_more_hours_never_broker_less_and_the_benefit_saturates():
+    # brokered helps in 26 weeks, mean of 5 seeds; measured 0, 35.2, 157.0, 174.2 (seeds 5-9, 10-14 alike)
+    brokered = [acts("portierato", "brokered", PORTIERATO, f"policy.portierato.hours_per_week={h}",
+                     seeds=range(5), weeks=26).mean() for h in (0, 10, 40, 80)]
+    assert brokered[0] == 0.0
+    assert all(b >= a for a, b in zip(brokered, brokered[1:])), brokered
+    # what the households bring to the porter is limited (reach): 40 -> 80 h adds less than 0 -> 10 h
+    assert brokered[3] - brokered[2] < brokered[1] - brokered[0], brokered
+
+
+def test_each_function_can_be_switched_off():
+    off = [f"policy.portierato.{f}.enabled=false" for f in ("events", "outreach", "brokering", "small_help")]
+    m = model(PORTIERATO, *off, seed=1, collect=False)
+    lever = m.levers[0]
+    for _ in range(26):
+        m.step()
+    assert lever.acts["events"] == lever.acts["visits"] == lever.acts["brokered"] == lever.acts["small_help"] == 0
+    assert lever.acts["defused"] > 0
+    assert (m.households.last_participation < 0).all()  # no events: nobody took part in anything
+    assert lever.hours_used["prevention"] > 0 and lever.hours_used["brokering"] == 0
+
+
+def test_brokered_help_is_by_a_neighbour_not_yet_a_tie_and_may_create_the_tie():
+    m = model(PORTIERATO, "policy.portierato.brokering.tie_probability=1", seed=2, collect=False)
+    space = m.space
+    for _ in range(30):
+        before = m.ties.key.copy()
+        m.step()
+        needs = m.last_needs
+        met = np.flatnonzero(needs.channel == 1)
+        req, helper = needs.requester[met], needs.helper[met]
+        assert (space.unit_building[req] == space.unit_building[helper]).all()
+        key = (np.minimum(req, helper).astype(np.int64) << 32) | np.maximum(req, helper)
+        assert not np.isin(key, before).any()       # they had no tie when the porter asked
+        stayed = m.households.occupied[req] & m.households.occupied[helper]
+        assert (m.ties.find(req[stayed], helper[stayed]) >= 0).all()  # with tie_probability=1 the help left a tie
+    assert m.levers[0].acts["brokered"] > 0
+
+
+def test_only_covered_buildings_are_served():
+    m = model(PORTIERATO, "policy.portierato.buildings=[A]", seed=3, collect=False)
+    a = m.space.building_index["A"]
+    outside = m.space.unit_building != a
+    for _ in range(26):
+        m.step()
+        needs = m.last_needs
+        assert not outside[needs.requester[needs.channel == 1]].any()
+    assert (m.households.last_participation[outside] < 0).all()  # events only for building A
+    assert (m.households.last_participation[~outside] > 0).any()
+
+
+def test_work_that_does_not_fit_waits_then_is_lost():
+    m = model(PORTIERATO, "policy.portierato.hours_per_week=3", "policy.portierato.outreach.max_wait_weeks=0",
+                   "policy.portierato.outreach.detection=1", "policy.portierato.prevention.max_wait_weeks=0",
+                   "policy.portierato.prevention.detection=1", seed=4, collect=False)
+    for _ in range(52):
+        m.step()
+    lever = m.levers[0]
+    assert lever.acts["outreach_lost"] + lever.acts["conflicts_lost"] > 0
+    assert sum(lever.hours_used.values()) <= 52 * 3 * (1 - 0.4) + 1e-6
+
+
+def test_unresolved_conflicts_are_referred_to_mediation_only_when_it_is_on():
+    m = model(PORTIERATO, seed=5, collect=False)
+    for _ in range(52):
+        m.step()
+    assert m.levers[0].acts["referred"] == 0  # mediation off: referral ignored (documented)
+    m = model(PORTIERATO, "policy.mediation.enabled=true", seed=5, collect=False)
+    for _ in range(52):
+        m.step()
+    portierato, mediation = m.levers
+    assert portierato.acts["referred"] > 0
+    assert mediation.acts["referrals"] == portierato.acts["referred"]
+
+
+@pytest.mark.parametrize("override,key", [
+    ("policy.portierato.hours_per_week=-5", "policy.portierato.hours_per_week"),
+    ("policy.portierato.payer=mafia", "policy.portierato.payer"),
+    ("policy.portierato.brokering.hours_per_act=0", "policy.portierato.brokering.hours_per_act"),
+    ("policy.portierato.small_help.categories=[errands,gardening]", "policy.portierato.small_help.categories[1]"),
+    ("policy.portierato.buildings=[A,Z]", "policy.portierato.buildings[1]"),
+])
+def test_bad_input_is_refused_before_any_run(override, key):
+    with pytest.raises(ConfigError) as e:
+        model(PORTIERATO, override, collect=False)
+    assert e.value.key == key
+
+
+def test_all_shares_zero_is_refused():
+    zero = [f"policy.portierato.{f}.share=0" for f in ("events", "outreach", "brokering", "small_help", "prevention")]
+    with pytest.raises(ConfigError, match="shares"):
+        model(PORTIERATO, *zero, collect=False)
+

@@ -1,0 +1,248 @@
+"""The aggregation on synthetic sweeps (known numbers, no simulation): pairing by seed, NaN safety,
+cost-effectiveness, failed and missing runs, the baseline rule, streaming; and run identities."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from omegaconf import OmegaConf
+
+from experiments import aggregate as agg
+from experiments.stats import ratio_interval, t_interval
+from experiments.sweep import (MANIFEST, Progress, identity, manifest, parse_overrides, planned_jobs, run_dir,
+                               scenario_dir, sweep_status)
+
+INDS = ("cohesion_index", "trust_mean", "cost_year_total")
+
+
+def write_run(path, seed, values: dict, tallies: dict, steps=3):
+    """A completed run directory with a timeseries whose last week holds ``values``."""
+    path.mkdir(parents=True, exist_ok=True)
+    ts = pd.DataFrame({"step": np.arange(steps + 1, dtype=np.int64)})
+    for k in INDS:
+        ts[k] = np.r_[np.zeros(steps), values.get(k, 0.0)].astype(float)
+    ts.to_parquet(path / "timeseries.parquet", index=False)
+    bg = pd.DataFrame({"step": np.repeat(np.arange(steps + 1, dtype=np.int64), 2),
+                       "household_type": ["elderly_alone", "family_children"] * (steps + 1),
+                       "indicator": "isolated_share", "value": np.r_[np.zeros(2 * steps), [0.1 * seed, 0.2]]})
+    bg.to_parquet(path / "by_group.parquet", index=False)
+    (path / "summary.json").write_text(json.dumps({"seed": seed, "config_hash": "h", "tallies": tallies}))
+    (path / "DONE").write_text("{}")
+
+
+def fake_sweep(root, scenarios: dict[str, dict], seeds=range(5), skip=()):
+    """Scenarios (policy name -> seed -> (values, tallies)); runs in ``skip`` are not written."""
+    runs = []
+    for policy, per_seed in scenarios.items():
+        for s in seeds:
+            job = [f"policy={policy}", f"seed={s}", "steps=3"]
+            rid = run_dir(job, 0)
+            runs.append({"run_id": rid, "seed": s, "overrides": identity(parse_overrides(job))})
+            if rid not in skip:
+                values, tallies = per_seed(s)
+                write_run(root / rid, s, values, tallies)
+    (root / MANIFEST).write_text(json.dumps({"experiment": "fake", "neighbourhood": "acer_estate", "steps": 3,
+                                             "runs": runs}))
+    return runs
+
+
+def base(s):
+    return {"cohesion_index": 0.4 + 0.01 * s, "trust_mean": 0.5, "cost_year_total": 0.0}, \
+        {"cost_eur_per_year": 0.0, "needs_met_neighbours_per_year": 100.0 + s, "households_with_tie": 150 + s}
+
+
+def lever(s):
+    return {"cohesion_index": 0.45 + 0.01 * s, "trust_mean": 0.5 + 0.001 * s, "cost_year_total": 20000.0}, \
+        {"cost_eur_per_year": 20000.0, "needs_met_neighbours_per_year": 200.0 + s, "households_with_tie": 160 + s}
+
+
+def test_effects_are_paired_by_seed(tmp_path):
+    fake_sweep(tmp_path, {"baseline": base, "portierato": lever})
+    res = agg.aggregate(tmp_path)
+    eff = res["effects"].set_index(["scenario", "indicator"])
+    coh = eff.loc[("portierato", "cohesion_index")]
+    # the seed-to-seed spread cancels in the pairs: the difference is exactly 0.05 with no spread
+    assert coh["n_pairs"] == 5 and coh["diff_mean"] == pytest.approx(0.05) and coh["diff_sd"] == pytest.approx(0, abs=1e-12)
+    assert coh["ci_low"] == pytest.approx(0.05) and coh["distinguishable"]
+    assert list(res["effects"]["scenario"].unique()) == ["portierato"]
+    summary = res["summary"].set_index(["scenario", "indicator"])
+    assert summary.loc[("baseline", "cohesion_index"), "mean"] == pytest.approx(0.42)
+    assert summary.loc[("baseline", "cohesion_index"), "ci_low"] < 0.42  # unpaired: spread over seeds
+
+
+def test_cost_effectiveness_definitions(tmp_path):
+    fake_sweep(tmp_path, {"baseline": base, "portierato": lever})
+    eff = agg.aggregate(tmp_path)["effects"].set_index(["scenario", "indicator"])
+    needs = eff.loc[("portierato", agg.CE_NEEDS)]
+    assert needs["diff_mean"] == pytest.approx(200.0)  # 20 000 EUR a year / 100 extra needs met a year
+    assert needs["ci_low"] == pytest.approx(200.0) and needs["ci_high"] == pytest.approx(200.0)
+    assert needs["distinguishable"]
+    ties = eff.loc[("portierato", agg.CE_TIES)]
+    assert ties["diff_mean"] == pytest.approx(2000.0)  # 20 000 EUR a year / 10 more households with a tie
+
+
+def test_cost_effectiveness_is_nan_without_benefit(tmp_path):
+    def worse(s):
+        v, t = lever(s)
+        return v, {**t, "needs_met_neighbours_per_year": 90.0 + s, "households_with_tie": 150 + s}
+
+    fake_sweep(tmp_path, {"baseline": base, "worse": worse})
+    eff = agg.aggregate(tmp_path)["effects"].set_index(["scenario", "indicator"])
+    assert math.isnan(eff.loc[("worse", agg.CE_NEEDS), "diff_mean"])
+    assert math.isnan(eff.loc[("worse", agg.CE_TIES), "diff_mean"])  # no more households reconnected
+    assert not eff.loc[("worse", agg.CE_TIES), "distinguishable"]
+
+
+def test_nan_values_are_left_out_and_counted(tmp_path):
+    def gappy(s):
+        v, t = lever(s)
+        return {**v, "cohesion_index": math.nan if s == 2 else v["cohesion_index"]}, t
+
+    fake_sweep(tmp_path, {"baseline": base, "gappy": gappy})
+    res = agg.aggregate(tmp_path)
+    s = res["summary"].set_index(["scenario", "indicator"])
+    assert s.loc[("gappy", "cohesion_index"), "n"] == 4 and s.loc[("gappy", "trust_mean"), "n"] == 5
+    e = res["effects"].set_index(["scenario", "indicator"])
+    assert e.loc[("gappy", "cohesion_index"), "n_pairs"] == 4
+    assert e.loc[("gappy", "cohesion_index"), "diff_mean"] == pytest.approx(0.05)
+
+
+def test_failed_and_missing_runs_are_named(tmp_path, capsys):
+    runs = fake_sweep(tmp_path, {"baseline": base, "portierato": lever},
+                      skip={"policy=portierato,steps=3/seed3", "policy=portierato,steps=3/seed4"})
+    failed = tmp_path / "policy=portierato,steps=3/seed4"
+    failed.mkdir(parents=True)
+    (failed / "error.txt").write_text("Traceback (most recent call last):\n  ...\nValueError: boom\n")
+    assert agg.main([str(tmp_path), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "FAILED  policy=portierato,steps=3/seed4: ValueError: boom" in err
+    assert "MISSING policy=portierato,steps=3/seed3" in err
+    status = json.loads((tmp_path / "sweep_status.json").read_text())
+    assert status == {"expected": 10, "completed": [r["run_id"] for r in runs][:8],
+                      "failed": [{"run_id": "policy=portierato,steps=3/seed4", "error": "ValueError: boom"}],
+                      "missing": ["policy=portierato,steps=3/seed3"]}
+    s = pd.read_csv(tmp_path / "summary.csv").set_index(["scenario", "indicator"])
+    assert s.loc[("portierato", "cohesion_index"), "n"] == 3
+    assert pq.read_table(tmp_path / "results.parquet").to_pandas()["run_id"].nunique() == 8
+
+
+def test_results_are_streamed_one_run_per_row_group(tmp_path):
+    fake_sweep(tmp_path, {"baseline": base, "portierato": lever})
+    agg.aggregate(tmp_path)
+    f = pq.ParquetFile(tmp_path / "results.parquet")
+    assert f.metadata.num_row_groups == 10
+    df = f.read().to_pandas()
+    assert len(df) == 10 * 4 * len(INDS)
+    assert f.schema_arrow.field("seed").type == "int64" and f.schema_arrow.field("value").type == "double"
+    assert set(df["param.policy"]) == {"baseline", "portierato"} and set(df["param.steps"]) == {"3"}
+    bg = pd.read_csv(tmp_path / "by_group_summary.csv")
+    row = bg[(bg.scenario == "baseline") & (bg.household_type == "elderly_alone")].iloc[0]
+    assert row["n"] == 5 and row["mean"] == pytest.approx(0.2)
+
+
+def test_baseline_rule(tmp_path):
+    runs = fake_sweep(tmp_path, {"portierato": lever, "baseline": base})
+    names, ov = agg.scenarios(runs)
+    assert list(names.values()) == ["portierato", "baseline"]
+    assert agg.choose_baseline(names, ov, None) == "baseline"
+    assert agg.choose_baseline(names, ov, "portierato") == "portierato"
+    with pytest.raises(SystemExit, match="not a scenario"):
+        agg.choose_baseline(names, ov, "nope")
+    names = {"a": "x=1", "b": "x=2"}
+    assert agg.choose_baseline(names, {"a": {"x": "1"}, "b": {"x": "2"}}, None) == "x=1"
+    assert agg.choose_baseline(names, {"a": {"policy": "portierato"}, "b": {"policy": "baseline"}}, None) == "x=2"
+
+
+def test_scenario_names_use_the_varying_overrides():
+    runs = [{"run_id": run_dir(j, 0), "overrides": identity(parse_overrides(j))} for j in (
+        ["policy=portierato", "policy.portierato.hours_per_week=10", "seed=1"],
+        ["policy=portierato", "policy.portierato.hours_per_week=20", "seed=1"])]
+    names, _ = agg.scenarios(runs)
+    assert list(names.values()) == ["policy.portierato.hours_per_week=10", "policy.portierato.hours_per_week=20"]
+
+
+# --- run identity and planning -------------------------------------------------------------------------
+def test_run_dir_is_stable_and_names_scenario_and_seed():
+    a = run_dir(["population=low_trust", "seed=3", "+experiment=smoke", "steps=26"], 0)
+    b = run_dir(["steps=26", "+experiment=smoke", "population=low_trust", "seed=3"], 0)
+    assert a == b == "population=low_trust,steps=26/seed3"
+    assert run_dir(["+experiment=smoke", "output.progress=false"], 7) == "default/seed7"
+    assert run_dir(["output.design_row=4", "seed=0"], 0) == "output.design_row=4/seed0"
+    assert run_dir(["neighbourhood.households_csv=estate/hh.csv"], 1) == "neighbourhood.households_csv=estate%2Fhh.csv/seed1"
+
+
+@settings(deadline=None)
+@given(st.dictionaries(st.from_regex(r"[a-z]{1,8}(\.[a-z_]{1,12}){0,2}", fullmatch=True),
+                       st.text(min_size=1, max_size=40), min_size=1, max_size=12))
+def test_scenario_dirs_are_safe_and_distinct(ov):
+    name = scenario_dir(ov)
+    assert "/" not in name and len(name) <= 150 and name not in ("", ".", "..")
+    other = dict(ov)
+    k = next(iter(other))
+    other[k] = other[k] + "x"
+    assert scenario_dir(other) != name
+
+
+def test_planned_jobs_follow_the_basic_sweeper():
+    cfg = OmegaConf.create({"seed": 0, "steps": 26, "neighbourhood": {"name": "acer_estate"},
+                            "output": {"experiment": "smoke"},
+                            "hydra": {"sweeper": {"params": {"population": "default,low_trust", "seed": "range(0,5)"}},
+                                      "overrides": {"task": ["+experiment=smoke", "seed=0,1"]}}})
+    jobs = planned_jobs(cfg)
+    assert len(jobs) == 4  # the command line's seed=0,1 replaces the experiment's range(0,5)
+    man = manifest(cfg)
+    assert [r["run_id"] for r in man["runs"]] == ["population=default/seed0", "population=default/seed1",
+                                                 "population=low_trust/seed0", "population=low_trust/seed1"]
+    assert man["runs"][3] == {"run_id": "population=low_trust/seed1", "seed": 1, "overrides": {"population": "low_trust"}}
+
+
+@pytest.mark.parametrize("task, message", [(["seed=1,1"], "share a directory"), (["population=glob(*)"], "glob")])
+def test_a_sweep_that_cannot_be_planned_is_refused(task, message):
+    cfg = OmegaConf.create({"seed": 0, "steps": 26, "neighbourhood": {"name": "acer_estate"},
+                            "hydra": {"sweeper": {"params": {"population": "default,low_trust"}},
+                                      "overrides": {"task": task}}})
+    with pytest.raises(ValueError, match=message):
+        manifest(cfg)
+
+
+def test_progress_counts_finished_runs(tmp_path):
+    ids = ["a/seed0", "a/seed1", "a/seed2"]
+    (tmp_path / "a/seed0").mkdir(parents=True)
+    (tmp_path / "a/seed0/DONE").write_text("")
+    p = Progress(tmp_path, ids, "test")
+    assert p.bar.n == 1
+    (tmp_path / "a/seed1").mkdir()
+    (tmp_path / "a/seed1/error.txt").write_text("boom")
+    p.poll()
+    assert p.bar.n == 2 and len(p.pending) == 1
+    p.bar.close()
+    assert sweep_status(tmp_path, {"runs": [{"run_id": i} for i in ids]})["missing"] == ["a/seed2"]
+
+
+# --- statistics ---------------------------------------------------------------------------------------------
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.floats(-1e6, 1e6), st.just(math.nan)), max_size=30))
+def test_t_interval_is_nan_safe(xs):
+    iv = t_interval(xs)
+    finite = [x for x in xs if not math.isnan(x)]
+    assert iv.n == len(finite)
+    if len(finite) >= 2:
+        assert iv.low <= iv.mean + 1e-6 * max(1, abs(iv.mean)) and iv.mean <= iv.high + 1e-6 * max(1, abs(iv.mean))
+        assert iv.mean - iv.low == pytest.approx(iv.high - iv.mean, abs=1e-6)
+    else:
+        assert math.isnan(iv.low) and math.isnan(iv.high)
+
+
+def test_ratio_interval_is_deterministic_and_open_when_benefit_is_uncertain():
+    cost, benefit = np.full(6, 1000.0), np.array([3.0, -2.5, 2.0, -1.5, 1.0, 0.5])
+    est, lo, hi = ratio_interval(cost, benefit)
+    assert (est, lo, hi) == ratio_interval(cost, benefit)
+    assert est == pytest.approx(1000.0 / benefit.mean()) and 0 < lo < est and hi == math.inf
+    assert all(math.isnan(v) for v in ratio_interval([1.0, 2.0], [-1.0, -2.0]))
