@@ -57,7 +57,7 @@ def test_it_fails_when_volunteers_run_out():
 
 
 def test_it_runs_the_shared_spaces_it_manages_while_alive():
-    m, coop = _run("policy.community_coop.manage_spaces=[courtyard]", weeks=10)
+    m, coop = _run("policy.community_coop.manage_spaces=[courtyard]", "policy.community_coop.space_hours=0.1", weeks=10)
     assert coop.alive and m.encounters.managed[0]
     coop.fail("money")
     assert not m.encounters.managed[0]  # the courtyard is unmanaged again (acer_estate: manager none)
