@@ -108,8 +108,6 @@ class CommunityCoop(Lever):
         self.acts["joined"] += len(slots)
 
     def active_volunteers(self) -> int:
-        hh = self.model.households
-        self.last_volunteered = fit(self.last_volunteered, hh.n, NEVER)
         return int((self.members.mask() & (self.model.week - self.last_volunteered < 4)).sum())
 
     # --- the week ---------------------------------------------------------------------------------------------
@@ -117,6 +115,7 @@ class CommunityCoop(Lever):
         if not self.alive:
             return
         p, model = self.p, self.model
+        self.last_volunteered = fit(self.last_volunteered, model.households.n, NEVER)
         self.keep_accounts()
         if not self.alive:
             return
