@@ -96,6 +96,8 @@ class CommunityCoop(Lever):
         self.failed_week: int | None = None
         self.failure_cause = ""
         self.weeks_short = 0
+        #: whether its volunteers had the hours to run its shared spaces this week
+        self.running_spaces = False
         self.service_hours = np.zeros(52)  # by week % 52
         self.acts = dict.fromkeys(("joined", "left", "volunteerings", "services", "assemblies"), 0)
         hh = model.households
@@ -108,8 +110,6 @@ class CommunityCoop(Lever):
         self.acts["joined"] += len(slots)
 
     def active_volunteers(self) -> int:
-        hh = self.model.households
-        self.last_volunteered = fit(self.last_volunteered, hh.n, NEVER)
         return int((self.members.mask() & (self.model.week - self.last_volunteered < 4)).sum())
 
     # --- the week ---------------------------------------------------------------------------------------------
@@ -117,6 +117,7 @@ class CommunityCoop(Lever):
         if not self.alive:
             return
         p, model = self.p, self.model
+        self.last_volunteered = fit(self.last_volunteered, model.households.n, NEVER)
         self.keep_accounts()
         if not self.alive:
             return
@@ -177,6 +178,7 @@ class CommunityCoop(Lever):
         self.failure_cause = cause
         self.volunteers = self.volunteers[:0]
         self.model.encounters.managed[self.spaces] = self.spaces_managed_before
+        self.running_spaces = False
 
     # --- its services --------------------------------------------------------------------------------------
     def broker(self, needs) -> None:
@@ -190,6 +192,7 @@ class CommunityCoop(Lever):
         pool = float(give.sum())
         space_hours = self.p.space_hours * len(self.spaces)
         running = pool >= space_hours - 1e-9
+        self.running_spaces = bool(running and len(self.spaces))
         model.encounters.managed[self.spaces] = self.spaces_managed_before | running
         pool -= space_hours if running else 0.0
         hh = model.households

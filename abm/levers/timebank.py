@@ -158,9 +158,10 @@ class Timebank(Lever):
         weight = self.activity[members] / self.activity[members].sum()
         cand = self.draw.choice(members, size=(len(idx), p.candidates), p=weight)
         for r in range(p.candidates):
-            rows = idx[needs.outcome[idx] < 0]
-            helper = cand[np.searchsorted(idx, rows), r]
-            ok = (helper != needs.requester[rows]) & (helpsub.free_hours[helper] >= needs.hours[rows] - 1e-9)
+            pos = np.flatnonzero(needs.outcome[idx] < 0)
+            rows, helper = idx[pos], cand[pos, r]
+            asked = (cand[pos, :r] == helper[:, None]).any(axis=1)  # a member is asked once per request
+            ok = ~asked & (helper != needs.requester[rows]) & (helpsub.free_hours[helper] >= needs.hours[rows] - 1e-9)
             rows, helper = rows[ok], helper[ok]
             if len(rows) == 0:
                 continue

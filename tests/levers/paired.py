@@ -7,8 +7,10 @@ import warnings
 from functools import lru_cache
 
 import numpy as np
+import pytest
 
 from abm.config import compose
+from abm.errors import ConfigError
 from abm.indicators import INDICATORS
 from abm.model import NeighbourhoodModel
 
@@ -61,3 +63,10 @@ def effect(name: str, *overrides: str, seeds=SEEDS, weeks: int = 78, last: int =
 def acts(lever: str, key: str, *overrides: str, seeds=SEEDS, weeks: int = 78) -> np.ndarray:
     """Per seed, a lever's ``acts`` counter (or ``members``) at the end of the run."""
     return np.array([run_tail(tuple(overrides), s, weeks, 26)[1][lever][key] for s in seeds])
+
+
+def refused_key(*overrides: str) -> str:
+    """The key named by the ConfigError raised when a model is built with ``overrides`` (before any week)."""
+    with pytest.raises(ConfigError) as e:
+        model(*overrides, collect=False)
+    return e.value.key

@@ -3,12 +3,10 @@ back on participation propensity; no facilitator hours, no assemblies; invitatio
 the residents' cooperative's assemblies; cost is counted."""
 
 import numpy as np
-import pytest
 
-from abm.errors import ConfigError
 from abm.levers.common import staff_cost_year
 from abm.levers.coop_governance import CoopGovernanceParams
-from levers.paired import effect, model, tail_means
+from levers.paired import effect, model, refused_key, tail_means
 
 GOVERNANCE = "policy=coop_governance"
 
@@ -64,11 +62,8 @@ def test_invitations_raise_participation_in_a_residents_cooperative():
 
 
 def test_cooperative_buildings_cannot_be_named_for_supported_self_management():
-    with pytest.raises(ConfigError) as e:
-        model("neighbourhood=coop_housing", GOVERNANCE, "policy.coop_governance.buildings=[Nord]", collect=False)
-    assert e.value.key == "policy.coop_governance.buildings[0]"
-    with pytest.raises(ConfigError):
-        model(GOVERNANCE, "policy.coop_governance.buildings=[E]", collect=False)
-    with pytest.raises(ConfigError) as e:
-        model(GOVERNANCE, "policy.coop_governance.hours_per_invitation=0", collect=False)
-    assert e.value.key == "policy.coop_governance.hours_per_invitation"
+    key = "policy.coop_governance.buildings[0]"
+    assert refused_key("neighbourhood=coop_housing", GOVERNANCE, "policy.coop_governance.buildings=[Nord]") == key
+    assert refused_key(GOVERNANCE, "policy.coop_governance.buildings=[E]") == key
+    key = "policy.coop_governance.hours_per_invitation"
+    assert refused_key(GOVERNANCE, "policy.coop_governance.hours_per_invitation=0") == key
