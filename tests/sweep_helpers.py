@@ -50,6 +50,28 @@ def assert_same_aggregate(a: Path, b: Path) -> None:
     pd.testing.assert_frame_equal(results(a), results(b))
 
 
+def session_dir(tmp_path_factory) -> Path:
+    """A directory shared by the xdist workers of one test session, and by no other session."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def shared_sweep(tmp_path_factory, name: str, *overrides: str) -> Path:
+    """A sweep run with 2 joblib workers and aggregated, once per test session whichever worker asks first.
+
+    Tests that write into a sweep work on a copy: others read the shared one meanwhile."""
+    shared = session_dir(tmp_path_factory)
+    d = shared / name
+    with exclusive(shared / f"{name}.lock"):
+        if not (d / "headline.txt").exists():
+            run = sweep(d, *overrides, workers=2)
+            assert run.returncode == 0, run.stderr[-3000:]
+            agg = aggregate(d)
+            assert agg.returncode == 0, agg.stderr[-3000:]
+            (d / "headline.txt").write_text(agg.stdout)
+    return d
+
+
 @contextlib.contextmanager
 def exclusive(lock: Path):
     """Hold an exclusive lock on a file (xdist workers share a module fixture's sweep this way)."""

@@ -1,15 +1,15 @@
 """The policy report (experiments.report): numbers, languages, a warning for incomplete sweeps, and the
 page rendered in headless Chromium with no network.
 
-The sweeps are real: 3 scenarios x 3 seeds of the model, 26 weeks (tests/sweep_fixture.py), built once
-per test session and shared by the xdist workers.  Screenshots and PDFs go to tests/artifacts/.
+The sweeps are real (tests/sweep_fixture.py): the smoke sweep (baseline against portierato x 5 seeds) and a
+portierato dose sweep with a crashed and a missing run, both made by ``python -m experiments.run -m`` and
+aggregated by ``python -m experiments.aggregate``, once per test session and shared by the xdist workers.  Screenshots and PDFs go to tests/artifacts/.
 """
 
 from __future__ import annotations
 
-import fcntl
+import json
 import math
-import os
 import re
 import shutil
 from html.parser import HTMLParser
@@ -31,40 +31,41 @@ from experiments.report.numbers import DECIMALS, HEADLINE, SCALE, number, parse,
 from experiments.report.odd import parameter_sources
 from experiments.report.sweep import load
 from experiments.report.trajectories import trajectories
-from sweep_fixture import aggregate, break_runs, run_sweep, set_costs
+from sweep_fixture import DOSE, DOSE_KEY, INJECTED, aggregate_incomplete, break_runs, copy_without_runs, run_ids
+from tests.sweep_helpers import SMOKE, exclusive, session_dir, shared_sweep, sweep
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-FAILED, MISSING = ("meeting_x4/seed2",), ("meeting_x8/seed1",)
-RUN_DIRS = shutil.ignore_patterns("*.html", "baseline", "meeting_*")  # copy the aggregate without the runs
+DOSE_0, DOSE_10, DOSE_20 = (f"{DOSE_KEY}={h}" for h in (0, 10, 20))  # the dose sweep's scenario names
 
 
 # --- the sweeps, built once per session --------------------------------------------------------------------
-def _build(root: Path) -> None:
-    runs = run_sweep(root / "runs")
-    smoke = root / "smoke"
-    shutil.copytree(runs, smoke)
-    aggregate(smoke)
+def _build(root: Path, smoke: Path) -> dict:
+    """A copy of the session's smoke sweep, and the dose sweep with one run crashed and one missing."""
+    shutil.copytree(smoke, root / "smoke")
     incomplete = root / "incomplete"
-    shutil.copytree(runs, incomplete)
-    break_runs(incomplete, FAILED, MISSING)
-    set_costs(incomplete, {"meeting_x4": 24_000.0, "meeting_x8": 61_000.0})
-    aggregate(incomplete, failed=FAILED, missing=MISSING)
-    for d in (smoke, incomplete):
+    run = sweep(incomplete, *DOSE, workers=2)
+    assert run.returncode == 0, run.stderr[-3000:]
+    ids = run_ids(incomplete)
+    failed, missing = (ids[5],), (ids[7],)  # the 10-hour scenario's third seed, the 20-hour one's second
+    break_runs(incomplete, failed, missing)
+    aggregate_incomplete(incomplete)
+    for d in (root / "smoke", incomplete):
         for lang in LANGUAGES:
             write_report(d, lang, out=d / f"report.{lang}.html")
+    return {"failed": failed, "missing": missing}
 
 
 @pytest.fixture(scope="session")
-def sweeps(tmp_path_factory) -> dict[str, Path]:
-    base = tmp_path_factory.getbasetemp()
-    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "report_sweeps"
+def sweeps(tmp_path_factory) -> dict:
+    smoke = shared_sweep(tmp_path_factory, "smoke_sweep", *SMOKE)
+    shared = session_dir(tmp_path_factory) / "report_sweeps"
     shared.mkdir(exist_ok=True)
-    with open(shared / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (shared / "READY").exists():
-            _build(shared)
-            (shared / "READY").touch()
-    return {"smoke": shared / "smoke", "incomplete": shared / "incomplete"}
+    with exclusive(shared / "lock"):
+        if not (shared / "broken.json").exists():
+            (shared / "broken.json").write_text(json.dumps(_build(shared, smoke)))
+    broken = json.loads((shared / "broken.json").read_text())
+    return {"smoke": shared / "smoke", "incomplete": shared / "incomplete",
+            "failed": tuple(broken["failed"]), "missing": tuple(broken["missing"])}
 
 
 def _html(sweeps, name: str, lang: str) -> str:
@@ -227,8 +228,9 @@ def test_headline_table_numbers_equal_effects_csv(sweeps, name, lang):
     cells.feed(_html(sweeps, name, lang))
     effects = pd.read_csv(sweeps[name] / "effects.csv")
     expected = effects[effects["indicator"].isin(HEADLINE)]
-    assert cells.rows == ["meeting_x4", "meeting_x8"]
-    assert len(cells.cells) == len(expected) == 2 * len(HEADLINE)
+    compared = {"smoke": ["portierato"], "incomplete": [DOSE_10, DOSE_20]}[name]
+    assert cells.rows == compared
+    assert len(cells.cells) == len(expected) == len(compared) * len(HEADLINE)
     for cell in cells.cells:
         row = expected[(expected["scenario"] == cell["scenario"]) & (expected["indicator"] == cell["data-indicator"])]
         assert len(row) == 1
@@ -261,8 +263,8 @@ def test_incomplete_sweep_is_announced_first(sweeps, lang):
     warning = body.index('id="sweep-warning"')
     assert warning < body.index('id="in-brief"') < body.index('<section id="simulated"')
     box = body[warning: body.index("</div>", warning)]
-    assert all(r in box for r in FAILED + MISSING)
-    assert "injected failure" in box  # the error's last line
+    assert all(r in box for r in sweeps["failed"] + sweeps["missing"])
+    assert INJECTED.split(": ", 1)[1] in box  # the error's last line
     assert table()["report.warning.title"][lang].split("{")[0] in box
     assert 'id="sweep-warning"' not in _html(sweeps, "smoke", lang)
 
@@ -290,7 +292,7 @@ def test_methods_count_parameters_by_source_from_the_odd(sweeps, tmp_path, monke
                                      "| `help.willingness` | m | - | 0.7 | r | Nomisma/ACER 2020 (F) |\n")
     monkeypatch.setattr(odd, "ODD", tmp_path / "ODD.md")
     d = tmp_path / "sweep"
-    shutil.copytree(sweeps["smoke"], d, ignore=RUN_DIRS)
+    copy_without_runs(sweeps["smoke"], d)
     html = write_report(d, "it").read_text()
     block = html[html.index('id="parameter-sources"'):]
     block = block[: block.index("</table>")]
@@ -310,7 +312,7 @@ def test_report_loads_nothing_from_outside(sweeps):
 # --- command line -----------------------------------------------------------------------------------------------------
 def test_command_line_writes_report_and_prints_path(sweeps, tmp_path, capsys, no_figures):
     d = tmp_path / "cli"
-    shutil.copytree(sweeps["smoke"], d, ignore=RUN_DIRS)
+    copy_without_runs(sweeps["smoke"], d)
     assert main([str(d), "--lang", "en"]) == 0
     out = capsys.readouterr().out.strip()
     assert out == str((d / "report.html").resolve())
@@ -352,29 +354,28 @@ def test_trajectories_streamed_in_small_batches_equal_a_whole_table_computation(
 
 
 def test_dose_is_the_one_numeric_parameter_that_varies(sweeps):
-    sweep = load(sweeps["smoke"])
-    assert sweep.dose() == ("encounters.rate_neighbourhood", {"meeting_x4": 0.6, "meeting_x8": 1.2})
-    sweep.scenarios["policy"] = ["baseline", "portierato", "portierato"]  # a string column is not a dose
-    assert sweep.dose()[0] == "encounters.rate_neighbourhood"
-    sweep.scenarios["help.max_asks"] = ["", "2", "3"]  # two numeric parameters vary: no dose
-    assert sweep.dose() is None
+    dosed = load(sweeps["incomplete"])
+    assert dosed.dose() == (DOSE_KEY, {DOSE_0: 0.0, DOSE_10: 10.0, DOSE_20: 20.0})
+    dosed.scenarios["policy"] = ["baseline", "portierato", "portierato"]  # a string column is not a dose
+    assert dosed.dose()[0] == DOSE_KEY
+    dosed.scenarios["help.max_asks"] = ["", "2", "3"]  # two numeric parameters vary: no dose
+    assert dosed.dose() is None
+    assert load(sweeps["smoke"]).dose() is None  # policy presets are not a dose
 
 
 def test_a_baseline_not_named_baseline_is_found_and_labelled(sweeps, tmp_path):
     d = tmp_path / "renamed"
-    shutil.copytree(sweeps["smoke"], d, ignore=RUN_DIRS)
+    copy_without_runs(sweeps["smoke"], d)
     for f in ("scenarios.csv", "summary.csv", "by_group_summary.csv"):
         df = pd.read_csv(d / f)
         df["scenario"] = df["scenario"].replace("baseline", "policy=baseline")
-        if f == "scenarios.csv":
-            df["param.policy"] = ["baseline", None, None]
         df.to_csv(d / f, index=False)
-    sweep = load(d)
-    assert sweep.baseline == "policy=baseline" and sweep.compared == ["meeting_x4", "meeting_x8"]
-    ctx = Context(sweep, "en")
+    renamed = load(d)
+    assert renamed.baseline == "policy=baseline" and renamed.compared == ["portierato"]
+    ctx = Context(renamed, "en")
     assert ctx.scenario("policy=baseline") == table()["report.scenario.baseline"]["en"]
     head = ctx.headline()
-    assert head["has_base"] and [r["id"] for r in head["rows"]] == ["meeting_x4", "meeting_x8"]
+    assert head["has_base"] and [r["id"] for r in head["rows"]] == ["portierato"]
     assert ctx.colour["policy=baseline"] == "#3a3a3a"
 
 
@@ -460,10 +461,10 @@ def test_report_renders_offline_in_chromium(sweeps, name, lang):
             browser.close()
 
     assert blocked == [] and all(_local(u) for u in requested), f"network requests: {blocked or requested}"
-    assert len(images) == (5 if name == "incomplete" else 4)  # the smoke sweep has no cost: no frontier
+    assert len(images) == (5 if name == "incomplete" else 4)  # the smoke sweep has no dose: no dose-response
     for img in images:
         assert img["complete"] and img["w"] > 600 and img["h"] > 200 and img["shown"] > 600, img
-    assert table_visible and rows == 2
+    assert table_visible and rows == (2 if name == "incomplete" else 1)
     if name == "incomplete":
         assert box is not None and box["y"] + 40 < VIEWPORT["height"], f"warning not on the first screen: {box}"
     else:

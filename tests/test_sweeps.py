@@ -15,36 +15,26 @@ import time
 import pandas as pd
 import pytest
 
-from tests.sweep_helpers import (ROOT, SMOKE, aggregate, assert_same_aggregate, done_markers, env, exclusive,
-                                 results, sweep)
+from tests.sweep_helpers import (ROOT, SMOKE, aggregate, assert_same_aggregate, done_markers, env, results,
+                                 shared_sweep, sweep)
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory):
-    """The smoke sweep (2 scenarios x 5 seeds) with 2 joblib workers, aggregated; made once and shared by
-    the xdist workers (the base temp's parent is common to them)."""
-    shared = tmp_path_factory.getbasetemp().parent
-    d = shared / "smoke_sweep"
-    with exclusive(shared / "smoke_sweep.lock"):
-        if not (d / "headline.txt").exists():
-            run = sweep(d, *SMOKE, workers=2)
-            assert run.returncode == 0, run.stderr[-3000:]
-            agg = aggregate(d)
-            assert agg.returncode == 0, agg.stderr[-3000:]
-            (d / "headline.txt").write_text(agg.stdout)
-    return d
+    """The smoke sweep (2 scenarios x 5 seeds) with 2 joblib workers, aggregated; shared by the session."""
+    return shared_sweep(tmp_path_factory, "smoke_sweep", *SMOKE)
 
 
 def test_smoke_sweep_has_ten_runs_and_intervals(smoke):
     d = smoke
     res = results(d)
     assert res["run_id"].nunique() == 10
-    assert sorted(res["scenario"].unique()) == ["default", "low_trust"]
+    assert sorted(res["scenario"].unique()) == ["baseline", "portierato"]
     assert res.groupby("scenario")["seed"].unique().map(sorted).map(list).to_dict() == {
-        "default": [0, 1, 2, 3, 4], "low_trust": [0, 1, 2, 3, 4]}
-    assert list(res.columns) == ["run_id", "scenario", "seed", "param.neighbourhood", "param.population",
+        "baseline": [0, 1, 2, 3, 4], "portierato": [0, 1, 2, 3, 4]}
+    assert list(res.columns) == ["run_id", "scenario", "seed", "param.neighbourhood", "param.policy",
                                  "param.steps", "step", "indicator", "value"]
     assert set(res["param.steps"]) == {"26"}
     assert set(res["step"]) == set(range(27))
@@ -59,12 +49,14 @@ def test_smoke_sweep_has_ten_runs_and_intervals(smoke):
     assert status["expected"] == 10 and len(status["completed"]) == 10
     assert status["failed"] == [] and status["missing"] == []
     scen = pd.read_csv(d / "scenarios.csv")
-    assert scen.to_dict("list") == {"scenario": ["default", "low_trust"], "param.neighbourhood": ["acer_estate"] * 2,
-                                    "param.population": ["default", "low_trust"], "param.steps": [26, 26]}
+    assert scen.to_dict("list") == {"scenario": ["baseline", "portierato"], "param.neighbourhood": ["acer_estate"] * 2,
+                                    "param.policy": ["baseline", "portierato"], "param.steps": [26, 26]}
     eff = pd.read_csv(d / "effects.csv")
-    assert set(eff["scenario"]) == {"low_trust"}  # compared with the first scenario, 'default'
-    trust = eff[eff.indicator == "trust_mean"].iloc[0]
-    assert trust["n_pairs"] == 5 and trust["diff_mean"] < 0 and bool(trust["distinguishable"])
+    assert set(eff["scenario"]) == {"portierato"}  # compared with the baseline
+    cost = eff[eff.indicator == "cost_year_total"].iloc[0]
+    assert cost["n_pairs"] == 5 and cost["diff_mean"] > 0 and bool(cost["distinguishable"])
+    met = eff[eff.indicator == "needs_met_neighbours_share"].iloc[0]
+    assert met["diff_mean"] > 0  # brokering: more needs met by neighbours
     assert {"eur_per_extra_need_met_by_neighbours", "eur_per_isolated_household_reconnected"} <= set(eff.indicator)
     meta = json.loads((d / "sweep_meta.json").read_text())
     assert meta["experiment"] == "smoke" and meta["seeds"] == [0, 1, 2, 3, 4] and meta["steps"] == 26
@@ -118,12 +110,12 @@ def test_failing_runs_are_reported_and_the_others_complete(tmp_path):
     d = tmp_path / "failing"
 
     def rid(asks, seed):
-        return f"help.max_asks={asks},neighbourhood=acer_estate,population=default,steps=26/seed{seed}"
+        return f"help.max_asks={asks},neighbourhood=acer_estate,policy=baseline,steps=26/seed{seed}"
 
     # one scenario is out of range (caught by the validation inside the job); one run cannot write its
     # results (a directory stands where its timeseries file goes)
     (d / rid(3, 1) / "timeseries.parquet").mkdir(parents=True)
-    run = sweep(d, *SMOKE, "population=default", "help.max_asks=3,21", "seed=0,1", workers=2)
+    run = sweep(d, *SMOKE, "policy=baseline", "help.max_asks=3,21", "seed=0,1", workers=2)
     assert run.returncode != 0
     ok = d / rid(3, 0)
     assert (ok / "DONE").exists() and not (ok / "error.txt").exists()
