@@ -52,24 +52,13 @@ class SimConfig:
     def check(self, prefix: str) -> None:
         # levers' rules that need the buildings (re-checked by the model once a buildings CSV is read)
         if not self.neighbourhood.buildings_csv:
-            check_neighbourhood(self.policy, self.neighbourhood.buildings, f"{prefix}policy.")
-
-
-#: config groups that mirror a parameter dataclass (configs/<group>/default.yaml holds no values of its own)
-GROUPS = {
-    "neighbourhood": NeighbourhoodConfig, "population": PopulationParams, "encounters": EncounterParams,
-    "help": HelpParams, "services": ServicesParams, "conflict": ConflictParams, "wellbeing": WellbeingParams,
-    "moving": MovingParams, "cooperative": CooperativeParams, "indicators": IndicatorParams,
-    "policy": PolicyConfig,
-}
+            check_neighbourhood(self.policy, *self.neighbourhood.layout(), f"{prefix}policy.")
 
 
 def register() -> None:
-    """Register the schemas: ``base_config`` for the whole tree and ``schema`` in each group."""
-    cs = ConfigStore.instance()
-    cs.store(name="base_config", node=SimConfig)
-    for group, node in GROUPS.items():
-        cs.store(group=group, name="schema", node=node)
+    """Register the schema of the whole tree as ``base_config``: it types every group, so group files need
+    no schema of their own (each one registered and merged would cost start-up time)."""
+    ConfigStore.instance().store(name="base_config", node=SimConfig)
 
 
 register()

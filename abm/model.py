@@ -51,7 +51,7 @@ class NeighbourhoodModel(mesa.Model):
         nb_cfg = config.neighbourhood
         buildings, spaces = ((load_buildings(nb_cfg.buildings_csv), nb_cfg.shared_spaces) if nb_cfg.buildings_csv
                              else nb_cfg.layout())  # the listed buildings or a generated district
-        check_neighbourhood(config.policy, buildings)
+        check_neighbourhood(config.policy, buildings, spaces)
         self.space = Neighbourhood(buildings, spaces)  # checks that every shared space's building exists
         self.households = Households(self.space.n_units)
         self.ties = TieGraph(self.space.n_units)

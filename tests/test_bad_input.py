@@ -24,6 +24,19 @@ CASES = [
      ["policy.shared_services.spaces[0].buildings", "'Y'"]),
     (["policy=shared_services", "policy.shared_services.spaces.0.manager=portierato"],
      ["policy.shared_services.spaces[0].manager", "portierato"]),
+    (["policy=mediation", "policy.mediation.hours_per_week=-1"], ["policy.mediation.hours_per_week", "-1"]),
+    (["policy=timebank", "policy.timebank.facilitator_hours_per_week=-2"],
+     ["policy.timebank.facilitator_hours_per_week", "-2"]),
+    (["policy=community_coop", "policy.community_coop.manage_spaces=[nowhere]"],
+     ["policy.community_coop.manage_spaces[0]", "'nowhere'", "names of shared spaces"]),
+    (["policy=coop_governance", "policy.coop_governance.buildings=[Z]"], ["policy.coop_governance.buildings[0]", "'Z'"]),
+    (["policy=regeneration", "policy.regeneration.units_per_year=-3"], ["policy.regeneration.units_per_year", "-3"]),
+    (["policy=ers_fund", "policy.ers_fund.cost_per_unit=-1"], ["policy.ers_fund.cost_per_unit", "-1"]),
+    (["policy=allocation_mix", "policy.allocation.rule=lottery"], ["policy.allocation.rule", "lottery"]),
+    (["policy=portierato", "policy.portierato.payer=nobody"], ["policy.portierato.payer", "nobody", "municipality"]),
+    # a generated district: lever rules are checked against its generated buildings, before any work
+    (["neighbourhood=city_district", "neighbourhood.households=400", "policy=portierato",
+      "policy.portierato.buildings=[Z]"], ["policy.portierato.buildings[0]", "'Z'"]),
 ]
 
 

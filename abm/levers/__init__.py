@@ -64,12 +64,13 @@ def _enabled(policy: PolicyConfig):
             yield f.name, params
 
 
-def check_neighbourhood(policy: PolicyConfig, buildings, prefix: str = "policy.") -> None:
-    """Rules of the enabled levers that need the neighbourhood's buildings (a ConfigError names the key)."""
+def check_neighbourhood(policy: PolicyConfig, buildings, spaces, prefix: str = "policy.") -> None:
+    """Rules of the enabled levers that need the neighbourhood's buildings and shared spaces (a ConfigError
+    names the key); run before any work, on the listed, read or generated buildings."""
     for name, params in _enabled(policy):
         check = getattr(params, "check_neighbourhood", None)
         if check is not None:
-            check(policy, buildings, f"{prefix}{name}.")
+            check(policy, buildings, spaces, f"{prefix}{name}.")
 
 
 def build_levers(model, policy: PolicyConfig) -> list[Lever]:

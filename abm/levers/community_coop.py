@@ -70,6 +70,16 @@ class CommunityCoopParams:
     min_volunteers: int = param(3, lo=0, hi=100_000)
     failure_weeks: int = param(13, lo=1, hi=520)
 
+    def check_neighbourhood(self, policy, buildings, spaces, prefix: str) -> None:
+        """``manage_spaces`` names the neighbourhood's shared spaces or those the shared-services lever opens."""
+        names = [s.name for s in spaces]
+        if policy.shared_services.enabled:
+            names += [s.name for s in policy.shared_services.spaces]
+        for i, s in enumerate(self.manage_spaces):
+            if s not in names:
+                raise ConfigError(f"{prefix}manage_spaces[{i}]", s,
+                                  "names of shared spaces: " + (", ".join(names) or "(none in this neighbourhood)"))
+
 
 @register
 class CommunityCoop(Lever):
@@ -80,10 +90,6 @@ class CommunityCoop(Lever):
     def __init__(self, model, params: CommunityCoopParams):
         super().__init__(model, params)
         names = [s.spec.name for s in model.space.spaces]
-        for i, s in enumerate(params.manage_spaces):
-            if s not in names:
-                raise ConfigError(f"policy.community_coop.manage_spaces[{i}]", s,
-                                  "names of shared spaces: " + (", ".join(names) or "(none in this neighbourhood)"))
         self.spaces = np.array([names.index(s) for s in params.manage_spaces], dtype=np.int64)
         self.spaces_managed_before = model.encounters.managed[self.spaces].copy()
         self.categories = np.array([NEED_CATEGORIES.index(c) for c in params.service_categories])

@@ -52,7 +52,7 @@ class CoopGovernanceParams(StaffedParams):
     #: assemblies and self-management tasks of the supported body
     self_management: CooperativeParams = field(default_factory=_self_management)
 
-    def check_neighbourhood(self, policy, buildings, prefix: str) -> None:
+    def check_neighbourhood(self, policy, buildings, spaces, prefix: str) -> None:
         check_building_names(self.buildings, buildings, f"{prefix}buildings", exclude_tenure="coop")
 
 

@@ -72,7 +72,7 @@ class ErsFundParams:
             return [self.building.name]
         return [f"{self.building.name}_{i + 1}" for i in range(self.buildings)]
 
-    def check_neighbourhood(self, policy, buildings, prefix: str) -> None:
+    def check_neighbourhood(self, policy, buildings, spaces, prefix: str) -> None:
         taken = {b.name for b in buildings}
         for name in self.names():
             if name in taken:

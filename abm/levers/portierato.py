@@ -151,7 +151,7 @@ class PortieratoParams(StaffedParams):
         if self.enabled and on and sum(getattr(self, f).share for f in on) <= 0:
             raise ConfigError(f"{prefix}{on[0]}.share", 0.0, "shares of the enabled functions that sum to more than 0")
 
-    def check_neighbourhood(self, policy, buildings, prefix: str) -> None:
+    def check_neighbourhood(self, policy, buildings, spaces, prefix: str) -> None:
         check_building_names(self.buildings, buildings, f"{prefix}buildings")
 
 

@@ -77,7 +77,7 @@ class RegenerationParams:
         if self.collaborative:
             check_manager_levers(f"{prefix}shared_space.manager", self.shared_space.manager, policy)
 
-    def check_neighbourhood(self, policy, buildings, prefix: str) -> None:
+    def check_neighbourhood(self, policy, buildings, spaces, prefix: str) -> None:
         if self.collaborative:
             check_residents_coop(f"{prefix}shared_space.manager", self.shared_space.manager, policy, buildings)
 

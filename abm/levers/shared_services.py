@@ -132,7 +132,7 @@ class SharedServicesParams:
         for i, s in enumerate(self.spaces):
             check_manager_levers(f"{prefix}spaces[{i}].manager", s.manager, policy)
 
-    def check_neighbourhood(self, policy, buildings, prefix: str) -> None:
+    def check_neighbourhood(self, policy, buildings, spaces, prefix: str) -> None:
         names = [b.name for b in buildings]
         for i, s in enumerate(self.spaces):
             for name in s.users():
