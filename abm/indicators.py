@@ -24,8 +24,9 @@ LEVERS = ("portierato", "mediation", "shared_services", "timebank", "community_c
 
 @dataclass
 class IndicatorParams:
-    #: graph measures (clustering, largest component) are recomputed every k weeks and carried forward
-    graph_every: int = param(4, lo=1, hi=520)
+    #: graph measures (clustering, largest component) are recomputed every k weeks (and at the last week of
+    #: the run) and carried forward: quarterly by default, like survey waves; they change slowly
+    graph_every: int = param(13, lo=1, hi=520)
 
 
 def _share(num: float, den: float) -> float:

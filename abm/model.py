@@ -215,9 +215,11 @@ class NeighbourhoodModel(mesa.Model):
         self.datacollector.collect(self)
 
     def graph_measures(self) -> dict[str, float]:
-        """Clustering and largest component, recomputed every ``indicators.graph_every`` weeks."""
+        """Clustering and largest component, recomputed every ``indicators.graph_every`` weeks and at the
+        run's last week (``steps``), so that the horizon value is never carried forward."""
         k = self.config.indicators.graph_every
-        if self._graph_cache is None or (self.week % k == 0 and self._graph_cache[0] != self.week):
+        due = self.week % k == 0 or self.week == self.config.steps
+        if self._graph_cache is None or (due and self._graph_cache[0] != self.week):
             self._graph_cache = (self.week, indicators.graph_measures(self.ties, self.households.occupied))
         return self._graph_cache[1]
 

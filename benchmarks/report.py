@@ -76,6 +76,10 @@ def table(result: dict) -> str:
                      f" start-up = {_fmt(sp['median'])} x that ({_fmt(sp['cpu']['median'])} x in CPU time)")
         lines.append(f"CPU time of whole runs: start-up {_fmt(figs['startup_s']['cpu']['median'])} s, "
                      f"{_fmt(figs['runs_per_hour_per_core']['cpu']['median'])} runs/h per core")
+        ref = extra["at_reference_speed"]
+        lines.append(f"at reference speed ({ref['note']}): " + ", ".join(
+            f"{name} {_fmt(ref[name]['median'])} ({_fmt(ref[name]['min'])}-{_fmt(ref[name]['max'])}, "
+            f"{result['verdict_at_reference_speed'][name]})" for name in ("runs_per_hour_per_core", "startup_s")))
     lines.append(f"{m['cpu']}, {m['cores_usable']} usable cores, Python {m['python']}, "
                  f"mesa {m['packages']['mesa']}, numpy {m['packages']['numpy']}; load {result['load']}")
     if result["settings"]["quick"]:

@@ -27,6 +27,11 @@ def test_quick_benchmark_writes_every_figure(tmp_path):
         assert all(math.isfinite(x) and x > 0 for x in f["values"]), name
         assert len(f["values"]) == 1
     assert set(result["verdict"]) == set(TARGETS)
+    scaled = result["extra"]["at_reference_speed"]
+    assert set(result["verdict_at_reference_speed"]) == {"runs_per_hour_per_core", "startup_s"}
+    # scaled by the Mesa import timed beside the run: the ratio of the scaled figures is that of the raw ones
+    mesa = result["extra"]["mesa_import_s"]["values"][0]
+    assert math.isclose(scaled["startup_s"]["median"], result["figures"]["startup_s"]["median"] * 0.5 / mesa)
     for name in ("mesa_import_s", "startup_per_mesa_import", "full_us_per_household_step"):
         assert result["extra"][name]["median"] > 0, name
     assert result["settings"]["quick"] is True

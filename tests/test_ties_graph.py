@@ -125,3 +125,17 @@ def test_graph_measures_equal_networkx_on_a_district():
     assert got["clustering"] == pytest.approx(clustering, rel=1e-12)
     assert got["largest_component_share"] == largest
     assert 0.0 < clustering < 1.0 and 0.0 < largest <= 1.0
+
+
+def test_graph_measures_are_recomputed_every_k_weeks_and_at_the_last_week():
+    m = NeighbourhoodModel(config=compose(["indicators.graph_every=5", "steps=12", "seed=1"]))
+    fresh = {}
+    for _ in range(12):
+        m.step()
+        fresh[m.week] = indicators.graph_measures(m.ties, m.households.occupied)["clustering"]
+    series = m.datacollector.get_model_vars_dataframe()["clustering"].to_list()  # weeks 0..12
+    for week in range(1, 13):
+        due = week % 5 == 0 or week == 12
+        expected = fresh[week] if due else series[week - week % 5]  # carried forward from the last due week
+        assert series[week] == expected, week
+    assert len({series[w] for w in (5, 10, 12)}) == 3  # the graph changed: carrying forward is visible
