@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from abm.levers.allocation import applicants, ensure_residents_coop, waiting_list_selection
+from abm.levers.allocation import applicants, ensure_residents_coop, let_from_waiting_list
 from abm.levers.base import Lever, register
 from abm.levers.funding import COST_MODES, capital_per_year
 from abm.levers.shared_services import ServiceSpaceSpec, check_manager_levers, check_residents_coop, record_use
@@ -150,16 +150,11 @@ class Regeneration(Lever):
         """Let the finished units by the rule; those the waiting list cannot fill go to the moving submodel."""
         model, p = self.model, self.p
         if p.rule == "coop_members":
-            now, wait = units, units[:0]
-            attrs = applicants(model, self.draw, now, "coop_members", model.config.policy.allocation)
-        else:
-            now, wait = units[: model.waiting_list], units[model.waiting_list:]
-            selection = "social_mix" if p.rule == "social_mix" else waiting_list_selection(model)
-            attrs = applicants(model, self.draw, now, selection, model.config.policy.allocation,
-                               pool=model.waiting_list)
-            model.waiting_list -= len(now)
-        if len(now):
-            model.add_households(now, attrs, coop_members=now if p.rule == "coop_members" else None)
+            attrs = applicants(model, self.draw, units, "coop_members", model.config.policy.allocation)
+            model.add_households(units, attrs, coop_members=units)
+            return
+        now, wait = units[: model.waiting_list], units[model.waiting_list:]
+        let_from_waiting_list(model, self.draw, now, "social_mix" if p.rule == "social_mix" else None)
         model.moving.relet_at[wait] = model.week
 
     def open_spaces(self, units: np.ndarray) -> None:
