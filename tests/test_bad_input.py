@@ -31,6 +31,8 @@ CASES = [
      ["policy.community_coop.manage_spaces[0]", "'nowhere'", "names of shared spaces"]),
     (["policy=coop_governance", "policy.coop_governance.buildings=[Z]"], ["policy.coop_governance.buildings[0]", "'Z'"]),
     (["policy=regeneration", "policy.regeneration.units_per_year=-3"], ["policy.regeneration.units_per_year", "-3"]),
+    (["policy=regeneration", "policy.regeneration.shared_space.building=Z"],
+     ["policy.regeneration.shared_space.building", "'Z'", "A, B, C, D"]),
     (["policy=ers_fund", "policy.ers_fund.cost_per_unit=-1"], ["policy.ers_fund.cost_per_unit", "-1"]),
     (["policy=allocation_mix", "policy.allocation.rule=lottery"], ["policy.allocation.rule", "lottery"]),
     (["policy=portierato", "policy.portierato.payer=nobody"], ["policy.portierato.payer", "nobody", "municipality"]),

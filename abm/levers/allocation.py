@@ -15,7 +15,9 @@ household-type shares of the unit's tenure ("first on the list": no selection). 
   the cooperative's own members are assumed always available).  If the neighbourhood has no residents'
   cooperative, one is formed for them.
 
-The same selection functions serve the regeneration and ERS-fund levers when they let their new units.
+The same selection functions serve the regeneration and ERS-fund levers when they let their new units
+(``let_from_waiting_list``); every letting that follows the lever's rule, re-let or first letting, is paid
+for (``cost_per_letting``).
 """
 
 from __future__ import annotations
@@ -116,6 +118,18 @@ def waiting_list_selection(model) -> str:
     return model.allocation.p.rule if model.allocation is not None else "plain"
 
 
+def let_from_waiting_list(model, rng: np.random.Generator, units: np.ndarray, selection: str | None = None) -> None:
+    """Applicants from the waiting list move into the new or regenerated ``units`` (first lettings), chosen by
+    ``selection`` (None: as the allocation lever says); a letting by the lever's rule is one of its lettings."""
+    selection = selection or waiting_list_selection(model)
+    attrs = applicants(model, rng, units, selection, model.config.policy.allocation, pool=model.waiting_list)
+    model.waiting_list -= len(units)
+    if len(units):
+        model.add_households(units, attrs)
+    if model.allocation is not None and selection == model.allocation.p.rule:
+        model.allocation.count(len(units), selection, first=True)
+
+
 def ensure_residents_coop(model) -> None:
     """Households let a unit as cooperative members need a residents' cooperative: form one if there is none."""
     from abm.agents import ResidentsCooperative
@@ -127,7 +141,8 @@ def ensure_residents_coop(model) -> None:
 # --- the lever ------------------------------------------------------------------------------------------------
 @register
 class Allocation(Lever):
-    """Chooses the applicants of social-tenure vacancies re-let by the moving submodel."""
+    """Chooses the applicants of social-tenure vacancies re-let by the moving submodel, and of the first lettings
+    of regenerated and new units from the waiting list (those levers ask it); pays for each letting."""
 
     name = "allocation"
 
@@ -136,9 +151,11 @@ class Allocation(Lever):
         self.social = np.isin(np.arange(len(TENURE_CODE)), [TENURE_CODE[t] for t in SOCIAL_TENURES])
         #: week of each allocation made in the last 52 weeks (for the yearly cost)
         self.lettings: list[int] = []
-        #: units let so far to applicants from the waiting list, and to cooperative members
+        #: units it let so far to applicants from the waiting list, and to cooperative members
         self.let_from_list = 0
         self.let_to_members = 0
+        #: of which first lettings of regenerated or new units (the rest are re-lets of the moving submodel)
+        self.first_lettings = 0
         model.allocation = self
         if params.coop_share > 0:
             ensure_residents_coop(model)
@@ -163,11 +180,17 @@ class Allocation(Lever):
                                 pool=model.waiting_list + len(idx))
             for k, v in chosen.items():
                 attrs[k][idx] = v
-            self.lettings = [w for w in self.lettings if w > model.week - 52] + [model.week] * len(idx)
-            if selection == "coop_members":
-                self.let_to_members += len(idx)
-            else:
-                self.let_from_list += len(idx)
+            self.count(len(idx), selection)
+
+    def count(self, n: int, selection: str, first: bool = False) -> None:
+        """``n`` lettings made this week by ``selection`` (``first``: first lettings of new or regenerated units)."""
+        week = self.model.week
+        self.lettings = [w for w in self.lettings if w > week - 52] + [week] * n
+        if selection == "coop_members":
+            self.let_to_members += n
+        else:
+            self.let_from_list += n
+        self.first_lettings += n if first else 0
 
     def yearly_cost(self) -> float:
         """Assessment cost of the allocations of the last 52 weeks, annualised."""

@@ -64,10 +64,19 @@ class CoopGovernance(Lever):
 
     def __init__(self, model, params: CoopGovernanceParams):
         super().__init__(model, params)
-        units = covered_units(model, params.buildings, "policy.coop_governance.buildings", exclude_tenure="coop")
-        self.body = ResidentsCooperative(model, params.self_management, units=units, draw=self.draw)
+        self.body = ResidentsCooperative(model, params.self_management, units=self.covered(), draw=self.draw)
         self.last_assembly = NEVER
         self.acts = dict.fromkeys(("assemblies", "skipped_assemblies", "invitations"), 0)
+
+    def covered(self) -> np.ndarray:
+        """Units of the supported buildings (``buildings: []``: every non-coop building, those built later too)."""
+        return covered_units(self.model, self.p.buildings, "policy.coop_governance.buildings", exclude_tenure="coop")
+
+    def grow(self, n_units: int) -> None:
+        """New units were built: supported if every non-coop building is; nobody there holds an invitation."""
+        self.body.units = self.covered()
+        for body in (self.body, *self.model.cooperatives):
+            body.fit_invitations()
 
     def bodies(self) -> list[ResidentsCooperative]:
         """The assemblies the facilitator invites to: the supported body, and the cooperative's if supported."""

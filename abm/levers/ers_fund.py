@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from abm.errors import ConfigError
-from abm.levers.allocation import applicants, waiting_list_selection
+from abm.levers.allocation import applicants, let_from_waiting_list
 from abm.levers.base import Lever, register
 from abm.levers.funding import COST_MODES, capital_per_year
 from abm.params import param
@@ -106,14 +106,11 @@ class ErsFund(Lever):
         order = self.draw.permutation(units)
         n_list = min(int(round(self.p.waiting_list_share * len(units))), model.waiting_list)
         from_list, market = np.sort(order[:n_list]), np.sort(order[n_list:])
-        params = model.config.policy.allocation
         if len(from_list):
-            attrs = applicants(model, self.draw, from_list, waiting_list_selection(model), params,
-                               pool=model.waiting_list)
-            model.waiting_list -= len(from_list)
-            model.add_households(from_list, attrs)
+            let_from_waiting_list(model, self.draw, from_list)
         if len(market):
-            model.add_households(market, applicants(model, self.draw, market, "plain", params))
+            model.add_households(market, applicants(model, self.draw, market, "plain",
+                                                    model.config.policy.allocation))
 
     def yearly_cost(self) -> float:
         p = self.p

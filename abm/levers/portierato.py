@@ -195,8 +195,7 @@ class Portierato(Lever):
     def __init__(self, model, params: PortieratoParams):
         super().__init__(model, params)
         p = params
-        self.units = covered_units(model, p.buildings, "policy.portierato.buildings")
-        self.covered = unit_mask(model, self.units)
+        self.cover()
         self.on = {f: getattr(p, f).enabled for f in FUNCTIONS}
         self.plan = WorkPlan()
         n = model.space.n_units
@@ -220,7 +219,6 @@ class Portierato(Lever):
         p = self.p
         shares = {f: getattr(p, f).share for f in FUNCTIONS if self.on[f]}
         self.plan.start_week(p.hours_per_week * (1.0 - p.custodial_share), shares)
-        self._fit()
         self.events()
         self.outreach()
 
@@ -240,12 +238,16 @@ class Portierato(Lever):
     def yearly_cost(self) -> float:
         return staff_cost_year(self.p.hours_per_week, self.p)
 
-    def _fit(self) -> None:
-        n = self.model.households.n
-        if len(self.covered) < n:  # new units were built: they are not covered
-            self.covered = fit(self.covered, n, False)
-            self.visited_week = fit(self.visited_week, n, NEVER)
-            self.visited_agent = fit(self.visited_agent, n, -1)
+    def cover(self) -> None:
+        """The units of the covered buildings (``buildings: []``: every building, those built later too)."""
+        self.units = covered_units(self.model, self.p.buildings, "policy.portierato.buildings")
+        self.covered = unit_mask(self.model, self.units)
+
+    def grow(self, n_units: int) -> None:
+        """New units were built: covered if the porter covers every building; no visit recorded there yet."""
+        self.cover()
+        self.visited_week = fit(self.visited_week, n_units, NEVER)
+        self.visited_agent = fit(self.visited_agent, n_units, -1)
 
     # --- events ----------------------------------------------------------------------------------------
     def events(self) -> None:

@@ -14,9 +14,11 @@ becomes habitable, counts in ``units_created`` and is let at once to households 
   if there is none); the units take ``tenure`` (coop by default for this rule).
 
 Let as collaborative housing (``collaborative``), the regenerated units of a building share a space
-(``shared_space``: a common room by default) open to the regenerated units only (``space_open_to:
-regenerated``) or to the whole building; it is used through the encounters submodel like any shared space
-and organised as in the shared-services lever.  Later re-lets of these units follow the moving submodel.
+(``shared_space``: a common room by default) in that building, or, if ``shared_space.building`` names one,
+the regenerated units of every building share a single space there; it is open to the regenerated units it
+serves (``space_open_to: regenerated``) or also to the whole building it is in, and to every unit of
+``shared_space.buildings``; it is used through the encounters submodel like any shared space and organised
+as in the shared-services lever.  Later re-lets of these units follow the moving submodel.
 
 Cost (``cost_mode``, see :mod:`abm.levers.funding`): ``outlay`` = spending on works over the trailing year,
 each unit's ``cost_per_unit`` spread over its weeks of works (= ``units_per_year x cost_per_unit`` while the
@@ -32,10 +34,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from abm.levers.allocation import applicants, ensure_residents_coop, waiting_list_selection
+from abm.levers.allocation import applicants, ensure_residents_coop, let_from_waiting_list
 from abm.levers.base import Lever, register
 from abm.levers.funding import COST_MODES, capital_per_year
-from abm.levers.shared_services import ServiceSpaceSpec, check_manager_levers, check_residents_coop, record_use
+from abm.levers.shared_services import (ServiceSpaceSpec, check_manager_levers, check_residents_coop,
+                                        check_space_buildings, record_use)
 from abm.params import param
 from abm.vocabulary import PAYERS, TENURE_CODE, TENURES
 
@@ -67,10 +70,11 @@ class RegenerationParams:
     tenure: str = param("", choices=("", *TENURES))
     cost_mode: str = param("outlay", choices=COST_MODES)
     annuity_years: int = param(30, lo=1, hi=100)
-    #: let as collaborative housing: the regenerated units of a building get ``shared_space``
+    #: let as collaborative housing: the regenerated units share ``shared_space`` (one in each of their
+    #: buildings, or one in ``shared_space.building``; ``shared_space.buildings`` may use it too)
     collaborative: bool = True
     shared_space: ServiceSpaceSpec = field(default_factory=_common_room)
-    #: who may use that space: the regenerated units only, or the whole building
+    #: who may use that space: the regenerated units only, or also the whole building it is in
     space_open_to: str = param("regenerated", choices=("regenerated", "building"))
 
     def check_policy(self, policy, prefix: str) -> None:
@@ -79,6 +83,8 @@ class RegenerationParams:
 
     def check_neighbourhood(self, policy, buildings, spaces, prefix: str) -> None:
         if self.collaborative:
+            check_space_buildings(f"{prefix}shared_space", self.shared_space, buildings,
+                                  "'' (a space in each building with regenerated units)")
             check_residents_coop(f"{prefix}shared_space.manager", self.shared_space.manager, policy, buildings)
 
 
@@ -150,27 +156,22 @@ class Regeneration(Lever):
         """Let the finished units by the rule; those the waiting list cannot fill go to the moving submodel."""
         model, p = self.model, self.p
         if p.rule == "coop_members":
-            now, wait = units, units[:0]
-            attrs = applicants(model, self.draw, now, "coop_members", model.config.policy.allocation)
-        else:
-            now, wait = units[: model.waiting_list], units[model.waiting_list:]
-            selection = "social_mix" if p.rule == "social_mix" else waiting_list_selection(model)
-            attrs = applicants(model, self.draw, now, selection, model.config.policy.allocation,
-                               pool=model.waiting_list)
-            model.waiting_list -= len(now)
-        if len(now):
-            model.add_households(now, attrs, coop_members=now if p.rule == "coop_members" else None)
+            attrs = applicants(model, self.draw, units, "coop_members", model.config.policy.allocation)
+            model.add_households(units, attrs, coop_members=units)
+            return
+        now, wait = units[: model.waiting_list], units[model.waiting_list:]
+        let_from_waiting_list(model, self.draw, now, "social_mix" if p.rule == "social_mix" else None)
         model.moving.relet_at[wait] = model.week
 
     def open_spaces(self, units: np.ndarray) -> None:
-        """The regenerated units of each building share a space (opened with the building's first units)."""
-        nb = self.model.space
+        """The regenerated units share a space: one in each building with regenerated units (opened with its
+        first ones), or a single one in ``shared_space.building`` for all of them (opened with the first)."""
+        nb, chosen = self.model.space, self.p.shared_space.building
         regenerated = self.units[self.finished]
-        for b in np.unique(nb.unit_building[units]):
-            if self.p.space_open_to == "building":
-                eligible = np.flatnonzero(nb.unit_building == b)
-            else:
-                eligible = np.sort(regenerated[nb.unit_building[regenerated] == b])
+        places = [nb.building_index[chosen]] if chosen else np.unique(nb.unit_building[units])
+        for b in places:
+            served = regenerated if chosen else regenerated[nb.unit_building[regenerated] == b]
+            eligible = self.space_users(b, served)
             if b in self.spaces:
                 self.spaces[b].eligible = eligible
                 continue
@@ -178,6 +179,14 @@ class Regeneration(Lever):
             spec.building = nb.buildings[b].name
             spec.name = f"{spec.name}_{spec.building}"
             self.spaces[b] = self.model.add_shared_space(spec, eligible)
+
+    def space_users(self, b: int, served: np.ndarray) -> np.ndarray:
+        """Units whose households may use the space in building ``b``: the regenerated units it serves, the
+        whole of ``b`` (``space_open_to: building``) and every unit of ``shared_space.buildings``."""
+        nb = self.model.space
+        whole = [b] if self.p.space_open_to == "building" else []
+        whole += [nb.building_index[name] for name in self.p.shared_space.buildings]
+        return np.union1d(served, np.flatnonzero(np.isin(nb.unit_building, whole))).astype(np.int64)
 
     # --- cost ----------------------------------------------------------------------------------------------
     def yearly_cost(self) -> float:

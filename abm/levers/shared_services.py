@@ -97,6 +97,16 @@ def check_residents_coop(key: str, manager: str, policy, buildings) -> None:
                                         "(or regeneration letting to coop_members, or allocation.coop_share > 0)")
 
 
+def check_space_buildings(key: str, spec: SharedSpaceSpec, buildings, empty: str) -> None:
+    """The buildings a space names (``building``, ``buildings``) exist; otherwise a ConfigError names
+    ``key.building`` or ``key.buildings``; ``empty`` says what no name means."""
+    names = [b.name for b in buildings]
+    for name in spec.users():
+        if name not in names:
+            field_name = "building" if name == spec.building else "buildings"
+            raise ConfigError(f"{key}.{field_name}", name, f"{empty} or one of " + ", ".join(names))
+
+
 def record_use(model, spaces, rng: np.random.Generator) -> None:
     """After this week's encounters: visitors of collective spaces took part; self-managed spaces get volunteers."""
     hh, week = model.households, model.week
@@ -133,13 +143,8 @@ class SharedServicesParams:
             check_manager_levers(f"{prefix}spaces[{i}].manager", s.manager, policy)
 
     def check_neighbourhood(self, policy, buildings, spaces, prefix: str) -> None:
-        names = [b.name for b in buildings]
         for i, s in enumerate(self.spaces):
-            for name in s.users():
-                if name not in names:
-                    key = "building" if name == s.building else "buildings"
-                    raise ConfigError(f"{prefix}spaces[{i}].{key}", name,
-                                      "'' (whole neighbourhood) or one of " + ", ".join(names))
+            check_space_buildings(f"{prefix}spaces[{i}]", s, buildings, "'' (whole neighbourhood)")
             check_residents_coop(f"{prefix}spaces[{i}].manager", s.manager, policy, buildings)
 
 

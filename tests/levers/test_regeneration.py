@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from levers.housing_runs import assert_same_as_baseline, check_bad_value, config, indicator, newcomers, run, runs
+from levers.paired import refused_key
 
 from abm.config import compose
 from abm.errors import ConfigError
@@ -128,3 +129,36 @@ def test_bad_input_on_the_command_line_fails_at_composition():
     with pytest.raises(ConfigError) as e:
         compose(["policy=regeneration", "policy.regeneration.units_per_year=-1"])
     assert e.value.key == "policy.regeneration.units_per_year"
+
+
+def test_shared_space_building_hosts_one_space_for_every_regenerated_unit_and_buildings_may_use_it():
+    """``shared_space.building: A``: a single space in A for the regenerated units of every building;
+    ``buildings: [D]``: the households of D may use it too.  The default opens one space per building."""
+    one = run(config(*REGEN, "policy.regeneration.shared_space.building=A",
+                     "policy.regeneration.shared_space.buildings=[D]"), 4, 0)
+    lever, nb = one.levers[0], one.space
+    visitors = np.zeros(len(nb.buildings), dtype=np.int64)  # visits to the space, by building of the visitor
+    for _ in range(60):
+        one.step()
+        for space in lever.spaces.values():
+            users = space.eligible[one.encounters.visited[space.eligible] == space.index]
+            visitors += np.bincount(nb.unit_building[users], minlength=len(nb.buildings))
+    done = lever.units[lever.finished]
+    assert list(lever.spaces) == [nb.building_index["A"]]
+    space = lever.spaces[nb.building_index["A"]]
+    assert space.spec.building == "A" and space.spec.name == "sala_comune_rigenerata_A"
+    assert set(space.eligible) == set(done) | set(nb.units_of(nb.building_index["D"]))
+    assert len(np.unique(nb.unit_building[done])) == 3  # regenerated units of A, B and C share it
+    assert (visitors[1:] > 0).all(), visitors  # measured (seed 4): 3, 4, 3 and 168 visits from A, B, C, D
+    # one space instead of one per building with regenerated units: the same works, fewer running costs
+    per_building = run(config(*REGEN), 4, 60)
+    saved = (len(per_building.levers[0].spaces) - 1) * 2500.0
+    assert saved == 5000.0
+    assert (per_building.indicators()["cost_year_regeneration"] - one.indicators()["cost_year_regeneration"]
+            == pytest.approx(saved))
+
+
+@pytest.mark.parametrize("field, value", [("building", "Z"), ("buildings", "[Z]")])
+def test_shared_space_buildings_must_exist(field, value):
+    key = f"policy.regeneration.shared_space.{field}"
+    assert refused_key("policy=regeneration", f"{key}={value}") == key
