@@ -236,6 +236,11 @@ class NeighbourhoodModel(mesa.Model):
             costs[lever.p.payer] += lever.yearly_cost()
         return costs
 
+    def lever_activity(self) -> dict[str, dict]:
+        """Per enabled lever: its payer, yearly cost now and what it did since week 0 (``Lever.summary``)."""
+        return {lever.name: {"payer": lever.p.payer, "cost_year": lever.yearly_cost(), **lever.summary()}
+                for lever in self.levers}
+
     def timebank_members(self) -> int:
         return int(sum(lever.timebank_members() for lever in self.levers))
 

@@ -5,8 +5,8 @@ Files of one run directory:
 - ``config.yaml``        the resolved configuration
 - ``timeseries.parquet`` one row per week, one column per indicator
 - ``by_group.parquet``   week x household type x indicator (tidy)
-- ``summary.json``       indicators and lever costs by payer at the last week, seed, config hash, package
-                         version, and the yearly tallies behind the sweep's cost-effectiveness (:func:`tallies`)
+- ``summary.json``       indicators and lever costs by payer at the last week, what each lever did
+                         (``levers``), seed, config hash, package version, and the yearly tallies behind the sweep's cost-effectiveness (:func:`tallies`)
 - ``DONE``               written last: the run is complete (sweeps skip runs that have it)
 - ``error.txt``          the traceback, if the run raised
 """
@@ -136,6 +136,8 @@ def summary(model, config) -> dict:
         "indicators": {k: _clean(float(last[k])) for k in INDICATORS},
         #: yearly cost of the active levers at the last week, EUR/year, by who pays (abm.vocabulary.PAYERS)
         "costs_by_payer": model.costs_by_payer(),
+        #: per enabled lever: payer, yearly cost at the last week and what it did over the run
+        "levers": model.lever_activity(),
         "tallies": tallies(model, ts),
     }
 

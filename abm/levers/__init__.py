@@ -8,7 +8,8 @@ so it costs nothing and draws no random numbers.
 
 A lever's parameters may also define ``check_policy(policy, prefix)`` (rules that need the other levers,
 e.g. a space managed by the portierato needs the portierato lever) and ``check_neighbourhood(policy,
-buildings, prefix)`` (rules that need the buildings, known only after a buildings CSV is read); both are
+buildings, spaces, prefix)`` (rules that need the buildings and shared spaces, known only once the
+neighbourhood is listed, generated or read from a CSV); both are
 called for enabled levers only, before any simulation work.
 """
 

@@ -192,6 +192,10 @@ class Allocation(Lever):
             self.let_from_list += n
         self.first_lettings += n if first else 0
 
+    def summary(self) -> dict[str, float]:
+        return {"let_from_list": self.let_from_list, "let_to_members": self.let_to_members,
+                "first_lettings": self.first_lettings}
+
     def yearly_cost(self) -> float:
         """Assessment cost of the allocations of the last 52 weeks, annualised."""
         week = self.model.week

@@ -14,6 +14,8 @@ class Lever(mesa.Agent):
         super().__init__(model)
         self.p = params
         self.draw = model.stream(f"lever:{self.name}")
+        #: counts of what the lever did since week 0 (events, cases, exchanges, ...), see :meth:`summary`
+        self.acts: dict[str, int] = {}
 
     def organise(self) -> None:
         """Before needs arise: organised encounters, outreach, new units."""
@@ -27,6 +29,11 @@ class Lever(mesa.Agent):
     def yearly_cost(self) -> float:
         """Running cost, EUR per year at the current rate."""
         return 0.0
+
+    def summary(self) -> dict[str, float]:
+        """What the lever did since week 0, for ``summary.json``: its counts of acts and any state the lever
+        adds (hours used, members, units delivered, ...)."""
+        return dict(self.acts)
 
     def timebank_members(self) -> int:
         return 0

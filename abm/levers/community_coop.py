@@ -213,6 +213,10 @@ class CommunityCoop(Lever):
         self.service_hours[model.week % 52] = float(needs.hours[done].sum())
         self.acts["services"] += len(done)
 
+    def summary(self) -> dict[str, float]:
+        return {**self.acts, "members": len(self.members), "budget_eur": self.budget, "alive": self.alive,
+                "failed_week": self.failed_week, "failure_cause": self.failure_cause}
+
     def yearly_cost(self) -> float:
         """Running cost at the current rate: fixed cost plus the service hours of the last 52 weeks (0 once failed)."""
         if not self.alive:

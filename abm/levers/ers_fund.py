@@ -112,6 +112,10 @@ class ErsFund(Lever):
             model.add_households(market, applicants(model, self.draw, market, "plain",
                                                     model.config.policy.allocation))
 
+    def summary(self) -> dict[str, float]:
+        delivered = int(self.delivered.sum())
+        return {"buildings_delivered": delivered, "units_delivered": delivered * self.units_per_building}
+
     def yearly_cost(self) -> float:
         p = self.p
         return capital_per_year(p.cost_mode, self.units_per_building * p.cost_per_unit, self.start, self.delivered,

@@ -238,6 +238,9 @@ class Portierato(Lever):
     def yearly_cost(self) -> float:
         return staff_cost_year(self.p.hours_per_week, self.p)
 
+    def summary(self) -> dict[str, float]:
+        return {**self.acts, **{f"hours_{f}": h for f, h in self.hours_used.items()}, "covered_units": len(self.units)}
+
     def cover(self) -> None:
         """The units of the covered buildings (``buildings: []``: every building, those built later too)."""
         self.units = covered_units(self.model, self.p.buildings, "policy.portierato.buildings")

@@ -189,6 +189,10 @@ class Regeneration(Lever):
         return np.union1d(served, np.flatnonzero(np.isin(nb.unit_building, whole))).astype(np.int64)
 
     # --- cost ----------------------------------------------------------------------------------------------
+    def summary(self) -> dict[str, float]:
+        return {"units_started": len(self.units), "units_finished": int(self.finished.sum()),
+                "shared_spaces": len(self.spaces)}
+
     def yearly_cost(self) -> float:
         p, rate = self.p, self.model.config.policy.funding.interest_rate
         capital = capital_per_year(p.cost_mode, p.cost_per_unit, self.started, self.finished, p.delay_weeks,

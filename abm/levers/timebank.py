@@ -92,6 +92,9 @@ class Timebank(Lever):
     def yearly_cost(self) -> float:
         return staff_cost_year(self.p.facilitator_hours_per_week, self.p) + self.p.fixed_cost_year
 
+    def summary(self) -> dict[str, float]:
+        return {**self.acts, "members": len(self.members), "hours_exchanged": self.hours_exchanged}
+
     def join(self, slots: np.ndarray) -> None:
         self.members.join(slots)
         self.activity[slots] = self.p.initial_activity

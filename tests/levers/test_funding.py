@@ -65,3 +65,33 @@ def test_levers_combine_and_costs_add_up_by_payer(tmp_path):
 def test_bad_payer_and_interest_rate():
     check_bad_value("baseline", "policy.funding.interest_rate", -0.01, "policy.funding.interest_rate")
     check_bad_value("baseline", "policy.shared_services.payer", "bank", "policy.shared_services.payer")
+
+
+def test_summary_reports_what_each_lever_did(tmp_path):
+    cfg = config("policy=full_package", "policy.ers_fund.delay_weeks=8", "policy.regeneration.delay_weeks=8")
+    model = run(cfg, seed=1, steps=40, collect=True)
+    write_run(tmp_path, model, cfg)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    levers = summary["levers"]
+    assert set(levers) == {"portierato", "mediation", "shared_services", "timebank", "community_coop",
+                           "coop_governance", "regeneration", "ers_fund", "allocation"}
+    for name, lever in levers.items():
+        assert lever["payer"] in PAYERS
+        if f"cost_year_{name}" in summary["indicators"]:
+            assert lever["cost_year"] == pytest.approx(summary["indicators"][f"cost_year_{name}"]), name
+    p = levers["portierato"]
+    hours = sum(v for k, v in p.items() if k.startswith("hours_"))
+    assert 0 < hours <= cfg.policy.portierato.hours_per_week * 40 + 1e-9
+    assert p["events"] > 0 and 0 < p["brokered"] <= p["broker_attempts"] and p["covered_units"] > 0
+    m = levers["mediation"]
+    assert m["agreements"] + m["no_agreement"] == m["joint_meetings"] <= m["cases"]
+    assert levers["timebank"]["members"] > 0 and levers["timebank"]["hours_exchanged"] >= 0
+    assert levers["community_coop"]["alive"] in (True, False) and levers["community_coop"]["members"] >= 0
+    assert levers["ers_fund"]["units_delivered"] > 0 and levers["regeneration"]["units_finished"] > 0
+    assert levers["allocation"]["first_lettings"] > 0
+
+
+def test_baseline_summary_has_no_levers(tmp_path):
+    cfg = config()
+    write_run(tmp_path, run(cfg, seed=1, steps=2, collect=True), cfg)
+    assert json.loads((tmp_path / "summary.json").read_text())["levers"] == {}
