@@ -89,9 +89,7 @@ class CommunityCoop(Lever):
 
     def __init__(self, model, params: CommunityCoopParams):
         super().__init__(model, params)
-        names = [s.spec.name for s in model.space.spaces]
-        self.spaces = np.array([names.index(s) for s in params.manage_spaces], dtype=np.int64)
-        self.spaces_managed_before = model.encounters.managed[self.spaces].copy()
+        self.spaces = self.run_spaces()
         self.categories = np.array([NEED_CATEGORIES.index(c) for c in params.service_categories])
         self.exit = weekly(params.member_exit_annual)
         self.members = Membership(model)
@@ -183,15 +181,28 @@ class CommunityCoop(Lever):
         self.failed_week = self.model.week
         self.failure_cause = cause
         self.volunteers = self.volunteers[:0]
-        self.model.encounters.managed[self.spaces] = self.spaces_managed_before
+        self.model.encounters.managed[self.spaces] = self.managed_without_it(self.spaces)
         self.running_spaces = False
+
+    def run_spaces(self) -> np.ndarray:
+        """Indices of the shared spaces it runs: those named in ``manage_spaces`` and every space whose manager
+        is the community cooperative (of the neighbourhood or of a lever, also those opened later)."""
+        return np.array([s.index for s in self.model.space.spaces
+                         if s.spec.name in self.p.manage_spaces or s.spec.manager == "community_coop"], dtype=np.int64)
+
+    def managed_without_it(self, spaces: np.ndarray) -> np.ndarray:
+        """Whether each space has a manager of its own besides the cooperative (anyone but none or itself)."""
+        return np.array([self.model.space.spaces[i].spec.manager not in ("none", "community_coop") for i in spaces],
+                        dtype=bool)
 
     # --- its services --------------------------------------------------------------------------------------
     def broker(self, needs) -> None:
         """Volunteers' hours run the shared spaces first, then meet pending needs, most fragile first."""
         model = self.model
         self.service_hours[model.week % 52] = 0.0
-        if not self.alive:
+        self.spaces = self.run_spaces()
+        if not self.alive:  # its spaces (also any opened since it failed) have only their own managers
+            model.encounters.managed[self.spaces] = self.managed_without_it(self.spaces)
             return
         free = model.help.free_hours
         give = np.minimum(free[self.volunteers], self.p.volunteer_hours)
@@ -199,7 +210,7 @@ class CommunityCoop(Lever):
         space_hours = self.p.space_hours * len(self.spaces)
         running = pool >= space_hours - 1e-9
         self.running_spaces = bool(running and len(self.spaces))
-        model.encounters.managed[self.spaces] = self.spaces_managed_before | running
+        model.encounters.managed[self.spaces] = self.managed_without_it(self.spaces) | running
         pool -= space_hours if running else 0.0
         hh = model.households
         idx = needs.pending()

@@ -118,7 +118,8 @@ def record_use(model, spaces, rng: np.random.Generator) -> None:
             continue
         if spec.collective:
             hh.last_participation[users] = week
-        if spec.manager in SELF_MANAGED and spec.volunteer_probability > 0:
+        # a space of the community cooperative is self-managed only while the cooperative runs it
+        if spec.manager in SELF_MANAGED and spec.volunteer_probability > 0 and model.encounters.managed[space.index]:
             vol = users[rng.random(len(users)) < spec.volunteer_probability]
             hh.last_volunteer[vol] = week
             hh.last_participation[vol] = week

@@ -6,6 +6,8 @@ import pytest
 
 from levers.paired import effect, model, refused_key, tail_means
 
+from abm.levers.common import find_lever
+
 COOP = "policy=community_coop"
 
 
@@ -67,6 +69,33 @@ def test_it_runs_the_shared_spaces_it_manages_while_alive():
     coop.fail("money")
     m.step()
     assert not m.encounters.managed[0]  # the courtyard is unmanaged again (acer_estate: manager none)
+
+
+def test_a_space_it_manages_has_no_manager_and_no_volunteers_once_it_failed():
+    # the shared-services laundry, run by the community cooperative: its visitors volunteer while it runs
+    m, _ = _run("policy.shared_services.enabled=true", "policy.shared_services.spaces.1.manager=community_coop",
+                "policy.shared_services.spaces.1.volunteer_probability=0.5", weeks=0)
+    coop = find_lever(m, "community_coop")
+    laundry = next(s for s in m.space.spaces if s.spec.name == "lavanderia")
+    assert laundry.index in coop.spaces
+    running, volunteered = [], 0
+    for _ in range(12):
+        m.step()
+        assert bool(m.encounters.managed[laundry.index]) == coop.running_spaces
+        running.append(coop.running_spaces)
+        took_task = (m.households.last_volunteer == m.week) & (m.encounters.visited == laundry.index)
+        took_task[coop.volunteers] = False  # the cooperative's own volunteers of the week
+        volunteered += int(took_task.sum())
+    assert any(running) and volunteered > 0
+    coop.fail("money")
+    users = 0
+    for _ in range(8):
+        m.step()
+        assert not m.encounters.managed[laundry.index]
+        users += int((m.encounters.visited[laundry.eligible] == laundry.index).sum())
+        # nobody takes on a task in the laundry any more (the cooperative's own volunteers are gone too)
+        assert not (m.households.last_volunteer == m.week).any()
+    assert users > 0  # the laundry is still used, unmanaged
 
 
 @pytest.mark.parametrize("override,key", [
