@@ -104,15 +104,18 @@ class CoopGovernance(Lever):
         self.invite(int(hours / p.hours_per_invitation + 1e-9))
 
     def invite(self, k: int) -> None:
-        """``k`` personal invitations to the next assemblies, to those who took part least recently."""
+        """``k`` personal invitations to the next assemblies, to those who took part least recently; what is
+        left is split evenly among the bodies still to invite (one with fewer people to invite leaves the rest
+        to the next)."""
         hh = self.model.households
-        for body in self.bodies():
+        bodies = self.bodies()
+        for i, body in enumerate(bodies):
             people = body.members()
             not_yet = people[~((body.invited_until[people] >= body.next_assembly())
                                & (body.invited_agent[people] == hh.agent_id[people]))]
             if k <= 0 or len(not_yet) == 0:
                 continue
-            share = max(1, k // len(self.bodies()))
+            share = -(-k // (len(bodies) - i))  # ceil(k / bodies still to invite)
             order = np.lexsort((self.draw.random(len(not_yet)), hh.last_participation[not_yet]))
             chosen = not_yet[order[:share]]
             body.invite(chosen, self.p.invitation_factor)

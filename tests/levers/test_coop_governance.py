@@ -67,3 +67,14 @@ def test_cooperative_buildings_cannot_be_named_for_supported_self_management():
     assert refused_key(GOVERNANCE, "policy.coop_governance.buildings=[E]") == key
     key = "policy.coop_governance.hours_per_invitation"
     assert refused_key(GOVERNANCE, "policy.coop_governance.hours_per_invitation=0") == key
+
+
+def test_every_invitation_is_used_when_two_assemblies_share_them():
+    # building D a housing cooperative: the facilitator invites to its assemblies and to the supported body's
+    m = _run(GOVERNANCE, "neighbourhood.buildings.3.tenure=coop", weeks=1)
+    lever = m.levers[0]
+    assert len(lever.bodies()) == 2
+    for k in (1, 2, 5, 9):
+        before = lever.acts["invitations"]
+        lever.invite(k)
+        assert lever.acts["invitations"] - before == k  # none lost to rounding in the split
