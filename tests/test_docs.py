@@ -157,3 +157,17 @@ def test_example_csv_builds_a_model():
     assert model.households.age_head[unit] == 82 and model.households.trust[unit] == 0.4
     for _ in range(3):
         model.step()
+
+
+#: the project's indicator catalogue (shared design documents, beside the repository when they are there)
+CATALOGUE = Path(__file__).resolve().parents[2] / "shared" / "design" / "INDICATORS.md"
+
+
+@pytest.mark.skipif(not CATALOGUE.is_file(), reason=f"no indicator catalogue at {CATALOGUE}")
+def test_every_catalogue_indicator_exists_under_its_name():
+    from abm.indicators import LEVERS
+
+    names = re.findall(r"^\| `([a-z0-9_<>]+)`", CATALOGUE.read_text(encoding="utf-8"), re.M)
+    assert len(names) > 20
+    expected = [e for n in names for e in ([n.replace("<lever>", lever) for lever in LEVERS] if "<lever>" in n else [n])]
+    assert [n for n in expected if n not in INDICATORS] == []
