@@ -233,7 +233,8 @@ class NeighbourhoodModel(mesa.Model):
         """Yearly cost of the active levers (EUR/year, current rate) by who pays (``PAYERS``)."""
         costs = dict.fromkeys(PAYERS, 0.0)
         for lever in self.levers:
-            costs[lever.p.payer] += lever.yearly_cost()
+            for payer, cost in lever.costs_by_payer().items():
+                costs[payer] += cost
         return costs
 
     def lever_activity(self) -> dict[str, dict]:

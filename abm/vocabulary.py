@@ -36,5 +36,5 @@ ORIGINS = ("italian", "european", "african", "asian", "latin_american")
 OUTCOMES = ("met_neighbour", "met_service", "unmet")
 
 #: who pays a lever's running cost: the municipality, ACER, ASP, SIEG compensation for public-service
-#: obligations, a metropolitan ERS fund, foundations and banks
-PAYERS = ("municipality", "acer", "asp", "sieg", "ers_fund", "foundations")
+#: obligations, a metropolitan ERS fund, foundations and banks, and residents (members' and users' fees)
+PAYERS = ("municipality", "acer", "asp", "sieg", "ers_fund", "foundations", "residents")

@@ -30,6 +30,10 @@ class Lever(mesa.Agent):
         """Running cost, EUR per year at the current rate."""
         return 0.0
 
+    def costs_by_payer(self) -> dict[str, float]:
+        """Its yearly cost split by who pays it (all of it by its ``payer`` unless the lever says otherwise)."""
+        return {self.p.payer: self.yearly_cost()}
+
     def summary(self) -> dict[str, float]:
         """What the lever did since week 0, for ``summary.json``: its counts of acts and any state the lever
         adds (hours used, members, units delivered, ...)."""

@@ -103,6 +103,7 @@ class CommunityCoop(Lever):
         #: whether its volunteers had the hours to run its shared spaces this week
         self.running_spaces = False
         self.service_hours = np.zeros(52)  # by week % 52
+        self.fees = np.zeros(52)  # members' and users' fees, EUR, by week % 52
         self.acts = dict.fromkeys(("joined", "left", "volunteerings", "services", "assemblies"), 0)
         hh = model.households
         occ = np.flatnonzero(hh.occupied)
@@ -140,7 +141,9 @@ class CommunityCoop(Lever):
         """Last week's income and costs; a negative balance ends the cooperative."""
         p, week = self.p, self.model.week
         hours = self.service_hours[(week - 1) % 52]
-        income = len(self.members) * p.member_fee_year / 52.0 + hours * p.user_fee_per_hour
+        fees = len(self.members) * p.member_fee_year / 52.0 + hours * p.user_fee_per_hour
+        self.fees[(week - 1) % 52] = fees
+        income = fees
         if week <= p.grant_years * 52:
             income += p.grant_year / 52.0
         self.budget += income - p.fixed_cost_year / 52.0 - hours * p.cost_per_service_hour
@@ -227,6 +230,16 @@ class CommunityCoop(Lever):
     def summary(self) -> dict[str, float]:
         return {**self.acts, "members": len(self.members), "budget_eur": self.budget, "alive": self.alive,
                 "failed_week": self.failed_week, "failure_cause": self.failure_cause}
+
+    def costs_by_payer(self) -> dict[str, float]:
+        """Its running cost: residents pay the fees of the last 52 weeks (annualised), its ``payer`` the rest
+        (grants, and the cooperative's own capital when grants fall short)."""
+        cost = self.yearly_cost()
+        weeks = max(min(self.model.week, 52), 1)
+        fees = min(float(self.fees.sum()) * 52.0 / weeks, cost) if self.alive else 0.0
+        out = {self.p.payer: cost - fees}
+        out["residents"] = out.get("residents", 0.0) + fees
+        return out
 
     def yearly_cost(self) -> float:
         """Running cost at the current rate: fixed cost plus the service hours of the last 52 weeks (0 once failed)."""

@@ -106,3 +106,16 @@ def test_a_space_it_manages_has_no_manager_and_no_volunteers_once_it_failed():
 ])
 def test_bad_input_is_refused(override, key):
     assert refused_key(COOP, override) == key
+
+
+def test_residents_pay_its_fees_and_its_payer_the_rest():
+    m, coop = _run(weeks=40)
+    assert coop.alive
+    by_payer = m.costs_by_payer()
+    members_fees = len(coop.members) * coop.p.member_fee_year  # a year of today's members' fees, at least
+    assert by_payer["residents"] > 0.5 * members_fees
+    assert by_payer["residents"] + by_payer["foundations"] == pytest.approx(coop.yearly_cost())
+    assert by_payer["foundations"] > 0  # fees do not cover the fixed cost
+    coop.fail("money")
+    m.step()
+    assert m.costs_by_payer()["residents"] == 0.0 and sum(m.costs_by_payer().values()) == 0.0
