@@ -15,7 +15,7 @@ from abm.errors import ConfigError
 from abm.i18n import t, table
 from abm.params import param
 from viz import controls as ctl
-from viz.charts import LiveChart
+from viz.charts import LiveChart, euro
 from viz.household import card
 from abm.vocabulary import NEED_CATEGORIES, ORIGINS, OUTCOMES, SPACE_KINDS, TENURES
 from viz.plan import COLOUR_BY, LEVEL_NAMES, colouring, layout, plan_json, tie_paths, unit_facts, week_json
@@ -276,6 +276,11 @@ def test_charts_draw_the_series_and_follow_the_language(session):
     # a shares' axis stays 0-100 %; a count's axis grows in readable steps
     assert LiveChart("isolated_share")._axes_for(10, [np.array([0.2])], "it", 0)[1] == 1.0
     assert chart._axes_for(10, [np.array([37.0])], "it", 9)[1] == 50.0
+
+
+def test_euro_ticks_use_the_language_decimal_mark():
+    assert euro(0.5, "it") == "0,5 €" and euro(0.5, "en") == "0.5 €"
+    assert euro(12_500.0, "it") == "12,5 k€" and euro(2e6, "en") == "2 M€"
 
 
 def test_household_card_tells_who_lives_there(session):

@@ -37,12 +37,11 @@ def _nice_ceiling(x: float) -> float:
     return 10 * k
 
 
-def _euro(v, _pos=None) -> str:
-    if abs(v) >= 1e6:
-        return f"{v / 1e6:g} M€"
-    if abs(v) >= 1e3:
-        return f"{v / 1e3:g} k€"
-    return f"{v:g} €"
+def euro(v: float, lang: str) -> str:
+    """An axis tick in euro, short (k€, M€), with the language's decimal mark (0,5 € in Italian)."""
+    scale, suffix = (1e6, " M€") if abs(v) >= 1e6 else (1e3, " k€") if abs(v) >= 1e3 else (1.0, " €")
+    text = f"{v / scale:g}"
+    return (text.replace(".", ",") if lang == "it" else text) + suffix
 
 
 class LiveChart:
@@ -64,7 +63,7 @@ class LiveChart:
         if self.share:
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         elif indicator.startswith("cost_"):
-            ax.yaxis.set_major_formatter(FuncFormatter(_euro))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: euro(v, self.lang)))
         else:
             ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
         self.previous_line = ax.plot([], [], **PREVIOUS)[0]
@@ -72,6 +71,7 @@ class LiveChart:
         self._background = None
         self._key = None
         self._ymax = 1.0
+        self.lang = "it"
 
     def _axes_for(self, n_weeks: int, values: list[np.ndarray], lang: str, generation: int):
         xmax = max(1, math.ceil(max(n_weeks - 1, 1) / WEEKS_PER_YEAR))
@@ -101,6 +101,7 @@ class LiveChart:
                 self.previous_line.set_data([], [])
             self.ax.set_xlim(0, xmax)
             self.ax.set_ylim(0, ymax)
+            self.lang = key[2]  # the euro ticks' decimal mark
             self.ax.set_xlabel(t("app.chart.years", lang), fontsize=11, color="#444444", labelpad=1)
             canvas.draw()
             self._background = canvas.copy_from_bbox(self.fig.bbox)
