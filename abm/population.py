@@ -83,10 +83,14 @@ class PopulationParams:
     participation: dict[str, float] = param(default_factory=_per_type(
         elderly_alone=0.25, elderly_couple=0.35, family_children=0.3, single_parent=0.2,
         single_adult=0.2, young_sharers=0.25, new_migrant=0.15), lo=0.01, hi=0.99)
-    #: mean fragility (need intensity, vulnerability) by type
+    #: mean fragility (need intensity, vulnerability) by type, of a head not older than ``fragility_age_onset``
     fragility: dict[str, float] = param(default_factory=_per_type(
         elderly_alone=0.55, elderly_couple=0.4, family_children=0.2, single_parent=0.35,
         single_adult=0.15, young_sharers=0.1, new_migrant=0.3), lo=0.01, hi=0.99)
+    #: frailty grows with age: the mean fragility of a household whose head is older than
+    #: ``fragility_age_onset`` rises by ``fragility_per_decade`` for every ten years above it
+    fragility_age_onset: float = param(75.0, lo=16.0, hi=110.0)
+    fragility_per_decade: float = param(0.2, lo=0.0, hi=1.0)
     #: Beta concentration used for participation and fragility draws
     attribute_concentration: float = param(6.0, lo=0.5)
 
@@ -228,6 +232,7 @@ class PopulationGenerator:
         origin = np.where(htype == HOUSEHOLD_TYPES.index("new_migrant"),
                           rng.choice(len(ORIGINS), size=n, p=self.migrant_origin_probs),
                           rng.choice(len(ORIGINS), size=n, p=self.origin_probs))
+        frailty_mean = self.frag[htype] + p.fragility_per_decade * np.maximum(age - p.fragility_age_onset, 0.0) / 10.0
         trust_mean = np.full(n, p.trust_mean) + np.where(htype == HOUSEHOLD_TYPES.index("new_migrant"),
                                                           p.trust_offset_new_migrant, 0.0)
         return {
@@ -241,7 +246,7 @@ class PopulationGenerator:
             "trust": _beta(rng, trust_mean, p.trust_concentration),
             "satisfaction": _beta(rng, np.full(n, p.satisfaction_mean), p.satisfaction_concentration),
             "participation": _beta(rng, self.part[htype], p.attribute_concentration),
-            "fragility": _beta(rng, self.frag[htype], p.attribute_concentration),
+            "fragility": _beta(rng, frailty_mean, p.attribute_concentration),
         }
 
     def rent(self, tenure: np.ndarray, m2: np.ndarray, income: np.ndarray) -> np.ndarray:

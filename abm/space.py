@@ -239,6 +239,20 @@ class Groups:
         offset = (rng.random(len(units)) * self.size[g]).astype(np.int64)
         return self.members[self.start[g] + offset]
 
+    def weighted_member(self, units: np.ndarray, weight: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """For each unit, a random unit of its own group drawn in proportion to ``weight`` (one per unit);
+        uniformly where the group's weights are all zero."""
+        g = self.of_unit[units]
+        cum = np.cumsum(weight[self.members])
+        lo, hi = self.start[g], self.start[g] + self.size[g]
+        base = np.where(lo > 0, cum[np.maximum(lo - 1, 0)], 0.0)
+        total = cum[hi - 1] - base
+        u = rng.random(len(units))
+        pos = np.searchsorted(cum, base + u * total, side="right")
+        uniform = lo + (u * self.size[g]).astype(np.int64)
+        pos = np.where(total > 0, np.clip(pos, lo, hi - 1), uniform)
+        return self.members[pos]
+
 
 @dataclass
 class SharedSpace:

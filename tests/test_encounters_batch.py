@@ -54,6 +54,7 @@ def test_shared_spaces_respect_capacity_and_record_visits():
     for s in nb.spaces:      # crowd them: everyone wants to come, few fit
         s.spec.use_probability = 0.0 if s.spec.name == "casa_di_quartiere" else 1.0
     m.households.participation[:] = 1.0
+    m.households.fragility[:] = 0.0    # nobody is kept indoors
     a, b, where = enc.shared_space_pairs(m)
     cap = np.array([s.weekly_capacity for s in nb.spaces])
     demand = np.array([m.households.occupied[s.eligible].sum() for s in nb.spaces])

@@ -25,8 +25,12 @@ class EncounterParams:
     rate_neighbourhood: float = param(0.15, lo=0.0, hi=50.0)
     #: how much participation propensity scales a household's encounter rate (0: not at all)
     sociability_weight: float = param(1.0, lo=0.0, hi=1.0)
-    #: how much fragility keeps a household indoors (rate x (1 - w x fragility))
+    #: how much fragility keeps a household indoors (rate x (1 - w x fragility)); it also lowers its visits
+    #: to shared spaces and, with ``partner_presence``, how often others meet it
     fragility_weight: float = param(0.9, lo=0.0, hi=1.0)
+    #: how much being met by a neighbour needs being out: the partner of a proximity encounter is drawn in
+    #: proportion to 1 - p + p x presence, presence = 1 - fragility_weight x fragility (0: uniformly)
+    partner_presence: float = param(1.0, lo=0.0, hi=1.0)
     #: people each visitor of a shared space meets during a visit
     partners_per_visit: int = param(2, lo=0, hi=20)
     #: probability that an encounter between two households without a tie starts one
@@ -97,8 +101,11 @@ class Encounters:
         hh = model.households
         slots = np.flatnonzero(hh.occupied)
         w = self.p.sociability_weight
-        sociability = ((1.0 - w + 2.0 * w * hh.participation[slots])
-                       * (1.0 - self.p.fragility_weight * hh.fragility[slots]))
+        presence = self.presence(hh)
+        sociability = (1.0 - w + 2.0 * w * hh.participation[slots]) * presence[slots]
+        # who is around to be met: occupied units in proportion to their presence, empty ones not at all
+        m = self.p.partner_presence
+        weight = np.where(hh.occupied, 1.0 - m + m * presence, 0.0)
         who, partner, level = [], [], []
         for i, (groups, rate) in enumerate(self.levels):
             if rate <= 0:
@@ -106,14 +113,24 @@ class Encounters:
             n = self.rng.poisson(rate * sociability)
             a = np.repeat(slots, n)
             who.append(a)
-            partner.append(groups.random_member(a, self.rng))
+            b = groups.random_member(a, self.rng)
+            if m > 0:
+                # an encounter finds someone as often as the group's occupied units allow (as a uniform
+                # draw); who it is depends on who is out
+                found = hh.occupied[b]
+                b[found] = groups.weighted_member(a[found], weight, self.rng)
+            partner.append(b)
             level.append(np.full(len(a), i, dtype=np.int64))
         return _joined(who), _joined(partner), _joined(level)
 
+    def presence(self, hh) -> np.ndarray:
+        """How much each household is out and about, per slot: 1 - fragility_weight x fragility."""
+        return 1.0 - self.p.fragility_weight * hh.fragility
+
     def shared_space_pairs(self, model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Visits to every shared space at once: eligible households come with a probability that grows with
-        participation, the first ``weekly_capacity`` (in random order) get in, and each visitor meets
-        ``partners_per_visit`` others of its session.  Sets ``crowding`` and ``visited``; returns the pairs
+        participation and falls with fragility (``presence``), the first ``weekly_capacity`` (in random order)
+        get in, and each visitor meets ``partners_per_visit`` others of its session.  Sets ``crowding`` and ``visited``; returns the pairs
         and the space of each."""
         hh, spaces = model.households, model.space.spaces
         self.visited[:] = -1
@@ -130,7 +147,7 @@ class Encounters:
         space = np.repeat(np.arange(len(spaces)), sizes)
         keep = hh.occupied[unit] & (cap[space] > 0)
         unit, space = unit[keep], space[keep]
-        p_use = np.minimum(1.0, use[space] * 2.0 * hh.participation[unit])
+        p_use = np.minimum(1.0, use[space] * 2.0 * hh.participation[unit] * self.presence(hh)[unit])
         came = self.rng.random(len(unit)) < p_use
         unit, space = unit[came], space[came]
         demand = np.bincount(space, minlength=len(spaces))
