@@ -39,6 +39,8 @@ def t_interval(values, level: float = LEVEL) -> Interval:
     mean = float(x.mean())
     if n == 1:
         return Interval(1, mean, math.nan, math.nan, math.nan)
+    if x.min() == x.max():  # a fixed cost, say: exactly the value (a mean of equal floats may be off by an ulp)
+        return Interval(n, float(x[0]), 0.0, float(x[0]), float(x[0]))
     sd = float(x.std(ddof=1))
     half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
     return Interval(n, mean, sd, mean - half, mean + half)

@@ -240,6 +240,12 @@ def test_t_interval_is_nan_safe(xs):
         assert math.isnan(iv.low) and math.isnan(iv.high)
 
 
+@given(st.floats(-1e9, 1e9), st.integers(2, 30))
+def test_identical_values_give_the_value_itself(x, n):
+    iv = t_interval([x] * n)
+    assert (iv.mean, iv.sd, iv.low, iv.high) == (x, 0.0, x, x)
+
+
 def test_ratio_interval_is_deterministic_and_open_when_benefit_is_uncertain():
     cost, benefit = np.full(6, 1000.0), np.array([3.0, -2.5, 2.0, -1.5, 1.0, 0.5])
     est, lo, hi = ratio_interval(cost, benefit)

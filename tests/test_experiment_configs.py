@@ -28,7 +28,7 @@ def sim_of(name: str, *overrides: str):
     return compose_run([f"+experiment={name}", *overrides])
 
 
-@pytest.mark.parametrize("name, runs", [("smoke", 10), ("default_job", 15), ("sensitivity", 2)])
+@pytest.mark.parametrize("name, runs", [("smoke", 10), ("default_job", 25), ("sensitivity", 2)])
 def test_experiments_compose_and_validate(name, runs):
     cfg = experiment(name)
     assert cfg.output.experiment == name
