@@ -1,12 +1,13 @@
 """Morris screening of the behavioural parameters, run as an ordinary sweep.
 
-    python -m experiments.sensitivity sample [overrides...]   # design + sweep (same launcher as any sweep)
-    python -m experiments.sensitivity analyse MULTIRUN_DIR     # morris.csv: parameters ranked by mu_star
+    python -m experiments.sensitivity sample [--experiment NAME] [overrides...]   # design + sweep
+    python -m experiments.sensitivity analyse MULTIRUN_DIR [--indicators ...]     # morris.csv
 
-``sample`` reads the ``sensitivity`` experiment (``configs/experiment/sensitivity.yaml``: parameters and
-their ranges, trajectories, levels, design seed), draws a Morris design with SALib, writes it to
+``sample`` reads a screening experiment (``configs/experiment/sensitivity.yaml`` by default, e.g.
+``portierato_sensitivity`` for the portierato's assumed parameters: parameters and their ranges in
+``output.morris``, trajectories, levels, design seed), draws a Morris design with SALib, writes it to
 ``<sweep dir>/design.csv`` (one row per design point, one column per parameter key) and
-``problem.json``, and runs ``python -m experiments.run -m +experiment=sensitivity
+``problem.json``, and runs ``python -m experiments.run -m +experiment=NAME
 output.design_row=range(0,N)``: each job applies its design row to the configuration before
 validation (:func:`apply_design`), so every run directory holds the configuration it really ran.
 Replicate seeds (``seed`` in the experiment's sweep parameters) are the same at every design point
@@ -72,8 +73,8 @@ def design_of(spec: DictConfig) -> tuple[dict, pd.DataFrame]:
     return problem, pd.DataFrame(x, columns=problem["names"])
 
 
-def compose_experiment(overrides: list[str]) -> DictConfig:
-    """The composed ``sensitivity`` experiment, Hydra node included (for the sweep directory)."""
+def compose_experiment(overrides: list[str], experiment: str = "sensitivity") -> DictConfig:
+    """The composed screening experiment, Hydra node included (for the sweep directory)."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
@@ -81,7 +82,7 @@ def compose_experiment(overrides: list[str]) -> DictConfig:
 
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        return compose(config_name="config", overrides=["+experiment=sensitivity", *overrides],
+        return compose(config_name="config", overrides=[f"+experiment={experiment}", *overrides],
                        return_hydra_config=True)
 
 
@@ -102,13 +103,13 @@ def write_design(sweep_dir: Path, spec: DictConfig) -> int:
     return len(design)
 
 
-def sample(overrides: list[str]) -> int:
-    cfg = compose_experiment(overrides)
+def sample(overrides: list[str], experiment: str = "sensitivity") -> int:
+    cfg = compose_experiment(overrides, experiment)
     sweep_dir = Path(cfg.hydra.sweep.dir)
     n = write_design(sweep_dir, cfg.output.morris)
     print(f"Morris design: {n} points x {len(cfg.output.morris.parameters)} parameters in {sweep_dir / DESIGN}",
           file=sys.stderr)
-    cmd = [sys.executable, "-m", "experiments.run", "-m", "+experiment=sensitivity",
+    cmd = [sys.executable, "-m", "experiments.run", "-m", f"+experiment={experiment}",
            f"output.design_row=range(0,{n})", *overrides]
     return subprocess.call(cmd)
 
@@ -154,13 +155,15 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m experiments.sensitivity", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
     s = sub.add_parser("sample", help="write the Morris design and run it as a sweep")
+    s.add_argument("--experiment", default="sensitivity",
+                   help="screening experiment in configs/experiment/ (default: sensitivity; also portierato_sensitivity)")
     s.add_argument("overrides", nargs="*", help="Hydra overrides (e.g. steps=104 output.morris.trajectories=4)")
     a = sub.add_parser("analyse", help="rank parameters by mu_star into MULTIRUN_DIR/morris.csv")
     a.add_argument("sweep_dir", type=Path)
     a.add_argument("--indicators", nargs="+", default=list(DEFAULT_INDICATORS))
     args = ap.parse_args(argv)
     if args.command == "sample":
-        return sample(args.overrides)
+        return sample(args.overrides, args.experiment)
     res = analyse(args.sweep_dir, args.indicators)
     with pd.option_context("display.width", 140, "display.max_rows", 200):
         for ind, df in res.groupby("indicator", sort=False):

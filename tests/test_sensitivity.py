@@ -36,6 +36,17 @@ def test_the_design_covers_the_ranges_with_one_step_per_parameter():
     assert design.equals(design_of(spec)[1])  # the design seed makes it reproducible
 
 
+@pytest.mark.parametrize("experiment", ["sensitivity", "portierato_sensitivity"])
+def test_screened_parameters_exist_and_their_ranges_hold_the_defaults(experiment):
+    cfg = compose_experiment([], experiment)
+    for key, (lo, hi) in cfg.output.morris.parameters.items():
+        default = OmegaConf.select(cfg, key)
+        assert default is not None, key
+        assert lo <= default <= hi, (key, default, lo, hi)
+    if experiment == "portierato_sensitivity":
+        assert cfg.policy.portierato.enabled and all(k.startswith("policy.portierato.") for k in cfg.output.morris.parameters)
+
+
 def test_apply_design_sets_the_row_before_validation(tmp_path):
     path = tmp_path / "design.csv"
     pd.DataFrame({"help.willingness": [0.5, 0.8], "help.max_asks": [2.0, 5.0]}).to_csv(path, index=False)
