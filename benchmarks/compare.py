@@ -91,7 +91,7 @@ def scenario_yaml(households: int) -> str:
     buildings, _ = nb.layout()
     keys = ("name", "tenure", "stairwells", "floors", "units_per_landing", "unit_m2", "unusable_units", "vacant_units")
     return yaml.safe_dump({
-        "defaults": ["schema"], "name": "bench_district", "initial_waiting_list": nb.initial_waiting_list,
+        "name": "bench_district", "initial_waiting_list": nb.initial_waiting_list,
         "buildings": [{k: getattr(b, k) for k in keys} for b in buildings],
         "shared_spaces": [{"name": f"courtyard_{b.name}", "kind": "courtyard", "building": b.name, "capacity": 25,
                            "sessions_per_week": 7, "use_probability": 0.15, "manager": "none"} for b in buildings],
