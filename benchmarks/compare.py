@@ -98,12 +98,17 @@ def scenario_yaml(households: int) -> str:
     }, sort_keys=False)
 
 
-def child_steps(code: Path, preset: Path, steps: int) -> dict:
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(preset), str(steps)], cwd=code,
+def run_child(code: Path, script: str, *args: str):
+    """Run ``script`` (python -c) with the package at ``code`` and return the JSON of its last output line."""
+    proc = subprocess.run([sys.executable, "-c", script, *args], cwd=code,
                           env=dict(os.environ, PYTHONPATH=str(code)), capture_output=True, text=True)
     if proc.returncode != 0:
-        raise RuntimeError(f"timing child failed in {code}:\n{proc.stderr[-3000:]}")
+        raise RuntimeError(f"child failed in {code}:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def child_steps(code: Path, preset: Path, steps: int) -> dict:
+    return run_child(code, CHILD, str(preset), str(steps))
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -12,15 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.compare import export
+from benchmarks.compare import export, run_child
 from benchmarks.runs import ROOT
 
 INDICATORS = ("ties_mean", "strong_ties_mean", "isolated_share", "clustering", "largest_component_share",
@@ -46,12 +43,7 @@ print(json.dumps(out))
 
 
 def runs(code: Path, seeds: int, weeks: int, overrides: list[str]) -> dict[str, list[float]]:
-    proc = subprocess.run([sys.executable, "-c", CHILD, json.dumps(INDICATORS), str(seeds), str(weeks),
-                           json.dumps(overrides)], cwd=code, env=dict(os.environ, PYTHONPATH=str(code)),
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"runs failed in {code}:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_child(code, CHILD, json.dumps(INDICATORS), str(seeds), str(weeks), json.dumps(overrides))
 
 
 def main(argv: list[str] | None = None) -> dict:
