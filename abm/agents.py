@@ -109,8 +109,8 @@ class ResidentsCooperative(mesa.Agent):
         every = self.p.assembly_every_weeks
         return (self.model.week // every + 1) * every
 
-    def fit_invitations(self) -> None:
-        """New units were built: they hold no invitation."""
+    def grow(self) -> None:
+        """New units were built (``model.add_building``): they hold no invitation."""
         extra = self.model.households.n - len(self.invited_until)
         if extra > 0:
             self.invited_until = np.concatenate([self.invited_until, np.full(extra, -1, dtype=np.int64)])
@@ -118,7 +118,6 @@ class ResidentsCooperative(mesa.Agent):
 
     def invite(self, slots: np.ndarray, factor: float) -> None:
         """Personal invitations to the next assembly: attendance of ``slots`` is multiplied by ``factor``."""
-        self.fit_invitations()
         self.invited_until[slots] = self.next_assembly()
         self.invited_agent[slots] = self.model.households.agent_id[slots]
         self.invitation_factor = factor
@@ -135,7 +134,6 @@ class ResidentsCooperative(mesa.Agent):
         """Members attend with a probability that grows with participation and trust; attending raises both."""
         hh, p = self.model.households, self.p
         prob = p.attendance * 4.0 * hh.participation[members] * hh.trust[members]
-        self.fit_invitations()
         invited = ((self.invited_until[members] >= self.model.week)
                    & (self.invited_agent[members] == hh.agent_id[members]))
         if invited.any():

@@ -160,6 +160,7 @@ class NeighbourhoodModel(mesa.Model):
         self.encounters.refresh(self)
         self.help.grow(n)
         self.moving.grow(n)
+        self.cooperatives.do("grow")
         for lever in self.levers:
             lever.grow(n)
         return new

@@ -75,8 +75,7 @@ class CoopGovernance(Lever):
     def grow(self, n_units: int) -> None:
         """New units were built: supported if every non-coop building is; nobody there holds an invitation."""
         self.body.units = self.covered()
-        for body in (self.body, *self.model.cooperatives):
-            body.fit_invitations()
+        self.body.grow()
 
     def bodies(self) -> list[ResidentsCooperative]:
         """The assemblies the facilitator invites to: the supported body, and the cooperative's if supported."""
