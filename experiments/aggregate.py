@@ -192,7 +192,12 @@ def level_table(runs: pd.DataFrame, order: list[str], by: list[str]) -> pd.DataF
 
 
 def summary_table(values: pd.DataFrame, order: list[str]) -> pd.DataFrame:
-    return level_table(values, order, ["indicator", "statistic"])
+    """Levels of every (indicator, statistic); a scenario without a completed run is listed with n = 0."""
+    keys = values[["indicator", "statistic"]].drop_duplicates()
+    absent = [sc for sc in order if sc not in set(values["scenario"])]
+    gaps = [keys.assign(scenario=sc, value=math.nan) for sc in absent]
+    return level_table(pd.concat([values, *gaps], ignore_index=True) if gaps else values, order,
+                       ["indicator", "statistic"])
 
 
 def _paired_frame(values: pd.DataFrame, scenario: str, baseline: str) -> pd.DataFrame:
