@@ -304,8 +304,8 @@ def aggregate(sweep_dir: Path, baseline: str | None = None, settings: HorizonSet
         raise SystemExit("error: no completed run to aggregate\n" + describe_status(status, sweep_dir))
     param_keys = sorted({k for ov in overrides.values() for k in ov})
 
+    windows = {settings.window(steps) for steps in _steps(sweep_dir, completed)}  # a window that does not fit: now
     runs = stream_runs(sweep_dir, completed, names, param_keys, settings)
-    windows = {settings.window(steps) for steps in _steps(sweep_dir, completed)}
     tables = {
         "scenarios": pd.DataFrame([{"scenario": names[d], **{f"param.{k}": ov.get(k) for k in param_keys}}
                                    for d, ov in overrides.items()], columns=["scenario"] + [f"param.{k}" for k in param_keys]),

@@ -137,6 +137,38 @@ def test_horizon_account_by_hand(tmp_path):
     assert meta["settings"]["discount_rate"] == r and meta["windows"] == [{"start_week": 0, "end_week": 3}]
 
 
+def test_capital_and_its_remaining_value_by_hand(tmp_path):
+    """Works of 26,000 EUR in week 1, paid through SIEG, creating regenerated units in service from week 2
+    (life 30 years): at the end of week 3 the units keep all but 1/1560 of their cost."""
+    def works(s):
+        v, _ = base(s)
+        return v, [(1, "regeneration", "sieg", "capital", 26000.0, "regenerated_units", 2)]
+
+    fake_sweep(tmp_path, {"baseline": base, "regeneration": works})
+    r = 0.04
+    res = agg.aggregate(tmp_path, settings=HorizonSettings(discount_rate=r))
+    pv = 26000.0 / (1 + r) ** (1 / 52)
+    residual = 26000.0 * (1 - 1 / (52 * 30))
+    net = pv - residual / (1 + r) ** (3 / 52)
+    summ, acct = res["summary"], res["cost_account"]
+    assert row(summ, "regeneration", "cost_capital_eur", "period")["mean"] == pytest.approx(26000.0)
+    assert row(summ, "regeneration", "cost_running_eur", "period")["mean"] == 0
+    assert row(summ, "regeneration", "residual_value_eur", "period")["mean"] == pytest.approx(residual)
+    assert row(summ, "regeneration", "cost_net_pv_eur", "period")["mean"] == pytest.approx(net)
+    eac = net / sum(1 / 52 / (1 + r) ** (w / 52) for w in (1, 2, 3))
+    assert row(res["effects"], "regeneration", "cost_eac_eur", "period")["diff_mean"] == pytest.approx(eac)
+    sieg = acct[(acct.scenario == "regeneration") & (acct.payer == "sieg") & (acct.measure == "cost_net_pv_eur")]
+    units = acct[(acct.scenario == "regeneration") & (acct.asset == "regenerated_units")
+                 & (acct.measure == "residual_value_eur")]
+    assert sieg["mean"].item() == pytest.approx(net) and units["mean"].item() == pytest.approx(residual)
+    # no benefit at all: every ratio is undefined
+    ce = res["effects"][res["effects"].indicator.str.startswith("pv_eur_per_")]
+    assert len(ce) == 3 and ce["diff_mean"].isna().all() and not ce["distinguishable"].any()
+    # counted as pure expense, the net cost is the present value of the spending
+    res = agg.aggregate(tmp_path, settings=HorizonSettings(discount_rate=r, residual_value="none"))
+    assert row(res["summary"], "regeneration", "cost_net_pv_eur", "period")["mean"] == pytest.approx(pv)
+
+
 def test_a_worse_scenario_has_no_ratio(tmp_path):
     def worse(s):
         v, c = lever(s)
