@@ -33,10 +33,13 @@ import yaml
 
 import abm
 from abm.indicators import BY_TYPE, INDICATORS
+from experiments.horizon import HorizonSettings, account
 from abm.vocabulary import HOUSEHOLD_TYPES
 
 DONE = "DONE"
 ERROR = "error.txt"
+#: the horizon account each run's summary.json holds: the aggregate's default settings
+DEFAULT_HORIZON = HorizonSettings()
 
 
 def atomic_write(path: Path, write) -> None:
@@ -121,8 +124,6 @@ def _json_safe(obj):
 
 
 def summary(model, config, ts: pd.DataFrame | None = None, spent: pd.DataFrame | None = None) -> dict:
-    from experiments.horizon import HorizonSettings, account
-
     ts = timeseries(model) if ts is None else ts
     spent = costs(model) if spent is None else spent
     last = ts.iloc[-1]
@@ -141,7 +142,7 @@ def summary(model, config, ts: pd.DataFrame | None = None, spent: pd.DataFrame |
         #: per enabled lever: payer, yearly cost at the last week and what it did over the run
         "levers": model.lever_activity(),
         #: costs and effects over the whole run, counted as the aggregate does by default (docs/SWEEPS.md)
-        "horizon": {"settings": HorizonSettings().as_dict(), **_json_safe(account(ts, spent, HorizonSettings()))},
+        "horizon": {"settings": DEFAULT_HORIZON.as_dict(), **_json_safe(account(ts, spent, DEFAULT_HORIZON))},
     }
 
 
