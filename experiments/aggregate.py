@@ -95,6 +95,12 @@ def read_timeseries(run_path: Path) -> pd.DataFrame:
     return pq.read_table(run_path / "timeseries.parquet").to_pandas()
 
 
+def horizon_values(sweep_dir: Path, run_ids: list[str]) -> pd.DataFrame:
+    """The indicators at the last week of each run (one row per run, in the given order)."""
+    rows = [read_timeseries(Path(sweep_dir) / r).iloc[-1] for r in run_ids]
+    return pd.DataFrame(rows).reset_index(drop=True)
+
+
 def read_costs(run_path: Path) -> pd.DataFrame | None:
     """What the run's levers spent each week; None for a run written before costs were recorded."""
     path = run_path / "costs.parquet"
@@ -224,10 +230,9 @@ def effects_table(values: pd.DataFrame, order: list[str], baseline: str) -> pd.D
         if sc == baseline:
             continue
         pf = _paired_frame(values, sc, baseline)
-        for st, ind in keys:
-            if (st, ind) not in pf or (st, f"{ind}@base") not in pf:
-                continue
-            iv = t_interval(paired(pf[(st, ind)], pf[(st, f"{ind}@base")]))
+        for st, ind in keys:  # a scenario (or baseline) without completed runs: n_pairs 0, NaN
+            a, b = (pf[c] if c in pf else [] for c in ((st, ind), (st, f"{ind}@base")))
+            iv = t_interval(paired(a, b) if len(a) and len(b) else [])
             rows.append({"scenario": sc, "indicator": ind, "statistic": st, "n_pairs": iv.n, "diff_mean": iv.mean,
                          "diff_sd": iv.sd, "ci_low": iv.low, "ci_high": iv.high, "distinguishable": iv.excludes_zero})
         rows += [ce_row(sc, name, pf) for name in horizon.CE_RATIOS]

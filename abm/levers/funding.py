@@ -50,7 +50,7 @@ def annuity(capital: float, rate: float, years: int) -> float:
     """The constant yearly instalment that repays ``capital`` over ``years`` at interest ``rate``."""
     if capital == 0.0:
         return 0.0
-    if rate == 0.0:  # no interest: straight-line repayment (a tiny rate goes below, exactly)
+    if rate * years < 1e-12:  # no interest, or too little to change the instalment by 1e-12: straight line
         return capital / years
     # 1 - (1 + rate)^-years, accurate for rates near 0 too
     return capital * rate / -math.expm1(-years * math.log1p(rate))
