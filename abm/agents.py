@@ -11,6 +11,7 @@ import numpy as np
 
 from abm.dynamics import close_gap
 from abm.params import param
+from abm.store import Column
 from abm.submodels.help import MET_SERVICE, Needs
 from abm.vocabulary import HOUSEHOLD_TYPES, NEED_CATEGORIES, ORIGINS
 
@@ -18,9 +19,11 @@ from abm.vocabulary import HOUSEHOLD_TYPES, NEED_CATEGORIES, ORIGINS
 class Resident(mesa.Agent):
     """A household living in one dwelling unit; its state is read from the model's household arrays."""
 
-    def __init__(self, model, slot: int):
+    def __init__(self, model, slot: int, hid: int):
         super().__init__(model)
         self.slot = int(slot)
+        #: the household's persistent id in the store (``households.hid``)
+        self.hid = int(hid)
 
     def _col(self, name):
         return getattr(self.model.households, name)[self.slot]
@@ -91,9 +94,8 @@ class ResidentsCooperative(mesa.Agent):
         self.meeting_rng = draw
         #: units whose households take part; None: the members of the coop-tenure buildings
         self.units = units
-        #: last assembly week for which each unit's household holds a personal invitation, and by whom
-        self.invited_until = np.full(model.space.n_units, -1, dtype=np.int64)
-        self.invited_agent = np.full(model.space.n_units, -1, dtype=np.int64)
+        #: last assembly week for which each unit's household holds a personal invitation (-1: none)
+        self.unit = model.households.declare(f"assembly:{self.unique_id}", invited_until=Column(np.int64, -1))
         #: attendance multiplier of an invited household
         self.invitation_factor = 1.0
         self.assemblies_held = 0
@@ -109,17 +111,17 @@ class ResidentsCooperative(mesa.Agent):
         every = self.p.assembly_every_weeks
         return (self.model.week // every + 1) * every
 
-    def grow(self) -> None:
-        """New units were built (``model.add_building``): they hold no invitation."""
-        extra = self.model.households.n - len(self.invited_until)
-        if extra > 0:
-            self.invited_until = np.concatenate([self.invited_until, np.full(extra, -1, dtype=np.int64)])
-            self.invited_agent = np.concatenate([self.invited_agent, np.full(extra, -1, dtype=np.int64)])
+    def cover(self, units: np.ndarray) -> None:
+        """The households of ``units`` take part from now on (a body that serves given units)."""
+        self.units = units
+
+    def invited(self, slots: np.ndarray, week: int) -> np.ndarray:
+        """Whether the household in each slot holds a personal invitation to the assembly of ``week`` or later."""
+        return self.unit.invited_until[slots] >= week
 
     def invite(self, slots: np.ndarray, factor: float) -> None:
         """Personal invitations to the next assembly: attendance of ``slots`` is multiplied by ``factor``."""
-        self.invited_until[slots] = self.next_assembly()
-        self.invited_agent[slots] = self.model.households.agent_id[slots]
+        self.unit.invited_until[slots] = self.next_assembly()
         self.invitation_factor = factor
 
     def step(self) -> None:
@@ -134,8 +136,7 @@ class ResidentsCooperative(mesa.Agent):
         """Members attend with a probability that grows with participation and trust; attending raises both."""
         hh, p = self.model.households, self.p
         prob = p.attendance * 4.0 * hh.participation[members] * hh.trust[members]
-        invited = ((self.invited_until[members] >= self.model.week)
-                   & (self.invited_agent[members] == hh.agent_id[members]))
+        invited = self.invited(members, self.model.week)
         if invited.any():
             prob = np.where(invited, prob * self.invitation_factor, prob)
         prob = np.clip(prob, 0.0, 1.0)

@@ -55,6 +55,7 @@ class NeighbourhoodModel(mesa.Model):
         self.space = Neighbourhood(buildings, spaces)  # checks that every shared space's building exists
         self.households = Households(self.space.n_units)
         self.ties = TieGraph(self.space.n_units)
+        self.households.on_grow(self.ties.grow)
         self.conflicts = ConflictRegister()
         self.events = EventLog()
         self.generator = PopulationGenerator(config.population)
@@ -111,21 +112,24 @@ class NeighbourhoodModel(mesa.Model):
         self._place(units, attrs, rng=rng)
         vacant = np.flatnonzero(nb.habitable & ~self.households.occupied)
         delay = self.moving.delay[nb.unit_tenure[vacant]]
-        self.moving.relet_at[vacant] = (rng.random(len(vacant)) * (delay + 1)).astype(np.int64)
+        self.moving.relet_from(vacant, (rng.random(len(vacant)) * (delay + 1)).astype(np.int64))
 
-    def _place(self, units: np.ndarray, attrs: dict, step: int | None = None, rng=None) -> None:
-        """Households move into ``units``; at set-up their arrival dates spread over the past ten years."""
+    def _place(self, units: np.ndarray, attrs: dict, step: int | None = None, rng=None,
+               coop_members: np.ndarray | None = None) -> None:
+        """Households move into ``units``; at set-up their arrival dates spread over the past ten years.
+
+        Households in ``coop`` units, and those let a unit as members (``coop_members``), are cooperative members.
+        """
         if step is None:
             arrived = -self.config.encounters.warmup_weeks - (rng.random(len(units)) * 520).astype(np.int64)
         else:
             arrived = np.full(len(units), step)
-        self.households.place(units, attrs, 0)
-        self.households.moved_in[units] = arrived
-        self.households.coop_member[units] = self.space.unit_tenure[units] == TENURE_CODE["coop"]
-        for u in units:
-            agent = Resident(self, int(u))
-            self.households.agent_id[u] = agent.unique_id
-            self.residents[int(u)] = agent
+        member = self.space.unit_tenure[units] == TENURE_CODE["coop"]
+        if coop_members is not None and len(coop_members):
+            member |= np.isin(units, coop_members)
+        hids = self.households.move_in(units, attrs, arrived, member)
+        for u, hid in zip(units, hids):
+            self.residents[int(u)] = Resident(self, int(u), int(hid))
 
     def add_households(self, units: np.ndarray, attrs: dict | None = None,
                        coop_members: np.ndarray | None = None) -> None:
@@ -139,12 +143,10 @@ class NeighbourhoodModel(mesa.Model):
             attrs = self.generator.draw(self.moving.rng, nb.unit_tenure[units], nb.unit_m2[units])
             if self.allocation is not None:
                 self.allocation.choose(units, attrs, coop_members)
-        self._place(units, attrs, step=self.week)
-        if coop_members is not None and len(coop_members):
-            self.households.coop_member[coop_members] = True
+        self._place(units, attrs, step=self.week, coop_members=coop_members)
 
     def add_building(self, spec: BuildingSpec) -> np.ndarray:
-        """A newly built building (ERS fund): every per-unit array grows with it. Returns the new (empty) units.
+        """A newly built building (ERS fund): the store grows every per-unit column. Returns the new (empty) units.
 
         Existing units keep their indices, households, ties and conflicts; the new units are habitable and
         empty, and wait for the caller to let them (``moving.relet_at`` stays NEVER).
@@ -154,22 +156,12 @@ class NeighbourhoodModel(mesa.Model):
             raise ConfigError(f"building '{spec.name}' unusable_units", spec.unusable_units + spec.vacant_units,
                               "0 for a new building (all its units are habitable and empty)")
         new = self.space.add_building(spec)
-        n = self.space.n_units
-        self.households.resize(n)
-        self.ties.resize(n)
-        self.encounters.refresh(self)
-        self.help.grow(n)
-        self.moving.grow(n)
-        self.cooperatives.do("grow")
-        for lever in self.levers:
-            lever.grow(n)
+        self.households.grow(self.space.n_units)  # every declared column, then whoever derives from the layout
         return new
 
     def add_shared_space(self, spec: SharedSpaceSpec, eligible: np.ndarray | None = None) -> SharedSpace:
         """A new shared space, used from next week through the encounters submodel like any other."""
-        space = self.space.add_space(spec, eligible)
-        self.encounters.refresh(self)
-        return space
+        return self.space.add_space(spec, eligible)
 
     def remove_households(self, units: np.ndarray) -> None:
         """Households in ``units`` leave: their ties and open conflicts go with them."""

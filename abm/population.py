@@ -1,9 +1,10 @@
 """Households: their state arrays and the generator that draws new ones.
 
-Household state is held column-wise in :class:`Households`, one slot per
-dwelling unit (so at most one household per unit by construction of the
-slots, and the ``occupied`` mask says which slots hold one).  The Mesa
-:class:`~abm.agents.Resident` agents are thin views onto these arrays.
+Household state is held column-wise in :class:`Households`, the per-unit store
+(:mod:`abm.store`): one slot per dwelling unit (so at most one household per
+unit by construction of the slots, and the ``occupied`` mask says which slots
+hold one).  The Mesa :class:`~abm.agents.Resident` agents are thin views onto
+these arrays.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 
 from abm.errors import ConfigError
 from abm.params import check_shares, param
+from abm.store import Column, UnitStore
 from abm.ties import NEVER
 from abm.vocabulary import HOUSEHOLD_TYPES, ORIGINS, TENURES
 
@@ -122,63 +124,48 @@ class PopulationParams:
                 raise ConfigError(f"{prefix}income_median", sorted(self.income_median), f"a value for tenure '{t}'")
 
 
-#: columns of the household arrays, with their dtype and the value of an empty slot
+#: the household attributes, one column each (the store's own), with their dtype and the value of an empty slot;
+#: a household's columns leave with it (see abm/store.py)
 COLUMNS = {
-    "agent_id": (np.int64, -1),
-    "htype": (np.int64, -1),
-    "size": (np.int64, 0),
-    "age_head": (np.float64, 0.0),
-    "income": (np.float64, 0.0),
-    "rent": (np.float64, 0.0),
-    "origin": (np.int64, -1),
-    "help_hours": (np.float64, 0.0),
-    "trust": (np.float64, 0.0),
-    "satisfaction": (np.float64, 0.0),
-    "participation": (np.float64, 0.0),
-    "fragility": (np.float64, 0.0),
-    "moved_in": (np.int64, NEVER),
-    "last_participation": (np.int64, NEVER),
-    "last_volunteer": (np.int64, NEVER),
-    "coop_member": (np.bool_, False),
+    "htype": Column(np.int64, -1),
+    "size": Column(np.int64, 0),
+    "age_head": Column(np.float64, 0.0),
+    "income": Column(np.float64, 0.0),
+    "rent": Column(np.float64, 0.0),
+    "origin": Column(np.int64, -1),
+    "help_hours": Column(np.float64, 0.0),
+    "trust": Column(np.float64, 0.0),
+    "satisfaction": Column(np.float64, 0.0),
+    "participation": Column(np.float64, 0.0),
+    "fragility": Column(np.float64, 0.0),
+    "moved_in": Column(np.int64, NEVER),
+    "last_participation": Column(np.int64, NEVER),
+    "last_volunteer": Column(np.int64, NEVER),
+    "coop_member": Column(np.bool_, False),
 }
 #: the attributes a household brings with it (drawn by the generator or read from a CSV)
 ATTRIBUTES = ("htype", "size", "age_head", "income", "rent", "origin", "help_hours", "trust",
               "satisfaction", "participation", "fragility")
+#: the attributes that events move during a household's stay (by the shared update rules, abm/dynamics.py)
+ATTITUDES = ("trust", "satisfaction", "participation")
 
 
-class Households:
-    """Household state, column-wise, one slot per dwelling unit."""
+class Households(UnitStore):
+    """The per-unit store (abm/store.py) with the households' own attributes as its columns, and their verbs."""
 
     def __init__(self, n_slots: int):
-        self.n = n_slots
-        self.occupied = np.zeros(n_slots, dtype=bool)
-        for name, (dtype, empty) in COLUMNS.items():
-            setattr(self, name, np.full(n_slots, empty, dtype=dtype))
+        super().__init__(n_slots, owner="households")
+        self.declare("households", into=self, **COLUMNS)
 
-    def place(self, slots: np.ndarray, attrs: dict[str, np.ndarray], step: int) -> None:
-        """Move new households into empty ``slots``."""
-        if self.occupied[slots].any():
-            raise RuntimeError("a household was placed in an occupied unit")
-        self.occupied[slots] = True
-        for name, (_, empty) in COLUMNS.items():
-            getattr(self, name)[slots] = empty
+    def move_in(self, slots: np.ndarray, attrs: dict[str, np.ndarray], moved_in: np.ndarray,
+                coop_member: np.ndarray) -> np.ndarray:
+        """New households with attributes ``attrs`` move into empty ``slots``; returns their ids."""
+        hid = self.arrive(slots)
         for name in ATTRIBUTES:
             getattr(self, name)[slots] = attrs[name]
-        self.moved_in[slots] = step
-
-    def vacate(self, slots: np.ndarray) -> None:
-        """Households in ``slots`` leave; their columns return to the empty value."""
-        self.occupied[slots] = False
-        for name, (_, empty) in COLUMNS.items():
-            getattr(self, name)[slots] = empty
-
-    def resize(self, n_slots: int) -> None:
-        """Add empty slots for newly built units."""
-        extra = n_slots - self.n
-        self.occupied = np.concatenate([self.occupied, np.zeros(extra, dtype=bool)])
-        for name, (dtype, empty) in COLUMNS.items():
-            setattr(self, name, np.concatenate([getattr(self, name), np.full(extra, empty, dtype=dtype)]))
-        self.n = n_slots
+        self.moved_in[slots] = moved_in
+        self.coop_member[slots] = coop_member
+        return hid
 
     def rent_burden(self, charges: float) -> np.ndarray:
         """(rent + charges) / income per slot (0 for empty slots)."""

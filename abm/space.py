@@ -284,6 +284,8 @@ class Neighbourhood:
             self.habitable[picked[: b.unusable_units]] = False
             self.initially_vacant[picked[b.unusable_units:]] = True
         self.spaces: list[SharedSpace] = []
+        #: whether each shared space is managed now (a manager schedules its use: no crowding friction)
+        self.managed = np.zeros(0, dtype=bool)
         for i, s in enumerate(spaces):
             unknown = [name for name in s.users() if name not in self.building_index]
             if unknown:
@@ -353,7 +355,12 @@ class Neighbourhood:
                         else np.concatenate([self.units_of(self.building_index[name]) for name in users]))
         space = SharedSpace(spec, len(self.spaces), np.asarray(eligible, dtype=np.int64), open_to_all)
         self.spaces.append(space)
+        self.managed = np.append(self.managed, spec.manager != MANAGERS[0])
         return space
+
+    def set_managed(self, spaces: np.ndarray, managed: np.ndarray | bool) -> None:
+        """Whether shared spaces ``spaces`` (indices) are managed from now on (e.g. while a cooperative runs them)."""
+        self.managed[spaces] = managed
 
     def units_of(self, building: int) -> np.ndarray:
         """The units of building number ``building``."""

@@ -237,8 +237,8 @@ class TieGraph:
         got = np.where(from_u, self.given_vu[edges], self.given_uv[edges])
         return got - gave
 
-    def resize(self, n_slots: int) -> None:
-        """Allow more slots (new units were built)."""
+    def grow(self, n_slots: int) -> None:
+        """Allow more slots (new units were built: the store calls this when it grows)."""
         self.n_slots = n_slots
         self.version += 1
 

@@ -45,6 +45,13 @@ VARIANTS = {
     "coop_fails": ["policy=full_package", "policy.community_coop.grant_year=0",
                    "policy.community_coop.fixed_cost_year=20000"],
     "high_rent": ["population=high_rent", "policy=allocation_need"],
+    # lever spaces run by the community cooperative (self-managed while it runs them) and by the residents'
+    # cooperative (formed for the cooperative members allocation lets units to)
+    "self_managed": ["policy=full_package", "policy.allocation.coop_share=0.3",
+                     "policy.shared_services.spaces.0.manager=community_coop",
+                     "policy.shared_services.spaces.2.manager=residents_coop",
+                     "policy.shared_services.spaces.2.volunteer_probability=0.3",
+                     "policy.regeneration.shared_space.manager=community_coop"],
 }
 VARIANT_PLACES = {"acer_estate": ["policy.community_coop.manage_spaces=[courtyard]"],
                   "mixed_regeneration": ["policy.community_coop.manage_spaces=[cortile]"],

@@ -42,9 +42,6 @@ class Lever(mesa.Agent):
     def timebank_members(self) -> int:
         return 0
 
-    def grow(self, n_units: int) -> None:
-        """New units were built (``model.add_building``): grow any per-unit array the lever keeps."""
-
 
 #: lever name -> Lever subclass, in the order levers act within a hook (filled by each lever module)
 REGISTRY: dict[str, type[Lever]] = {}

@@ -20,8 +20,9 @@ import numpy as np
 
 from abm.errors import ConfigError
 from abm.levers.base import Lever, register
-from abm.levers.common import Membership, fit
+from abm.levers.common import Membership
 from abm.params import param
+from abm.store import KEEP, Column
 from abm.population import weekly
 from abm.submodels.help import MET_SERVICE
 from abm.ties import NEVER
@@ -92,8 +93,9 @@ class CommunityCoop(Lever):
         self.spaces = self.run_spaces()
         self.categories = np.array([NEED_CATEGORIES.index(c) for c in params.service_categories])
         self.exit = weekly(params.member_exit_annual)
-        self.members = Membership(model)
-        self.last_volunteered = np.full(model.space.n_units, NEVER, dtype=np.int64)
+        self.members = Membership(model, self.name)
+        #: the week each household last volunteered for it
+        self.unit = model.households.declare(self.name, last_volunteered=Column(np.int64, NEVER, KEEP))
         self.volunteers = np.zeros(0, dtype=np.int64)
         self.budget = params.initial_capital
         self.alive = True
@@ -115,14 +117,13 @@ class CommunityCoop(Lever):
         self.acts["joined"] += len(slots)
 
     def active_volunteers(self) -> int:
-        return int((self.members.mask() & (self.model.week - self.last_volunteered < 4)).sum())
+        return int((self.members.mask() & (self.model.week - self.unit.last_volunteered < 4)).sum())
 
     # --- the week ---------------------------------------------------------------------------------------------
     def organise(self) -> None:
         if not self.alive:
             return
         p, model = self.p, self.model
-        self.last_volunteered = fit(self.last_volunteered, model.households.n, NEVER)
         self.keep_accounts()
         if not self.alive:
             return
@@ -171,7 +172,7 @@ class CommunityCoop(Lever):
         self.volunteers = members[self.draw.random(len(members)) < prob]
         hh.last_volunteer[self.volunteers] = week
         hh.last_participation[self.volunteers] = week
-        self.last_volunteered[self.volunteers] = week
+        self.unit.last_volunteered[self.volunteers] = week
         self.acts["volunteerings"] += len(self.volunteers)
 
     def check_volunteers(self) -> None:
@@ -184,7 +185,7 @@ class CommunityCoop(Lever):
         self.failed_week = self.model.week
         self.failure_cause = cause
         self.volunteers = self.volunteers[:0]
-        self.model.encounters.managed[self.spaces] = self.managed_without_it(self.spaces)
+        self.model.space.set_managed(self.spaces, self.managed_without_it(self.spaces))
         self.running_spaces = False
 
     def run_spaces(self) -> np.ndarray:
@@ -205,15 +206,14 @@ class CommunityCoop(Lever):
         self.service_hours[model.week % 52] = 0.0
         self.spaces = self.run_spaces()
         if not self.alive:  # its spaces (also any opened since it failed) have only their own managers
-            model.encounters.managed[self.spaces] = self.managed_without_it(self.spaces)
+            model.space.set_managed(self.spaces, self.managed_without_it(self.spaces))
             return
-        free = model.help.free_hours
-        give = np.minimum(free[self.volunteers], self.p.volunteer_hours)
+        give = np.minimum(model.help.free_hours[self.volunteers], self.p.volunteer_hours)
         pool = float(give.sum())
         space_hours = self.p.space_hours * len(self.spaces)
         running = pool >= space_hours - 1e-9
         self.running_spaces = bool(running and len(self.spaces))
-        model.encounters.managed[self.spaces] = self.managed_without_it(self.spaces) | running
+        model.space.set_managed(self.spaces, self.managed_without_it(self.spaces) | running)
         pool -= space_hours if running else 0.0
         hh = model.households
         idx = needs.pending()
@@ -223,7 +223,7 @@ class CommunityCoop(Lever):
         needs.outcome[done] = MET_SERVICE
         used = float(needs.hours[done].sum()) + (space_hours if running else 0.0)
         if len(give) and give.sum() > 0:
-            np.subtract.at(free, self.volunteers, give * used / give.sum())
+            model.help.spend_hours(self.volunteers, give * used / give.sum())
         self.service_hours[model.week % 52] = float(needs.hours[done].sum())
         self.acts["services"] += len(done)
 

@@ -65,17 +65,14 @@ class CoopGovernance(Lever):
     def __init__(self, model, params: CoopGovernanceParams):
         super().__init__(model, params)
         self.body = ResidentsCooperative(model, params.self_management, units=self.covered(), draw=self.draw)
+        # with buildings: [] the units of new (non-coop) buildings are supported too
+        model.households.on_grow(lambda n_units: self.body.cover(self.covered()))
         self.last_assembly = NEVER
         self.acts = dict.fromkeys(("assemblies", "skipped_assemblies", "invitations"), 0)
 
     def covered(self) -> np.ndarray:
         """Units of the supported buildings (``buildings: []``: every non-coop building, those built later too)."""
         return covered_units(self.model, self.p.buildings, "policy.coop_governance.buildings", exclude_tenure="coop")
-
-    def grow(self, n_units: int) -> None:
-        """New units were built: supported if every non-coop building is; nobody there holds an invitation."""
-        self.body.units = self.covered()
-        self.body.grow()
 
     def bodies(self) -> list[ResidentsCooperative]:
         """The assemblies the facilitator invites to: the supported body, and the cooperative's if supported."""
@@ -110,8 +107,7 @@ class CoopGovernance(Lever):
         bodies = self.bodies()
         for i, body in enumerate(bodies):
             people = body.members()
-            not_yet = people[~((body.invited_until[people] >= body.next_assembly())
-                               & (body.invited_agent[people] == hh.agent_id[people]))]
+            not_yet = people[~body.invited(people, body.next_assembly())]
             if k <= 0 or len(not_yet) == 0:
                 continue
             share = -(-k // (len(bodies) - i))  # ceil(k / bodies still to invite)

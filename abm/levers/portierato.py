@@ -23,8 +23,9 @@ import numpy as np
 
 from abm.errors import ConfigError
 from abm.levers.base import Lever, register
-from abm.levers.common import StaffedParams, check_building_names, covered_units, find_lever, fit, staff_cost_year, unit_mask
+from abm.levers.common import StaffedParams, check_building_names, covered_units, find_lever, staff_cost_year, unit_mask
 from abm.params import param
+from abm.store import Column
 from abm.submodels.help import MET_SERVICE, PENDING
 from abm.ties import NEVER
 from abm.vocabulary import NEED_CATEGORIES, TYPE_CODE
@@ -196,14 +197,13 @@ class Portierato(Lever):
         super().__init__(model, params)
         p = params
         self.cover()
+        model.households.on_grow(lambda n_units: self.cover())  # with buildings: [] new units are covered too
         self.on = {f: getattr(p, f).enabled for f in FUNCTIONS}
         self.plan = WorkPlan()
-        n = model.space.n_units
         self.last_event = NEVER
-        #: outreach: week a household (by agent id) was last visited
-        self.visited_week = np.full(n, NEVER, dtype=np.int64)
-        self.visited_agent = np.full(n, -1, dtype=np.int64)
-        self.outreach_queue = np.zeros((0, 3), dtype=np.int64)  # slot, agent id, week noticed
+        #: outreach: the week the porter last visited each household
+        self.unit = model.households.declare(self.name, visited_week=Column(np.int64, NEVER))
+        self.outreach_queue = np.zeros((0, 3), dtype=np.int64)  # slot, household id, week noticed
         self.conflict_queue = np.zeros((0, 2), dtype=np.int64)  # conflict id, week heard of
         self.conflicts_seen = np.zeros(0, dtype=np.int64)
         self.small_help_categories = np.array([NEED_CATEGORIES.index(c) for c in p.small_help.categories])
@@ -246,12 +246,6 @@ class Portierato(Lever):
         self.units = covered_units(self.model, self.p.buildings, "policy.portierato.buildings")
         self.covered = unit_mask(self.model, self.units)
 
-    def grow(self, n_units: int) -> None:
-        """New units were built: covered if the porter covers every building; no visit recorded there yet."""
-        self.cover()
-        self.visited_week = fit(self.visited_week, n_units, NEVER)
-        self.visited_agent = fit(self.visited_agent, n_units, -1)
-
     # --- events ----------------------------------------------------------------------------------------
     def events(self) -> None:
         """Hours planned for events are kept for preparing the next one; an event is held when it is due and
@@ -269,7 +263,7 @@ class Portierato(Lever):
         q, model = self.p.events, self.model
         hh = model.households
         people = self.units[hh.occupied[self.units]]
-        invited = self._visited(people) & (self.visited_week[people] > self.last_event)
+        invited = self.unit.visited_week[people] > self.last_event
         prob = np.minimum(q.attendance * 2.0 * hh.participation[people] * np.where(invited, q.invited_factor, 1.0), 1.0)
         came = people[self.draw.random(len(people)) < prob]
         came = self.draw.permutation(came)[: q.capacity]
@@ -280,10 +274,6 @@ class Portierato(Lever):
         self.acts["attendances"] += len(came)
 
     # --- outreach --------------------------------------------------------------------------------------
-    def _visited(self, slots: np.ndarray) -> np.ndarray:
-        """Whether the household now in each slot is the one the porter visited there."""
-        return self.visited_agent[slots] == self.model.households.agent_id[slots]
-
     def outreach(self) -> None:
         if not self.on["outreach"]:
             return
@@ -292,19 +282,19 @@ class Portierato(Lever):
         week = model.week
         # households that moved out leave the queue; cases waiting too long are lost
         qs, qa, qw = self.outreach_queue.T
-        alive = hh.agent_id[qs] == qa
+        alive = hh.still_there(qs, qa)
         lost = alive & (week - qw > q.max_wait_weeks)
         self.acts["outreach_lost"] += int(lost.sum())
         self.outreach_queue = self.outreach_queue[alive & ~lost]
         # the porter notices isolated households of its buildings
         degree = model.ties.degree()
         people = self.units[hh.occupied[self.units]]
-        recent = self._visited(people) & (week - self.visited_week[people] < q.revisit_after_weeks)
+        recent = week - self.unit.visited_week[people] < q.revisit_after_weeks
         queued = np.isin(people, self.outreach_queue[:, 0])
         isolated = people[(degree[people] == 0) & ~recent & ~queued]
         noticed = isolated[self.draw.random(len(isolated)) < q.detection]
         if len(noticed):
-            new = np.column_stack([noticed, hh.agent_id[noticed], np.full(len(noticed), week)])
+            new = np.column_stack([noticed, hh.hid[noticed], np.full(len(noticed), week)])
             self.outreach_queue = np.concatenate([self.outreach_queue, new])
         # visits: elderly living alone first, then the most fragile, then the longest waiting
         avail = self.plan.available("outreach")
@@ -319,8 +309,7 @@ class Portierato(Lever):
         targets = qs[visit]
         self.outreach_queue = self.outreach_queue[np.sort(rest)]
         self.introduce(targets)
-        self.visited_week[targets] = week
-        self.visited_agent[targets] = hh.agent_id[targets]
+        self.unit.visited_week[targets] = week
         self.acts["visits"] += len(targets)
         self.plan.close("outreach", n_visits * q.hours_per_act, keep=waiting)
 

@@ -119,7 +119,7 @@ def record_use(model, spaces, rng: np.random.Generator) -> None:
         if spec.collective:
             hh.last_participation[users] = week
         # a space of the community cooperative is self-managed only while the cooperative runs it
-        if spec.manager in SELF_MANAGED and spec.volunteer_probability > 0 and model.encounters.managed[space.index]:
+        if spec.manager in SELF_MANAGED and spec.volunteer_probability > 0 and model.space.managed[space.index]:
             vol = users[rng.random(len(users)) < spec.volunteer_probability]
             hh.last_volunteer[vol] = week
             hh.last_participation[vol] = week

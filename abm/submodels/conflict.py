@@ -122,7 +122,7 @@ class Conflict:
         hh, p = model.households, self.p
         rooms = np.maximum(model.space.unit_m2[slots] / 20.0, 1.0)
         overcrowding = np.maximum(hh.size[slots] / rooms - 1.0, 0.0)
-        crowd = model.encounters.unmanaged_crowding(slots)
+        crowd = model.encounters.unmanaged_crowding(model, slots)
         isolated = model.ties.degree()[slots] == 0
         h = (p.base_rate * np.exp(p.trust_weight * (1.0 - 2.0 * hh.trust[slots]))
              * (1.0 + p.density_weight * overcrowding) * (1.0 + p.crowding_weight * crowd)

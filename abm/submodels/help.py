@@ -13,6 +13,7 @@ import numpy as np
 from abm.dynamics import close_gap, lower
 from abm.errors import ConfigError
 from abm.params import param
+from abm.store import Column
 from abm.vocabulary import HOUSEHOLD_TYPES, NEED_CATEGORIES, OUTCOMES
 
 MET_NEIGHBOUR, MET_SERVICE, UNMET = range(len(OUTCOMES))
@@ -106,17 +107,21 @@ class NeedsAndHelp:
         self.rates = np.array([[params.need_rates[t].get(c, 0.0) for c in NEED_CATEGORIES] for t in HOUSEHOLD_TYPES])
         self.hours = np.array([params.need_hours[c] for c in NEED_CATEGORIES])
         #: hours each household can still give this week
-        self.free_hours = np.zeros(model.space.n_units)
+        self.unit = model.households.declare("help", free_hours=Column(np.float64, 0.0))
 
-    def grow(self, n_units: int) -> None:
-        """New units were built: they have no free hours until a household moves in."""
-        self.free_hours = np.concatenate([self.free_hours, np.zeros(n_units - len(self.free_hours))])
+    @property
+    def free_hours(self) -> np.ndarray:
+        return self.unit.free_hours
+
+    def spend_hours(self, slots: np.ndarray, hours: np.ndarray) -> None:
+        """Households ``slots`` give ``hours`` of their free time this week (repeats add up)."""
+        np.subtract.at(self.unit.free_hours, slots, hours)
 
     def arise(self, model) -> Needs:
         """Draw this week's needs: each category independently, scaled by fragility."""
         hh = model.households
         slots = np.flatnonzero(hh.occupied)
-        self.free_hours = np.where(hh.occupied, hh.help_hours, 0.0)
+        self.unit.free_hours[:] = np.where(hh.occupied, hh.help_hours, 0.0)
         w = self.p.fragility_weight
         rate = self.rates[hh.htype[slots]] * (1.0 - w + 2.0 * w * hh.fragility[slots])[:, None]
         hit = self.rng.random(rate.shape) < np.minimum(rate, 1.0)
@@ -160,7 +165,7 @@ class NeedsAndHelp:
         """The helper-side factor of willingness, shared by every channel of help: reciprocity (``balance``:
         hours the helper owes the asker, from the ledger) times the share of its weekly free time left."""
         recip = np.clip(1.0 + self.p.reciprocity_weight * balance, 0.2, 2.0)
-        time = np.clip(self.free_hours[helper] / np.maximum(model.households.help_hours[helper], 1e-9), 0.0, 1.0)
+        time = np.clip(self.unit.free_hours[helper] / np.maximum(model.households.help_hours[helper], 1e-9), 0.0, 1.0)
         return recip * time
 
     def try_helpers(self, model, needs: Needs, need_idx, helper, edge, channel: int,
@@ -185,9 +190,9 @@ class NeedsAndHelp:
         csum = np.cumsum(hours)
         group_start = np.r_[True, helper[1:] != helper[:-1]]
         base = np.maximum.accumulate(np.where(group_start, csum - hours, 0.0))
-        fits = (csum - base) <= self.free_hours[helper] + 1e-9
+        fits = (csum - base) <= self.unit.free_hours[helper] + 1e-9
         need_idx, helper, hours = need_idx[fits], helper[fits], hours[fits]
-        np.subtract.at(self.free_hours, helper, hours)
+        self.spend_hours(helper, hours)
         needs.outcome[need_idx] = MET_NEIGHBOUR
         needs.helper[need_idx] = helper
         needs.channel[need_idx] = channel

@@ -15,6 +15,7 @@ import numpy as np
 from abm.errors import ConfigError
 from abm.params import param
 from abm.population import weekly
+from abm.store import KEEP, Column
 from abm.ties import NEVER
 from abm.vocabulary import HOUSEHOLD_TYPES, SOCIAL_TENURES, TENURE_CODE, TENURES
 
@@ -64,12 +65,16 @@ class Moving:
         self.life = weekly(np.array([params.life_event_annual[t] for t in HOUSEHOLD_TYPES]))
         self.delay = np.array([params.relet_delay_weeks[t] for t in TENURES])
         self.social = np.isin(np.arange(len(TENURES)), [TENURE_CODE[t] for t in SOCIAL_TENURES])
-        #: week from which each empty unit can be let (NEVER: not waiting)
-        self.relet_at = np.full(model.space.n_units, NEVER, dtype=np.int64)
+        #: week from which each empty unit can be let (NEVER: not waiting; new units wait for whoever lets them)
+        self.unit = model.households.declare("moving", relet_at=Column(np.int64, NEVER, KEEP))
 
-    def grow(self, n_units: int) -> None:
-        """New units were built: they wait for whoever lets them (see ``model.add_building``)."""
-        self.relet_at = np.concatenate([self.relet_at, np.full(n_units - len(self.relet_at), NEVER, dtype=np.int64)])
+    @property
+    def relet_at(self) -> np.ndarray:
+        return self.unit.relet_at
+
+    def relet_from(self, units: np.ndarray, week: np.ndarray | int) -> None:
+        """Empty ``units`` are let (to the waiting list or the market) from ``week`` on."""
+        self.unit.relet_at[units] = week
 
     def step(self, model) -> None:
         self.move_out(model)
@@ -93,14 +98,14 @@ class Moving:
         if len(leaving) == 0:
             return
         model.remove_households(leaving)
-        self.relet_at[leaving] = model.week + self.delay[model.space.unit_tenure[leaving]]
+        self.relet_from(leaving, model.week + self.delay[model.space.unit_tenure[leaving]])
         model.events.add("moves_out", len(leaving))
 
     def vacancies(self, model) -> np.ndarray:
         """Habitable empty units whose re-let delay has passed, in random order."""
         hh = model.households
-        ready = np.flatnonzero(model.space.habitable & ~hh.occupied & (self.relet_at != NEVER)
-                               & (self.relet_at <= model.week))
+        relet_at = self.unit.relet_at
+        ready = np.flatnonzero(model.space.habitable & ~hh.occupied & (relet_at != NEVER) & (relet_at <= model.week))
         return self.rng.permutation(ready)
 
     def relet(self, model) -> None:
@@ -118,4 +123,4 @@ class Moving:
         new = np.concatenate([market, queue, members])
         if len(new):
             model.add_households(np.sort(new), coop_members=members)
-            self.relet_at[new] = NEVER
+            self.relet_from(new, NEVER)

@@ -84,7 +84,9 @@ def _check_invariants(m) -> None:
     # one household per unit, each with its own agent
     occ = np.flatnonzero(hh.occupied)
     assert sorted(m.residents) == occ.tolist()
-    assert len(set(hh.agent_id[occ].tolist())) == len(occ) and (hh.agent_id[~hh.occupied] == -1).all()
+    assert len(set(hh.hid[occ].tolist())) == len(occ) and (hh.hid[~hh.occupied] == -1).all()
+    for owner, (group, name, _) in hh.columns().items():  # every declared column grew with the estate
+        assert len(getattr(group, name)) == n, owner
     # ties only among present households
     assert hh.occupied[ties.u].all() and hh.occupied[ties.v].all() and (ties.u < ties.v).all()
     # proximity groups: a landing is one floor of one stairwell of one building
@@ -135,10 +137,10 @@ def _reach_of_levers_in_new_building(*overrides: str, seed: int, weeks: int = 40
         new = np.arange(240, m.space.n_units)
         needs = m.last_needs
         brokered += int(np.isin(needs.requester[needs.channel == 1], new).sum())
-        invited = np.union1d(invited, new[governance.body.invited_agent[new] >= 0])
+        invited = np.union1d(invited, new[governance.body.invited(new, 0)])
     new = np.arange(240, m.space.n_units)
     return {"units": len(new), "porter_covers": int(porter.covered[new].sum()),
-            "visited": int((porter.visited_week[new] > NEVER).sum()), "brokered": brokered,
+            "visited": int((porter.unit.visited_week[new] > NEVER).sum()), "brokered": brokered,
             "self_management_covers": int(np.isin(new, governance.body.units).sum()),
             "members": int(np.isin(new, governance.body.members()).sum()), "invited": len(invited)}
 
