@@ -22,7 +22,7 @@ from abm.errors import ConfigError
 from abm.levers.base import Lever, register
 from abm.levers.common import Membership
 from abm.params import param
-from abm.store import KEEP, Column
+from abm.store import Column
 from abm.population import weekly
 from abm.submodels.help import MET_SERVICE
 from abm.ties import NEVER
@@ -95,7 +95,7 @@ class CommunityCoop(Lever):
         self.exit = weekly(params.member_exit_annual)
         self.members = Membership(model, self.name)
         #: the week each household last volunteered for it
-        self.unit = model.households.declare(self.name, last_volunteered=Column(np.int64, NEVER, KEEP))
+        self.unit = model.households.declare(self.name, last_volunteered=Column(np.int64, NEVER))
         self.volunteers = np.zeros(0, dtype=np.int64)
         self.budget = params.initial_capital
         self.alive = True
