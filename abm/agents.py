@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 import mesa
 import numpy as np
 
-from abm.dynamics import close_gap
 from abm.params import param
 from abm.store import Column
-from abm.submodels.help import MET_SERVICE, Needs
+from abm.submodels.help import Needs
 from abm.vocabulary import HOUSEHOLD_TYPES, NEED_CATEGORIES, ORIGINS
 
 
@@ -142,9 +141,9 @@ class ResidentsCooperative(mesa.Agent):
         prob = np.clip(prob, 0.0, 1.0)
         came = members[self.draw.random(len(members)) < prob]
         self.assemblies_held += 1
-        hh.last_participation[came] = self.model.week
-        close_gap(hh.trust, came, p.trust_gain)
-        close_gap(hh.participation, came, p.participation_gain)
+        hh.took_part(came, self.model.week)
+        hh.close_gap("trust", came, p.trust_gain)
+        hh.close_gap("participation", came, p.participation_gain)
         self.model.encounters.meet_in_sessions(self.model, came, 1, p.partners_per_assembly, rng=self.meeting_rng)
 
     def assign_tasks(self, members: np.ndarray) -> None:
@@ -152,8 +151,7 @@ class ResidentsCooperative(mesa.Agent):
         hh = self.model.households
         prob = np.clip(self.p.volunteering * 2.0 * hh.participation[members], 0.0, 1.0)
         vol = members[self.draw.random(len(members)) < prob]
-        hh.last_volunteer[vol] = self.model.week
-        hh.last_participation[vol] = self.model.week
+        hh.volunteered(vol, self.model.week)
 
 
 @dataclass
@@ -202,7 +200,7 @@ class FormalService(mesa.Agent):
         order = np.lexsort((self.draw.random(len(idx)), -hh.fragility[needs.requester[idx]]))
         idx = idx[order]
         fits = np.cumsum(needs.hours[idx]) <= self.capacity() + 1e-9
-        needs.outcome[idx[fits]] = MET_SERVICE
+        needs.serve(idx[fits])
         self.hours_used = float(needs.hours[idx[fits]].sum())
 
 

@@ -298,7 +298,7 @@ def rent_burden_share(s: State) -> float:
 
 def units_created(s: State) -> float:
     """Units added by regeneration or the ERS fund since the start."""
-    return float(s.model.units_created)
+    return float(s.model.space.units_created)
 
 
 def community_coop_alive(s: State) -> float:

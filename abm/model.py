@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import mesa
@@ -18,7 +19,7 @@ from abm.levers import build_levers, check_neighbourhood
 from abm.params import validate
 from abm.population import Households, PopulationGenerator
 from abm.rng import stream
-from abm.space import BuildingSpec, Neighbourhood, SharedSpace, SharedSpaceSpec
+from abm.space import BuildingSpec, Neighbourhood
 from abm.submodels.conflict import Conflict, ConflictRegister
 from abm.submodels.encounters import Encounters
 from abm.submodels.help import NeedsAndHelp
@@ -38,14 +39,12 @@ class NeighbourhoodModel(mesa.Model):
             from abm.config import compose
 
             config = compose()
-        if seed is not None:
-            config.seed = int(seed)
+        if seed is not None:  # the caller's config stays as it is
+            config = dataclasses.replace(config, seed=int(seed))
         validate(config)
         super().__init__(rng=config.seed)
         self.config = config
         self.week = 0
-        self.waiting_list = config.neighbourhood.initial_waiting_list
-        self.units_created = 0
         self.residents: dict[int, Resident] = {}
 
         nb_cfg = config.neighbourhood
@@ -72,9 +71,10 @@ class NeighbourhoodModel(mesa.Model):
             random=self.random)
         self.services = AgentSet([FormalService(self, s) for s in config.services.formal], random=self.random)
         self.warm_up(config.encounters.warmup_weeks)
-        #: the allocation rule of social-tenure vacancies (set by the allocation lever; None: first come)
+        #: the allocation rule of social-tenure vacancies (the allocation lever; None: first come)
         self.allocation = None
         self.levers = AgentSet(build_levers(self, config.policy), random=self.random)
+        self.allocation = next((lever for lever in self.levers if lever.name == "allocation"), None)
 
         self._graph_cache: tuple[int, dict] | None = None
         self.last_needs = None
@@ -86,6 +86,16 @@ class NeighbourhoodModel(mesa.Model):
             self.collect()
 
     # --- set-up ----------------------------------------------------------------------------------------
+    @property
+    def waiting_list(self) -> int:
+        """Households waiting for a social-tenure unit (kept by the moving submodel)."""
+        return self.moving.waiting_list
+
+    def ensure_residents_coop(self) -> None:
+        """Households let a unit as cooperative members need a residents' cooperative: form one if there is none."""
+        if len(self.cooperatives) == 0:
+            self.cooperatives.add(ResidentsCooperative(self, self.config.cooperative))
+
     def stream(self, name: str) -> np.random.Generator:
         """The random stream of one submodel or lever (independent of every other)."""
         return stream(self.config.seed, name)
@@ -142,7 +152,7 @@ class NeighbourhoodModel(mesa.Model):
         if attrs is None:
             attrs = self.generator.draw(self.moving.rng, nb.unit_tenure[units], nb.unit_m2[units])
             if self.allocation is not None:
-                self.allocation.choose(units, attrs, coop_members)
+                attrs = self.allocation.choose(units, attrs, coop_members)
         self._place(units, attrs, step=self.week, coop_members=coop_members)
 
     def add_building(self, spec: BuildingSpec) -> np.ndarray:
@@ -158,10 +168,6 @@ class NeighbourhoodModel(mesa.Model):
         new = self.space.add_building(spec)
         self.households.grow(self.space.n_units)  # every declared column, then whoever derives from the layout
         return new
-
-    def add_shared_space(self, spec: SharedSpaceSpec, eligible: np.ndarray | None = None) -> SharedSpace:
-        """A new shared space, used from next week through the encounters submodel like any other."""
-        return self.space.add_space(spec, eligible)
 
     def remove_households(self, units: np.ndarray) -> None:
         """Households in ``units`` leave: their ties and open conflicts go with them."""
@@ -194,6 +200,7 @@ class NeighbourhoodModel(mesa.Model):
         self.levers.do("broker", needs)              #    levers connect needs with helpers
         self.services.do("serve", needs)             #    formal services with weekly capacity
         self.help.settle(self, needs)                #    outcomes update trust, ties, ledger
+        self.last_needs = needs
         self.conflict.step(self)                     # 4. conflicts arise, settle, fade or erode
         self.levers.do("handle_conflicts")           #    prevention and mediation
         self.encounters.decay_ties(self)             # 5. ties without contact decay and may dissolve

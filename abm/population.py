@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from abm.dynamics import close_gap, lower
 from abm.errors import ConfigError
 from abm.params import check_shares, param
 from abm.store import Column, UnitStore
@@ -166,6 +167,37 @@ class Households(UnitStore):
         self.moved_in[slots] = moved_in
         self.coop_member[slots] = coop_member
         return hid
+
+    def took_part(self, slots: np.ndarray, week: int) -> None:
+        """Households ``slots`` took part in a collective activity this ``week`` (assembly, event, meeting, ...)."""
+        self.last_participation[slots] = week
+
+    def volunteered(self, slots: np.ndarray, week: int) -> None:
+        """Households ``slots`` volunteered this ``week`` (which is also taking part)."""
+        self.last_volunteer[slots] = week
+        self.last_participation[slots] = week
+
+    def close_gap(self, attitude: str, slots: np.ndarray, rate: float | np.ndarray) -> None:
+        """Each occurrence of a slot closes ``rate`` of the gap between its ``attitude`` and 1 (ODD 7.0)."""
+        close_gap(self._attitude(attitude), slots, rate)
+
+    def lower(self, attitude: str, slots: np.ndarray, amount: float | np.ndarray) -> None:
+        """Each occurrence of a slot lowers its ``attitude`` by ``amount``, kept in [0, 1] (ODD 7.0)."""
+        lower(self._attitude(attitude), slots, amount)
+
+    def relax(self, attitude: str, target: float | np.ndarray, rate: float) -> None:
+        """Every household's ``attitude`` closes ``rate`` of its gap to ``target`` (a value, or one per slot)."""
+        x, occ = self._attitude(attitude), self.occupied
+        x[occ] += rate * ((target[occ] if np.ndim(target) else target) - x[occ])
+
+    def grow_older(self, years: float) -> None:
+        """Every head of household is ``years`` older."""
+        self.age_head[self.occupied] += years
+
+    def _attitude(self, name: str) -> np.ndarray:
+        if name not in ATTITUDES:
+            raise ValueError(f"{name!r} is not one of the attitudes {ATTITUDES} that events change")
+        return getattr(self, name)
 
     def rent_burden(self, charges: float) -> np.ndarray:
         """(rent + charges) / income per slot (0 for empty slots)."""

@@ -269,6 +269,10 @@ class SharedSpace:
         """Person-visits the space can host in a week."""
         return self.spec.capacity * self.spec.sessions_per_week
 
+    def open_to(self, units: np.ndarray) -> None:
+        """From now on the households of ``units`` may use it."""
+        self.eligible = np.asarray(units, dtype=np.int64)
+
 
 class Neighbourhood:
     """Buildings and units as arrays, with cached proximity groups and a drawn plan."""
@@ -278,6 +282,8 @@ class Neighbourhood:
         self._lay_out()
         self.habitable = np.ones(self.n_units, dtype=bool)
         self.initially_vacant = np.zeros(self.n_units, dtype=bool)
+        #: units added by levers since the start (built, or regenerated and made habitable)
+        self.units_created = 0
         for bi, b in enumerate(self.buildings):
             units = self.units_of(bi)
             picked = units[_spread(len(units), b.unusable_units + b.vacant_units)]
@@ -341,10 +347,18 @@ class Neighbourhood:
         new = np.arange(old, self.n_units)
         self.habitable = np.concatenate([self.habitable, np.ones(len(new), dtype=bool)])
         self.initially_vacant = np.concatenate([self.initially_vacant, np.zeros(len(new), dtype=bool)])
+        self.units_created += len(new)
         for space in self.spaces:
             if space.open_to_all:
-                space.eligible = np.arange(self.n_units)
+                space.open_to(np.arange(self.n_units))
         return new
+
+    def make_habitable(self, units: np.ndarray, tenure: int | None = None) -> None:
+        """Unusable ``units`` were regenerated: they can be let from now on (under ``tenure``, if given)."""
+        self.habitable[units] = True
+        if tenure is not None:
+            self.unit_tenure[units] = tenure
+        self.units_created += len(units)
 
     def add_space(self, spec: SharedSpaceSpec, eligible: np.ndarray | None = None) -> SharedSpace:
         """A shared space for the households of ``spec.building`` ("" = everyone), or of the given units."""

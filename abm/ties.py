@@ -91,7 +91,7 @@ class TieGraph:
                     + np.bincount(self.v[strong], minlength=self.n_slots))
         if self._degree_version != self.version:
             self._degree = np.bincount(self.u, minlength=self.n_slots) + np.bincount(self.v, minlength=self.n_slots)
-            self._degree.flags.writeable = False
+            self._degree.setflags(write=False)
             self._degree_version = self.version
         return self._degree
 
@@ -209,6 +209,10 @@ class TieGraph:
         if len(edges):
             np.subtract.at(self.strength, edges, amount)
             np.maximum(self.strength, 0.0, out=self.strength)
+
+    def decay(self, edges: np.ndarray, rate: float) -> None:
+        """``edges`` (indices or a mask) lose the share ``rate`` of their strength."""
+        self.strength[edges] *= 1.0 - rate
 
     def prune(self, threshold: float) -> int:
         """Dissolve ties whose strength fell below ``threshold``."""

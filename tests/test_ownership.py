@@ -70,8 +70,12 @@ class Function:
                     root, steps = FRESH  # range(), enumerate(), zip() ... of anything: elements are values
                 else:
                     steps = (*steps, ("sub", None))
-            if root == "fresh":  # a parameter rebound to a new object (x = x.copy()) is the function's own
-                self.alias.setdefault(target.id, FRESH)
+            if root == "fresh":
+                # a parameter becomes the function's own only when rebound to a copy of itself (x = x.copy()),
+                # not when a default replaces it (x = make() if x is None): other callers pass theirs
+                copied = any(isinstance(n, ast.Name) and n.id == target.id for n in ast.walk(value))
+                if target.id not in self.params or copied:
+                    self.alias.setdefault(target.id, FRESH)
             else:
                 self.alias[target.id] = (root, steps)
         elif isinstance(target, (ast.Tuple, ast.List)):
@@ -208,6 +212,8 @@ CHECKER_CASES = {
     "def f(self, model):\n    close_gap(model.households.trust, [0], 0.1)": True,
     "def f(self, model):\n    model.cooperatives.append(1)": True,
     "def f(self, model):\n    for lever in model.levers:\n        lever.x = 1": True,
+    "def f(self, config=None):\n    if config is None:\n        config = make()\n    config.seed = 1": True,
+    "def f(self, attrs):\n    attrs = {k: v.copy() for k, v in attrs.items()}\n    attrs['a'][0] = 1": False,
     "def f(self):\n    self.acts['x'] += 1": False,
     "def f(self):\n    self.queue = self.queue[1:]": False,
     "def f(self):\n    np.maximum.at(self.visited, [0], 1)": False,

@@ -123,19 +123,11 @@ def let_from_waiting_list(model, rng: np.random.Generator, units: np.ndarray, se
     ``selection`` (None: as the allocation lever says); a letting by the lever's rule is one of its lettings."""
     selection = selection or waiting_list_selection(model)
     attrs = applicants(model, rng, units, selection, model.config.policy.allocation, pool=model.waiting_list)
-    model.waiting_list -= len(units)
+    model.moving.take_from_list(len(units))
     if len(units):
         model.add_households(units, attrs)
     if model.allocation is not None and selection == model.allocation.p.rule:
         model.allocation.count(len(units), selection, first=True)
-
-
-def ensure_residents_coop(model) -> None:
-    """Households let a unit as cooperative members need a residents' cooperative: form one if there is none."""
-    from abm.agents import ResidentsCooperative
-
-    if len(model.cooperatives) == 0:
-        model.cooperatives.add(ResidentsCooperative(model, model.config.cooperative))
 
 
 # --- the lever ------------------------------------------------------------------------------------------------
@@ -156,9 +148,8 @@ class Allocation(Lever):
         self.let_to_members = 0
         #: of which first lettings of regenerated or new units (the rest are re-lets of the moving submodel)
         self.first_lettings = 0
-        model.allocation = self
         if params.coop_share > 0:
-            ensure_residents_coop(model)
+            model.ensure_residents_coop()
 
     def reserve(self, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Split social vacancies into those reserved for cooperative members and those for the list."""
@@ -167,9 +158,11 @@ class Allocation(Lever):
         member = self.draw.random(len(units)) < self.p.coop_share
         return units[member], units[~member]
 
-    def choose(self, units: np.ndarray, attrs: dict[str, np.ndarray], coop_members: np.ndarray | None) -> None:
-        """Replace, in ``attrs``, the applicants of social units by those the rule selects."""
+    def choose(self, units: np.ndarray, attrs: dict[str, np.ndarray],
+               coop_members: np.ndarray | None) -> dict[str, np.ndarray]:
+        """``attrs`` with the applicants of social units replaced by those the rule selects."""
         model = self.model
+        attrs = {k: v.copy() for k, v in attrs.items()}
         members = np.isin(units, coop_members) if coop_members is not None else np.zeros(len(units), bool)
         queue = self.social[model.space.unit_tenure[units]] & ~members
         for mask, selection in ((queue, self.p.rule), (members, "coop_members")):
@@ -181,6 +174,7 @@ class Allocation(Lever):
             for k, v in chosen.items():
                 attrs[k][idx] = v
             self.count(len(idx), selection)
+        return attrs
 
     def count(self, n: int, selection: str, first: bool = False) -> None:
         """``n`` lettings made this week by ``selection`` (``first``: first lettings of new or regenerated units)."""

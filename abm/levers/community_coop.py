@@ -24,7 +24,6 @@ from abm.levers.common import Membership
 from abm.params import param
 from abm.store import Column
 from abm.population import weekly
-from abm.submodels.help import MET_SERVICE
 from abm.ties import NEVER
 from abm.vocabulary import NEED_CATEGORIES, PAYERS
 
@@ -161,7 +160,7 @@ class CommunityCoop(Lever):
         p, model = self.p, self.model
         hh = model.households
         came = members[self.draw.random(len(members)) < np.clip(p.assembly_attendance * 2.0 * hh.participation[members], 0, 1)]
-        hh.last_participation[came] = model.week
+        hh.took_part(came, model.week)
         model.encounters.meet_in_sessions(model, came, 1, p.assembly_partners, rng=self.draw)
         self.acts["assemblies"] += 1
 
@@ -170,8 +169,7 @@ class CommunityCoop(Lever):
         hh, week = self.model.households, self.model.week
         prob = np.clip(self.p.volunteering * 2.0 * hh.participation[members], 0.0, 1.0)
         self.volunteers = members[self.draw.random(len(members)) < prob]
-        hh.last_volunteer[self.volunteers] = week
-        hh.last_participation[self.volunteers] = week
+        hh.volunteered(self.volunteers, week)
         self.unit.last_volunteered[self.volunteers] = week
         self.acts["volunteerings"] += len(self.volunteers)
 
@@ -220,7 +218,7 @@ class CommunityCoop(Lever):
         idx = idx[np.isin(needs.category[idx], self.categories)]
         idx = idx[np.lexsort((self.draw.random(len(idx)), -hh.fragility[needs.requester[idx]]))]
         done = idx[np.cumsum(needs.hours[idx]) <= pool + 1e-9]
-        needs.outcome[done] = MET_SERVICE
+        needs.serve(done)
         used = float(needs.hours[done].sum()) + (space_hours if running else 0.0)
         if len(give) and give.sum() > 0:
             model.help.spend_hours(self.volunteers, give * used / give.sum())

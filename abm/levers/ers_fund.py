@@ -102,7 +102,6 @@ class ErsFund(Lever):
         spec.name = self.p.names()[i]
         units = model.add_building(spec)
         self.delivered[i] = True
-        model.units_created += len(units)
         order = self.draw.permutation(units)
         n_list = min(int(round(self.p.waiting_list_share * len(units))), model.waiting_list)
         from_list, market = np.sort(order[:n_list]), np.sort(order[n_list:])

@@ -118,7 +118,6 @@ class Mediation(Lever):
         if n == 0:
             return
         taken, self.queue = self.queue[:n, 0], self.queue[n:]
-        reg.referred[reg.index_of(taken)] = True
         self.acts["cases"] += n
         self.intake_weeks = [w for w in self.intake_weeks if w > model.week - 52] + [model.week] * n
         up = self.draw.random(n) < p.uptake

@@ -26,7 +26,7 @@ from abm.levers.base import Lever, register
 from abm.levers.common import StaffedParams, check_building_names, covered_units, find_lever, staff_cost_year, unit_mask
 from abm.params import param
 from abm.store import Column
-from abm.submodels.help import MET_SERVICE, PENDING
+from abm.submodels.help import BROKERED, PENDING
 from abm.ties import NEVER
 from abm.vocabulary import NEED_CATEGORIES, TYPE_CODE
 
@@ -267,7 +267,7 @@ class Portierato(Lever):
         prob = np.minimum(q.attendance * 2.0 * hh.participation[people] * np.where(invited, q.invited_factor, 1.0), 1.0)
         came = people[self.draw.random(len(people)) < prob]
         came = self.draw.permutation(came)[: q.capacity]
-        hh.last_participation[came] = model.week
+        hh.took_part(came, model.week)
         model.encounters.meet_in_sessions(model, came, 1, q.partners, rng=self.draw, boost=q.boost)
         self.last_event = model.week
         self.acts["events"] += 1
@@ -374,7 +374,7 @@ class Portierato(Lever):
                 continue
             willing = np.clip(helpsub.willingness(model, needs.requester[rows], helper, None, needs.hours[rows])
                               * q.endorsement, 0.0, 1.0)
-            met = helpsub.try_helpers(model, needs, rows, helper, None, channel=1, willing=willing, rng=self.draw)
+            met = helpsub.try_helpers(model, needs, rows, helper, None, channel=BROKERED, willing=willing, rng=self.draw)
             self.acts["brokered"] += len(met)
             # helping someone is getting to know them: the help may leave a tie
             tied = met[self.draw.random(len(met)) < q.tie_probability]
@@ -393,7 +393,7 @@ class Portierato(Lever):
         idx = idx[np.lexsort((self.draw.random(len(idx)), -hh.fragility[needs.requester[idx]]))]
         avail = self.plan.available("small_help")
         done = idx[np.cumsum(needs.hours[idx]) <= avail + 1e-9]
-        needs.outcome[done] = MET_SERVICE
+        needs.serve(done)
         self.acts["small_help"] += len(done)
         waiting = q.max_need_hours if len(idx) > len(done) else 0.0
         self.plan.close("small_help", float(needs.hours[done].sum()), keep=waiting)
@@ -429,7 +429,6 @@ class Portierato(Lever):
             return
         ids, self.conflict_queue = self.conflict_queue[:n, 0], self.conflict_queue[n:]
         idx = reg.index_of(ids)
-        reg.referred[idx] = True
         defused = self.draw.random(n) < q.success
         failed_ids = ids[~defused]
         model.conflict.resolve(model, idx[defused], "resolved_portierato")

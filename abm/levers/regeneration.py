@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from abm.levers.allocation import applicants, ensure_residents_coop, let_from_waiting_list
+from abm.levers.allocation import applicants, let_from_waiting_list
 from abm.levers.base import Lever, register
 from abm.levers.funding import COST_MODES, capital_per_year
 from abm.levers.shared_services import (ServiceSpaceSpec, check_manager_levers, check_residents_coop,
@@ -105,7 +105,7 @@ class Regeneration(Lever):
         #: building index -> its collaborative-housing shared space
         self.spaces: dict[int, object] = {}
         if params.rule == "coop_members":
-            ensure_residents_coop(model)
+            model.ensure_residents_coop()
 
     # --- weekly --------------------------------------------------------------------------------------------
     def organise(self) -> None:
@@ -144,10 +144,7 @@ class Regeneration(Lever):
             return
         self.finished |= done
         units = np.sort(self.units[done])
-        model.space.habitable[units] = True
-        if self.tenure is not None:
-            model.space.unit_tenure[units] = self.tenure
-        model.units_created += len(units)
+        model.space.make_habitable(units, self.tenure)
         self.let(units)
         if self.p.collaborative:
             self.open_spaces(units)
@@ -161,7 +158,7 @@ class Regeneration(Lever):
             return
         now, wait = units[: model.waiting_list], units[model.waiting_list:]
         let_from_waiting_list(model, self.draw, now, "social_mix" if p.rule == "social_mix" else None)
-        model.moving.relet_at[wait] = model.week
+        model.moving.relet_from(wait, model.week)
 
     def open_spaces(self, units: np.ndarray) -> None:
         """The regenerated units share a space: one in each building with regenerated units (opened with its
@@ -173,12 +170,12 @@ class Regeneration(Lever):
             served = regenerated if chosen else regenerated[nb.unit_building[regenerated] == b]
             eligible = self.space_users(b, served)
             if b in self.spaces:
-                self.spaces[b].eligible = eligible
+                self.spaces[b].open_to(eligible)
                 continue
             spec = copy.deepcopy(self.p.shared_space)
             spec.building = nb.buildings[b].name
             spec.name = f"{spec.name}_{spec.building}"
-            self.spaces[b] = self.model.add_shared_space(spec, eligible)
+            self.spaces[b] = self.model.space.add_space(spec, eligible)
 
     def space_users(self, b: int, served: np.ndarray) -> np.ndarray:
         """Units whose households may use the space in building ``b``: the regenerated units it serves, the

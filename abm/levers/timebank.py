@@ -20,6 +20,7 @@ from abm.dynamics import close_gap
 from abm.levers.base import Lever, register
 from abm.levers.common import Membership, StaffedParams, staff_cost_year
 from abm.params import param
+from abm.submodels.help import TIMEBANK
 from abm.store import Column
 from abm.vocabulary import NEED_CATEGORIES, PAYERS
 
@@ -119,7 +120,7 @@ class Timebank(Lever):
     def hold_meeting(self, members: np.ndarray) -> None:
         p, model = self.p, self.model
         came = members[self.draw.random(len(members)) < self.unit.activity[members]]
-        model.households.last_participation[came] = model.week
+        model.households.took_part(came, model.week)
         close_gap(self.unit.activity, came, p.activity_restored)
         model.encounters.meet_in_sessions(model, came, 1, p.meeting_partners, rng=self.draw, boost=p.meeting_boost)
         self.acts["meetings"] += 1
@@ -171,7 +172,7 @@ class Timebank(Lever):
             owed = np.where(edge >= 0, ties.balance(np.maximum(edge, 0), helper), 0.0) if len(ties) else 0.0
             owed = np.broadcast_to(owed, helper.shape)
             willing = np.clip(p.acceptance * self.unit.activity[helper] * helpsub.availability(model, helper, owed), 0.0, 1.0)
-            met = helpsub.try_helpers(model, needs, rows, helper, None, channel=2, willing=willing, rng=self.draw)
+            met = helpsub.try_helpers(model, needs, rows, helper, None, channel=TIMEBANK, willing=willing, rng=self.draw)
             self.record(needs.requester[met], needs.helper[met], needs.hours[met])
 
     def record(self, requester: np.ndarray, helper: np.ndarray, hours: np.ndarray) -> None:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from abm.dynamics import close_gap, lower
 from abm.params import param
 
 #: how a conflict ended
@@ -51,14 +50,13 @@ class ConflictParams:
 
 
 class ConflictRegister:
-    """Open conflicts as arrays: parties ``a``, ``b``, start week, whether a service has picked it up, and a
-    stable ``id`` (increasing in register order) by which levers follow a conflict from week to week."""
+    """Open conflicts as arrays: parties ``a``, ``b``, start week, and a stable ``id`` (increasing in register
+    order) by which levers follow a conflict from week to week."""
 
     def __init__(self):
         self.a = np.zeros(0, dtype=np.int64)
         self.b = np.zeros(0, dtype=np.int64)
         self.start = np.zeros(0, dtype=np.int64)
-        self.referred = np.zeros(0, dtype=bool)
         self.id = np.zeros(0, dtype=np.int64)
         self.next_id = 0
 
@@ -69,7 +67,6 @@ class ConflictRegister:
         self.a = np.concatenate([self.a, a])
         self.b = np.concatenate([self.b, b])
         self.start = np.concatenate([self.start, np.full(len(a), week)])
-        self.referred = np.concatenate([self.referred, np.zeros(len(a), dtype=bool)])
         self.id = np.concatenate([self.id, self.next_id + np.arange(len(a), dtype=np.int64)])
         self.next_id += len(a)
 
@@ -85,8 +82,7 @@ class ConflictRegister:
             if how in RESOLVED:
                 events.add("conflicts_resolved", len(idx))
         if not keep.all():
-            self.a, self.b, self.start, self.referred, self.id = (self.a[keep], self.b[keep], self.start[keep],
-                                                                  self.referred[keep], self.id[keep])
+            self.a, self.b, self.start, self.id = self.a[keep], self.b[keep], self.start[keep], self.id[keep]
 
     def index_of(self, ids: np.ndarray) -> np.ndarray:
         """Current index of each conflict id, or -1 where that conflict has ended."""
@@ -157,7 +153,7 @@ class Conflict:
         u = self.rng.random(len(reg))
         resolved = u < p_resolve
         faded = ~resolved & (u < p_resolve + p.fade_rate)
-        close_gap(hh.trust, np.concatenate([reg.a[resolved], reg.b[resolved]]), p.trust_restored)
+        hh.close_gap("trust", np.concatenate([reg.a[resolved], reg.b[resolved]]), p.trust_restored)
         reg.end({"resolved_parties": np.flatnonzero(resolved), "faded": np.flatnonzero(faded)}, model.events)
 
     def resolve(self, model, idx: np.ndarray, how: str, trust_restored: float | None = None) -> None:
@@ -165,7 +161,7 @@ class Conflict:
         ``trust_restored`` (default: this submodel's ``trust_restored``) of their gap to full trust."""
         reg = model.conflicts
         gain = self.p.trust_restored if trust_restored is None else trust_restored
-        close_gap(model.households.trust, np.concatenate([reg.a[idx], reg.b[idx]]), gain)
+        model.households.close_gap("trust", np.concatenate([reg.a[idx], reg.b[idx]]), gain)
         reg.end({how: idx}, model.events)
 
     def erode(self, model) -> None:
@@ -174,8 +170,8 @@ class Conflict:
             return
         factor = np.where((model.week - reg.start) >= p.fester_after_weeks, 2.0, 1.0)
         parties, factor2 = np.concatenate([reg.a, reg.b]), np.concatenate([factor, factor])
-        lower(hh.trust, parties, p.trust_erosion * factor2)
-        lower(hh.satisfaction, parties, p.satisfaction_erosion * factor2)
+        hh.lower("trust", parties, p.trust_erosion * factor2)
+        hh.lower("satisfaction", parties, p.satisfaction_erosion * factor2)
         edge = model.ties.find(reg.a, reg.b)
         has = edge >= 0
         model.ties.weaken(edge[has], p.tie_erosion * factor[has])

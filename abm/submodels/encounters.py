@@ -260,8 +260,7 @@ class Encounters:
     def decay_ties(self, model) -> None:
         """Ties without contact this week lose strength; those below the threshold dissolve."""
         ties = model.ties
-        idle = ties.last_contact < model.week
-        ties.strength[idle] *= 1.0 - self.p.decay_rate
+        ties.decay(ties.last_contact < model.week, self.p.decay_rate)
         ties.prune(self.p.dissolve_threshold)
 
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from abm.dynamics import close_gap, lower
 from abm.errors import ConfigError
 from abm.params import param
 from abm.store import Column
@@ -18,6 +17,10 @@ from abm.vocabulary import HOUSEHOLD_TYPES, NEED_CATEGORIES, OUTCOMES
 
 MET_NEIGHBOUR, MET_SERVICE, UNMET = range(len(OUTCOMES))
 PENDING = -1
+#: how a need met by a neighbour was met: the requester asked its own tie, a lever brokered the help, or
+#: a time bank matched the two members
+CHANNELS = ("own_tie", "brokered", "timebank")
+OWN_TIE, BROKERED, TIMEBANK = range(len(CHANNELS))
 
 
 def _rates():
@@ -88,7 +91,7 @@ class Needs:
         self.outcome = np.full(len(requester), PENDING, dtype=np.int64)
         self.helper = np.full(len(requester), -1, dtype=np.int64)
         self.edge = np.full(len(requester), -1, dtype=np.int64)
-        #: how the need was met by a neighbour: 0 own tie, 1 brokered, 2 time bank (read by levers and indicators)
+        #: how the need was met by a neighbour (one of CHANNELS; -1 otherwise)
         self.channel = np.full(len(requester), -1, dtype=np.int64)
 
     def __len__(self) -> int:
@@ -96,6 +99,22 @@ class Needs:
 
     def pending(self) -> np.ndarray:
         return np.flatnonzero(self.outcome == PENDING)
+
+    def meet(self, idx: np.ndarray, helper: np.ndarray, channel: int, edge: np.ndarray | None = None) -> None:
+        """Needs ``idx`` are met by the neighbours ``helper`` through ``channel`` (over tie ``edge``, if known)."""
+        self.outcome[idx] = MET_NEIGHBOUR
+        self.helper[idx] = helper
+        self.channel[idx] = channel
+        if edge is not None:
+            self.edge[idx] = edge
+
+    def serve(self, idx: np.ndarray) -> None:
+        """Needs ``idx`` are met by a formal or cooperative service (or a lever's own staff)."""
+        self.outcome[idx] = MET_SERVICE
+
+    def close(self) -> None:
+        """The week is over: needs still pending are unmet."""
+        self.outcome[self.outcome == PENDING] = UNMET
 
 
 class NeedsAndHelp:
@@ -151,7 +170,7 @@ class NeedsAndHelp:
             c = np.flatnonzero((rank == r) & (needs.outcome[need_of] == PENDING))
             if len(c) == 0:
                 break
-            self.try_helpers(model, needs, need_of[c], helper[c], edge[c], channel=0)
+            self.try_helpers(model, needs, need_of[c], helper[c], edge[c], channel=OWN_TIE)
 
     def willingness(self, model, requester, helper, edge, hours) -> np.ndarray:
         """Probability that ``helper`` agrees to help ``requester`` with a need of ``hours``."""
@@ -193,16 +212,12 @@ class NeedsAndHelp:
         fits = (csum - base) <= self.unit.free_hours[helper] + 1e-9
         need_idx, helper, hours = need_idx[fits], helper[fits], hours[fits]
         self.spend_hours(helper, hours)
-        needs.outcome[need_idx] = MET_NEIGHBOUR
-        needs.helper[need_idx] = helper
-        needs.channel[need_idx] = channel
-        if edge is not None:
-            needs.edge[need_idx] = edge[fits]
+        needs.meet(need_idx, helper, channel, edge[fits] if edge is not None else None)
         return need_idx
 
     def settle(self, model, needs: Needs) -> None:
         """Needs still pending are unmet; outcomes update trust, satisfaction, ties and the ledger."""
-        needs.outcome[needs.outcome == PENDING] = UNMET
+        needs.close()
         hh, p, ties = model.households, self.p, model.ties
         met = np.flatnonzero(needs.outcome == MET_NEIGHBOUR)
         req, helper = needs.requester[met], needs.helper[met]
@@ -212,14 +227,13 @@ class NeedsAndHelp:
         ties.record_help(edge[has], helper[has], needs.hours[met][has], model.week)
         ties.strengthen(edge[has], model.config.encounters.contact_gain, model.week)  # a help act is a contact
         ties.strengthen(edge[has], p.tie_gain_help, model.week)                      # and builds the tie more
-        close_gap(hh.trust, req, p.trust_gain_helped)
-        close_gap(hh.trust, helper, p.trust_gain_helper)
-        close_gap(hh.satisfaction, req, p.satisfaction_helped)
+        hh.close_gap("trust", req, p.trust_gain_helped)
+        hh.close_gap("trust", helper, p.trust_gain_helper)
+        hh.close_gap("satisfaction", req, p.satisfaction_helped)
         served = needs.requester[needs.outcome == MET_SERVICE]
-        close_gap(hh.satisfaction, served, p.satisfaction_served)
+        hh.close_gap("satisfaction", served, p.satisfaction_served)
         unmet = needs.requester[needs.outcome == UNMET]
-        lower(hh.satisfaction, unmet, p.satisfaction_unmet)
-        lower(hh.trust, unmet, p.trust_loss_unmet)
+        hh.lower("satisfaction", unmet, p.satisfaction_unmet)
+        hh.lower("trust", unmet, p.trust_loss_unmet)
         model.events.add("help_acts", len(met))
         model.events.add_needs(hh.htype[needs.requester], needs.outcome)
-        model.last_needs = needs

@@ -65,6 +65,8 @@ class Moving:
         self.life = weekly(np.array([params.life_event_annual[t] for t in HOUSEHOLD_TYPES]))
         self.delay = np.array([params.relet_delay_weeks[t] for t in TENURES])
         self.social = np.isin(np.arange(len(TENURES)), [TENURE_CODE[t] for t in SOCIAL_TENURES])
+        #: households waiting for a unit of a social tenure
+        self.waiting_list = model.config.neighbourhood.initial_waiting_list
         #: week from which each empty unit can be let (NEVER: not waiting; new units wait for whoever lets them)
         self.unit = model.households.declare("moving", relet_at=Column(np.int64, NEVER, KEEP))
 
@@ -76,9 +78,13 @@ class Moving:
         """Empty ``units`` are let (to the waiting list or the market) from ``week`` on."""
         self.unit.relet_at[units] = week
 
+    def take_from_list(self, n: int) -> None:
+        """``n`` applicants leave the waiting list: they were let a unit (a first letting of a lever's unit)."""
+        self.waiting_list -= n
+
     def step(self, model) -> None:
         self.move_out(model)
-        model.waiting_list += int(self.rng.poisson(self.p.waiting_inflow_per_week))
+        self.waiting_list += int(self.rng.poisson(self.p.waiting_inflow_per_week))
         self.relet(model)
 
     def hazard(self, model, slots: np.ndarray) -> np.ndarray:
@@ -118,8 +124,8 @@ class Moving:
         members = queue[:0]
         if model.allocation is not None:  # the allocation lever may reserve units for cooperative members
             members, queue = model.allocation.reserve(queue)
-        queue = queue[: model.waiting_list]
-        model.waiting_list -= len(queue)
+        queue = queue[: self.waiting_list]
+        self.waiting_list -= len(queue)
         new = np.concatenate([market, queue, members])
         if len(new):
             model.add_households(np.sort(new), coop_members=members)

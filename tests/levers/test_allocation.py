@@ -85,11 +85,11 @@ def test_coop_share_reserves_vacancies_for_members_outside_the_waiting_list():
 
 def test_candidates_are_capped_by_the_waiting_list():
     m = run(config("policy=allocation_need", "policy.allocation.candidates=50"), 0, 0)
-    m.waiting_list = 0
+    m.moving.waiting_list = 0
     units = np.flatnonzero(~m.households.occupied & m.space.habitable)[:3]
     attrs = m.generator.draw(np.random.default_rng(0), m.space.unit_tenure[units], m.space.unit_m2[units])
     state = m.levers[0].draw.bit_generator.state
-    m.levers[0].choose(units, attrs, None)
+    attrs = m.levers[0].choose(units, attrs, None)
     used = m.levers[0].draw
     fresh = np.random.default_rng()
     fresh.bit_generator.state = state

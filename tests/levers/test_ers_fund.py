@@ -15,6 +15,7 @@ from abm.errors import ConfigError
 from abm.levers.common import find_lever
 from abm.levers.funding import annuity
 from abm.space import BuildingSpec
+from abm.submodels.help import BROKERED
 from abm.ties import NEVER
 from abm.vocabulary import TENURE_CODE
 
@@ -69,9 +70,9 @@ def test_several_buildings_on_schedule():
                  "policy.ers_fund.delay_weeks=5")
     m = run(cfg, 2, 16)
     assert [b.name for b in m.space.buildings[-2:]] == ["ERS_nuovo_1", "ERS_nuovo_2"]
-    assert m.units_created == 32
+    assert m.space.units_created == 32
     m = run(cfg, 2, 25)
-    assert m.units_created == 48 and m.space.buildings[-1].name == "ERS_nuovo_3"
+    assert m.space.units_created == 48 and m.space.buildings[-1].name == "ERS_nuovo_3"
 
 
 def _check_invariants(m) -> None:
@@ -136,7 +137,7 @@ def _reach_of_levers_in_new_building(*overrides: str, seed: int, weeks: int = 40
         m.step()
         new = np.arange(240, m.space.n_units)
         needs = m.last_needs
-        brokered += int(np.isin(needs.requester[needs.channel == 1], new).sum())
+        brokered += int(np.isin(needs.requester[needs.channel == BROKERED], new).sum())
         invited = np.union1d(invited, new[governance.body.invited(new, 0)])
     new = np.arange(240, m.space.n_units)
     return {"units": len(new), "porter_covers": int(porter.covered[new].sum()),
