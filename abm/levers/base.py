@@ -43,7 +43,8 @@ class Lever(mesa.Agent):
         return 0
 
 
-#: lever name -> Lever subclass, in the order levers act within a hook (filled by each lever module)
+#: lever name -> Lever subclass (filled by each lever module when imported; the order in which levers act is
+#: :data:`abm.levers.SCHEDULE`, not the order of this dict)
 REGISTRY: dict[str, type[Lever]] = {}
 
 
