@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import mesa
 import numpy as np
 
+from abm.dynamics import at_reference
 from abm.params import param
 from abm.store import Column
 from abm.submodels.help import Needs
@@ -134,7 +135,7 @@ class ResidentsCooperative(mesa.Agent):
     def hold_assembly(self, members: np.ndarray) -> None:
         """Members attend with a probability that grows with participation and trust; attending raises both."""
         hh, p = self.model.households, self.p
-        prob = p.attendance * 4.0 * hh.participation[members] * hh.trust[members]
+        prob = at_reference(p.attendance, hh.participation[members], hh.trust[members])
         invited = self.invited(members, self.model.week)
         if invited.any():
             prob = np.where(invited, prob * self.invitation_factor, prob)
@@ -149,7 +150,7 @@ class ResidentsCooperative(mesa.Agent):
     def assign_tasks(self, members: np.ndarray) -> None:
         """Self-management (gardening, cleaning rota, accounts): volunteers this week."""
         hh = self.model.households
-        prob = np.clip(self.p.volunteering * 2.0 * hh.participation[members], 0.0, 1.0)
+        prob = np.clip(at_reference(self.p.volunteering, hh.participation[members]), 0.0, 1.0)
         vol = members[self.draw.random(len(members)) < prob]
         hh.volunteered(vol, self.model.week)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from abm.dynamics import close_gap
+
 NEVER = -(10**6)
 _FIELDS = ("u", "v", "strength", "born", "last_contact", "given_uv", "given_vu", "last_help_uv", "last_help_vu")
 
@@ -199,10 +201,7 @@ class TieGraph:
         """Contact on ``edges`` (repeats count): each contact closes ``gain`` of the gap to 1."""
         if len(edges) == 0:
             return
-        counts = np.bincount(edges, minlength=len(self.key))
-        hit = counts > 0
-        self.strength[hit] = 1.0 - (1.0 - self.strength[hit]) * (1.0 - gain) ** counts[hit]
-        self.last_contact[hit] = step
+        self.last_contact[close_gap(self.strength, edges, gain)] = step
 
     def weaken(self, edges: np.ndarray, amount: float) -> None:
         """Lower the strength of ``edges`` by ``amount`` (floored at 0); prune later removes them."""

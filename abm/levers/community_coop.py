@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from abm.dynamics import at_reference
 from abm.errors import ConfigError
 from abm.levers.base import Lever, register
 from abm.levers.common import Membership
@@ -153,13 +154,14 @@ class CommunityCoop(Lever):
     def recruit(self) -> None:
         hh = self.model.households
         others = np.flatnonzero(hh.occupied & ~self.members.mask())
-        prob = np.clip(self.p.recruitment * 4.0 * hh.participation[others] * hh.trust[others], 0.0, 1.0)
+        prob = np.clip(at_reference(self.p.recruitment, hh.participation[others], hh.trust[others]), 0.0, 1.0)
         self.join(others[self.draw.random(len(others)) < prob])
 
     def hold_assembly(self, members: np.ndarray) -> None:
         p, model = self.p, self.model
         hh = model.households
-        came = members[self.draw.random(len(members)) < np.clip(p.assembly_attendance * 2.0 * hh.participation[members], 0, 1)]
+        prob = np.clip(at_reference(p.assembly_attendance, hh.participation[members]), 0, 1)
+        came = members[self.draw.random(len(members)) < prob]
         hh.took_part(came, model.week)
         model.encounters.meet_in_sessions(model, came, 1, p.assembly_partners, rng=self.draw)
         self.acts["assemblies"] += 1
@@ -167,7 +169,7 @@ class CommunityCoop(Lever):
     def call_volunteers(self, members: np.ndarray) -> None:
         """This week's volunteers: they count as volunteering and participation and give hours to the service."""
         hh, week = self.model.households, self.model.week
-        prob = np.clip(self.p.volunteering * 2.0 * hh.participation[members], 0.0, 1.0)
+        prob = np.clip(at_reference(self.p.volunteering, hh.participation[members]), 0.0, 1.0)
         self.volunteers = members[self.draw.random(len(members)) < prob]
         hh.volunteered(self.volunteers, week)
         self.unit.last_volunteered[self.volunteers] = week

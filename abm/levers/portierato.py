@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from abm.dynamics import at_reference
 from abm.errors import ConfigError
 from abm.levers.base import Lever, register
 from abm.levers.common import StaffedParams, check_building_names, covered_units, find_lever, staff_cost_year, unit_mask
@@ -264,7 +265,8 @@ class Portierato(Lever):
         hh = model.households
         people = self.units[hh.occupied[self.units]]
         invited = self.unit.visited_week[people] > self.last_event
-        prob = np.minimum(q.attendance * 2.0 * hh.participation[people] * np.where(invited, q.invited_factor, 1.0), 1.0)
+        prob = np.minimum(at_reference(q.attendance, hh.participation[people]) * np.where(invited, q.invited_factor, 1.0),
+                          1.0)
         came = people[self.draw.random(len(people)) < prob]
         came = self.draw.permutation(came)[: q.capacity]
         hh.took_part(came, model.week)

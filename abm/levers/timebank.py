@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from abm.dynamics import close_gap
+from abm.dynamics import at_reference, close_gap
 from abm.levers.base import Lever, register
 from abm.levers.common import Membership, StaffedParams, staff_cost_year
 from abm.params import param
@@ -138,7 +138,7 @@ class Timebank(Lever):
     def recruit(self) -> None:
         hh = self.model.households
         others = np.flatnonzero(hh.occupied & ~self.members.mask())
-        prob = np.clip(self.p.recruitment * 2.0 * hh.participation[others] * self.vitality(), 0.0, 1.0)
+        prob = np.clip(at_reference(self.p.recruitment, hh.participation[others]) * self.vitality(), 0.0, 1.0)
         self.join(others[self.draw.random(len(others)) < prob])
 
     # --- exchanges ----------------------------------------------------------------------------------------------

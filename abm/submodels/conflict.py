@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from abm.dynamics import at_reference, below_reference
 from abm.params import param
 
 #: how a conflict ended
@@ -120,7 +121,7 @@ class Conflict:
         overcrowding = np.maximum(hh.size[slots] / rooms - 1.0, 0.0)
         crowd = model.encounters.unmanaged_crowding(model, slots)
         isolated = model.ties.degree()[slots] == 0
-        h = (p.base_rate * np.exp(p.trust_weight * (1.0 - 2.0 * hh.trust[slots]))
+        h = (p.base_rate * np.exp(p.trust_weight * below_reference(hh.trust[slots]))
              * (1.0 + p.density_weight * overcrowding) * (1.0 + p.crowding_weight * crowd)
              * (1.0 + p.isolation_weight * isolated))
         return np.minimum(h, 1.0)
@@ -148,7 +149,7 @@ class Conflict:
         festering = (model.week - reg.start) >= p.fester_after_weeks
         s = model.ties.strength_of(reg.a, reg.b)
         mean_trust = 0.5 * (hh.trust[reg.a] + hh.trust[reg.b])
-        p_resolve = np.clip(p.resolve_rate * 2.0 * mean_trust * (1.0 + s)
+        p_resolve = np.clip(at_reference(p.resolve_rate, mean_trust) * (1.0 + s)
                             * np.where(festering, p.fester_resolve_factor, 1.0), 0.0, 1.0)
         u = self.rng.random(len(reg))
         resolved = u < p_resolve

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from abm.dynamics import at_reference, weighted
 from abm.params import param
 from abm.space import Groups
 from abm.store import Column
@@ -103,7 +104,7 @@ class Encounters:
         slots = np.flatnonzero(hh.occupied)
         w = self.p.sociability_weight
         presence = self.presence(hh)
-        sociability = (1.0 - w + 2.0 * w * hh.participation[slots]) * presence[slots]
+        sociability = weighted(w, hh.participation[slots]) * presence[slots]
         # who is around to be met: occupied units in proportion to their presence, empty ones not at all
         m = self.p.partner_presence
         weight = np.where(hh.occupied, 1.0 - m + m * presence, 0.0)
@@ -146,7 +147,7 @@ class Encounters:
         space = np.repeat(np.arange(len(spaces)), sizes)
         keep = hh.occupied[unit] & (cap[space] > 0)
         unit, space = unit[keep], space[keep]
-        p_use = np.minimum(1.0, use[space] * 2.0 * hh.participation[unit] * self.presence(hh)[unit])
+        p_use = np.minimum(1.0, at_reference(use[space], hh.participation[unit]) * self.presence(hh)[unit])
         came = self.rng.random(len(unit)) < p_use
         unit, space = unit[came], space[came]
         demand = np.bincount(space, minlength=len(spaces))
@@ -235,8 +236,8 @@ class Encounters:
             occasion = occasion[~has]
         same_origin = hh.origin[a] == hh.origin[b]
         same_age = (hh.age_head[a] >= 65) == (hh.age_head[b] >= 65)
-        p = (self.p.tie_formation * (1.0 + self.p.homophily_origin * same_origin)
-             * (1.0 + self.p.homophily_age * same_age) * 4.0 * hh.trust[a] * hh.trust[b])
+        p = at_reference(self.p.tie_formation * (1.0 + self.p.homophily_origin * same_origin)
+                         * (1.0 + self.p.homophily_age * same_age), hh.trust[a], hh.trust[b])
         if not np.isscalar(boost):
             boost = np.asarray(boost)[ok][~has]
         if np.any(boost != 1.0):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from abm.dynamics import weighted
 from abm.errors import ConfigError
 from abm.params import param
 from abm.store import Column
@@ -142,7 +143,7 @@ class NeedsAndHelp:
         slots = np.flatnonzero(hh.occupied)
         self.unit.free_hours[:] = np.where(hh.occupied, hh.help_hours, 0.0)
         w = self.p.fragility_weight
-        rate = self.rates[hh.htype[slots]] * (1.0 - w + 2.0 * w * hh.fragility[slots])[:, None]
+        rate = self.rates[hh.htype[slots]] * weighted(w, hh.fragility[slots])[:, None]
         hit = self.rng.random(rate.shape) < np.minimum(rate, 1.0)
         row, cat = np.nonzero(hit)
         order = self.rng.permutation(len(row))
