@@ -131,7 +131,8 @@ class NeighbourhoodModel(mesa.Model):
         Households in ``coop`` units, and those let a unit as members (``coop_members``), are cooperative members.
         """
         if step is None:
-            arrived = -self.config.encounters.warmup_weeks - (rng.random(len(units)) * 520).astype(np.int64)
+            spread = self.config.population.arrival_spread_weeks
+            arrived = -self.config.encounters.warmup_weeks - (rng.random(len(units)) * spread).astype(np.int64)
         else:
             arrived = np.full(len(units), step)
         member = self.space.unit_tenure[units] == TENURE_CODE["coop"]

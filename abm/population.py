@@ -96,6 +96,15 @@ class PopulationParams:
     fragility_per_decade: float = param(0.2, lo=0.0, hi=1.0)
     #: Beta concentration used for participation and fragility draws
     attribute_concentration: float = param(6.0, lo=0.5)
+    #: shape of the Gamma distribution of a household's help hours around its type's mean (2: spread as wide
+    #: as an exponential's halfway to a constant)
+    help_hours_shape: float = param(2.0, lo=0.1, hi=100.0)
+    #: initial households arrived over this many weeks before the warm-up (their arrival week is recorded)
+    arrival_spread_weeks: int = param(520, lo=1, hi=5200)
+    #: a head of household at least this old counts as elderly (same-age homophily, intergenerational ties)
+    elderly_age: float = param(65.0, lo=16.0, hi=110.0)
+    #: rent and charges above this share of income are a burden (moving out, satisfaction, the indicator)
+    rent_burden_threshold: float = param(0.3, lo=0.0, hi=1.0)
 
     def check(self, prefix: str) -> None:
         for tenure, shares in self.type_shares.items():
@@ -199,11 +208,19 @@ class Households(UnitStore):
             raise ValueError(f"{name!r} is not one of the attitudes {ATTITUDES} that events change")
         return getattr(self, name)
 
-    def rent_burden(self, charges: float) -> np.ndarray:
-        """(rent + charges) / income per slot (0 for empty slots)."""
+    def rent_burden(self, p: PopulationParams) -> np.ndarray:
+        """(rent + charges) / income per slot (0 for empty slots and without income)."""
         with np.errstate(divide="ignore", invalid="ignore"):
-            b = (self.rent + charges) / self.income
+            b = (self.rent + p.charges_eur_month) / self.income
         return np.where(self.occupied & (self.income > 0), b, 0.0)
+
+    def excess_burden(self, p: PopulationParams) -> np.ndarray:
+        """How far each slot's rent burden is above ``rent_burden_threshold`` (0 if it is not)."""
+        return np.maximum(self.rent_burden(p) - p.rent_burden_threshold, 0.0)
+
+    def elderly(self, p: PopulationParams) -> np.ndarray:
+        """Whether the head of the household in each slot is ``elderly_age`` or older."""
+        return self.age_head >= p.elderly_age
 
 
 def _beta(rng: np.random.Generator, mean: np.ndarray, concentration: float) -> np.ndarray:
@@ -261,7 +278,7 @@ class PopulationGenerator:
             "income": income,
             "rent": self.rent(tenure, m2, income),
             "origin": origin,
-            "help_hours": rng.gamma(2.0, self.help[htype] / 2.0),
+            "help_hours": rng.gamma(p.help_hours_shape, self.help[htype] / p.help_hours_shape),
             "trust": _beta(rng, trust_mean, p.trust_concentration),
             "satisfaction": _beta(rng, np.full(n, p.satisfaction_mean), p.satisfaction_concentration),
             "participation": _beta(rng, self.part[htype], p.attribute_concentration),

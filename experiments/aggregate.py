@@ -33,14 +33,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import abm
+from abm.indicators import HEADLINE
 from experiments.outputs import atomic_write, write_text
 from experiments.stats import paired, ratio_interval, t_interval
 from experiments.sweep import describe_status, read_manifest, sweep_status
 
 CE_NEEDS = "eur_per_extra_need_met_by_neighbours"
 CE_TIES = "eur_per_isolated_household_reconnected"
-HEADLINE = ("cohesion_index", "neomutualism_index", "isolated_elderly_alone_share", "needs_met_neighbours_share",
-            "needs_unmet_share", "conflicts_resolved_share", "cost_year_total")
 
 
 # --- scenarios ----------------------------------------------------------------------------------------

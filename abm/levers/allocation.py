@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from abm.events import WeeklyCounts, per_year
 from abm.params import check_shares, param
 from abm.levers.base import Lever, register
 from abm.vocabulary import HOUSEHOLD_TYPES, PAYERS, SOCIAL_TENURES, TENURE_CODE
@@ -142,7 +143,7 @@ class Allocation(Lever):
         super().__init__(model, params)
         self.social = np.isin(np.arange(len(TENURE_CODE)), [TENURE_CODE[t] for t in SOCIAL_TENURES])
         #: week of each allocation made in the last 52 weeks (for the yearly cost)
-        self.lettings: list[int] = []
+        self.lettings = WeeklyCounts()
         #: units it let so far to applicants from the waiting list, and to cooperative members
         self.let_from_list = 0
         self.let_to_members = 0
@@ -179,7 +180,7 @@ class Allocation(Lever):
     def count(self, n: int, selection: str, first: bool = False) -> None:
         """``n`` lettings made this week by ``selection`` (``first``: first lettings of new or regenerated units)."""
         week = self.model.week
-        self.lettings = [w for w in self.lettings if w > week - 52] + [week] * n
+        self.lettings.add(week, n)
         if selection == "coop_members":
             self.let_to_members += n
         else:
@@ -193,5 +194,4 @@ class Allocation(Lever):
     def yearly_cost(self) -> float:
         """Assessment cost of the allocations of the last 52 weeks, annualised."""
         week = self.model.week
-        recent = sum(1 for w in self.lettings if w > week - 52)
-        return self.p.cost_per_letting * recent * 52.0 / max(1, min(52, week))
+        return per_year(self.p.cost_per_letting * self.lettings.last_year(week), week)

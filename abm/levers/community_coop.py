@@ -20,6 +20,7 @@ import numpy as np
 
 from abm.dynamics import at_reference
 from abm.errors import ConfigError
+from abm.events import per_year
 from abm.levers.base import Lever, register
 from abm.levers.common import Membership
 from abm.params import param
@@ -67,8 +68,10 @@ class CommunityCoopParams:
     #: grant per year (municipality, foundation, regional call) for the first ``grant_years`` years
     grant_year: float = param(5000.0, lo=0.0, hi=1e9)
     grant_years: int = param(3, lo=0, hi=100)
-    #: it fails with fewer active volunteers (last 4 weeks) than this for ``failure_weeks`` weeks in a row
+    #: it fails with fewer active volunteers (who volunteered in the last ``active_weeks``) than this for
+    #: ``failure_weeks`` weeks in a row
     min_volunteers: int = param(3, lo=0, hi=100_000)
+    active_weeks: int = param(4, lo=1, hi=52)
     failure_weeks: int = param(13, lo=1, hi=520)
 
     def check_neighbourhood(self, policy, buildings, spaces, prefix: str) -> None:
@@ -117,7 +120,7 @@ class CommunityCoop(Lever):
         self.acts["joined"] += len(slots)
 
     def active_volunteers(self) -> int:
-        return int((self.members.mask() & (self.model.week - self.unit.last_volunteered < 4)).sum())
+        return int((self.members.mask() & (self.model.week - self.unit.last_volunteered < self.p.active_weeks)).sum())
 
     # --- the week ---------------------------------------------------------------------------------------------
     def organise(self) -> None:
@@ -235,8 +238,7 @@ class CommunityCoop(Lever):
         """Its running cost: residents pay the fees of the last 52 weeks (annualised), its ``payer`` the rest
         (grants, and the cooperative's own capital when grants fall short)."""
         cost = self.yearly_cost()
-        weeks = max(min(self.model.week, 52), 1)
-        fees = min(float(self.fees.sum()) * 52.0 / weeks, cost) if self.alive else 0.0
+        fees = min(per_year(float(self.fees.sum()), self.model.week), cost) if self.alive else 0.0
         out = {self.p.payer: cost - fees}
         out["residents"] = out.get("residents", 0.0) + fees
         return out
@@ -245,5 +247,5 @@ class CommunityCoop(Lever):
         """Running cost at the current rate: fixed cost plus the service hours of the last 52 weeks (0 once failed)."""
         if not self.alive:
             return 0.0
-        weeks = max(min(self.model.week, 52), 1)
-        return self.p.fixed_cost_year + self.p.cost_per_service_hour * float(self.service_hours.sum()) * 52.0 / weeks
+        return self.p.fixed_cost_year + per_year(self.p.cost_per_service_hour * float(self.service_hours.sum()),
+                                                 self.model.week)

@@ -49,6 +49,8 @@ class CoopGovernanceParams(StaffedParams):
     hours_per_invitation: float = param(0.25, lo=0.0, hi=10.0, lo_open=True)
     #: attendance multiplier of an invited household
     invitation_factor: float = param(2.0, lo=1.0, hi=20.0)
+    #: the supported body's self-management tasks stop after this many assembly intervals without an assembly
+    lapse_intervals: int = param(2, lo=1, hi=52)
     #: assemblies and self-management tasks of the supported body
     self_management: CooperativeParams = field(default_factory=_self_management)
 
@@ -94,8 +96,8 @@ class CoopGovernance(Lever):
                 self.acts["assemblies"] += 1
             else:
                 self.acts["skipped_assemblies"] += 1
-        # self-management tasks go on while assemblies are held (none missed in a row)
-        if len(members) and model.week - self.last_assembly < 2 * every:
+        # self-management tasks go on while assemblies are held (fewer than lapse_intervals intervals without one)
+        if len(members) and model.week - self.last_assembly < p.lapse_intervals * every:
             self.body.assign_tasks(members)
         self.invite(int(hours / p.hours_per_invitation + 1e-9))
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from abm.events import annualised
 from abm.params import param
 
 COST_MODES = ("outlay", "annuity")
@@ -59,7 +60,7 @@ def outlay_per_year(cost: np.ndarray | float, start: np.ndarray, weeks: int, now
     span = now - lo + 1
     start = np.asarray(start)
     overlap = np.clip(np.minimum(start + weeks - 1, now) - np.maximum(start, lo) + 1, 0, None)
-    return float(np.sum(np.asarray(cost) * overlap / weeks) * 52.0 / span)
+    return float(annualised(np.sum(np.asarray(cost) * overlap / weeks), span))
 
 
 def capital_per_year(mode: str, cost: float, start: np.ndarray, delivered: np.ndarray, delay_weeks: int,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from abm.events import WeeklyCounts, per_year
 from abm.levers.base import Lever, register
 from abm.levers.common import StaffedParams, staff_cost_year
 from abm.params import param
@@ -71,7 +72,7 @@ class Mediation(Lever):
         #: conflict ids the service has already queued or taken (each conflict is taken at most once)
         self.known = np.zeros(0, dtype=np.int64)
         #: week of each intake (for the per-case cost at the current rate)
-        self.intake_weeks: list[int] = []
+        self.intakes = WeeklyCounts()
         self.acts = dict.fromkeys(("referrals", "escalations", "cases", "joint_meetings", "agreements",
                                    "no_uptake", "no_agreement", "lost", "ended_meanwhile"), 0)
 
@@ -119,7 +120,7 @@ class Mediation(Lever):
             return
         taken, self.queue = self.queue[:n, 0], self.queue[n:]
         self.acts["cases"] += n
-        self.intake_weeks = [w for w in self.intake_weeks if w > model.week - 52] + [model.week] * n
+        self.intakes.add(model.week, n)
         up = self.draw.random(n) < p.uptake
         self.acts["no_uptake"] += int((~up).sum())
         rows = np.column_stack([taken[up], np.full(int(up.sum()), model.week + p.weeks_to_meeting)])
@@ -150,8 +151,7 @@ class Mediation(Lever):
     def cases_per_year(self) -> float:
         """Cases taken over the last 52 weeks (fewer at the start of a run), annualised."""
         week = self.model.week
-        recent = sum(1 for w in self.intake_weeks if w > week - 52)
-        return recent * 52.0 / max(min(week, 52), 1)
+        return per_year(self.intakes.last_year(week), week)
 
     def yearly_cost(self) -> float:
         return staff_cost_year(self.p.hours_per_week, self.p) + self.p.cost_per_case * self.cases_per_year()

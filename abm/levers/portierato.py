@@ -70,6 +70,9 @@ class OutreachParams:
     detection: float = param(0.25, lo=0.0, hi=1.0)
     #: neighbours (same stairwell first, then building) introduced at one visit
     introductions: int = param(2, lo=1, hi=20)
+    #: the porter picks them among this many random units of the stairwell per introduction (and as many of
+    #: the building)
+    draws_per_introduction: int = param(3, lo=1, hi=20)
     #: tie-formation multiplier of an introduction by the porter (vs a chance encounter)
     boost: float = param(6.0, lo=1.0, hi=100.0)
     #: a noticed household not visited within this many weeks drops out of the queue (case lost)
@@ -88,6 +91,8 @@ class BrokeringParams:
     hours_per_act: float = param(1.0, lo=0.0, hi=100.0, lo_open=True)
     #: neighbours asked, one after another, for one need
     candidates: int = param(3, lo=1, hi=20)
+    #: they are picked among this many random units of the stairwell per candidate (and as many of the building)
+    draws_per_candidate: int = param(2, lo=1, hi=20)
     #: multiplier on a neighbour's willingness when asked by the porter (someone they know vouches)
     endorsement: float = param(1.3, lo=0.0, hi=10.0)
     #: probability that a brokered help leaves a tie between the two households
@@ -179,6 +184,14 @@ class WorkPlan:
 
     def available(self, function: str) -> float:
         return self.allot.get(function, 0.0) + self.bank[function] + self.carry
+
+    def book(self, function: str, hours_per_act: float, queued: int) -> int:
+        """How many of ``queued`` acts of ``hours_per_act`` the hours of ``function`` allow this week (the acts
+        that fit the hours; the rest of the queue waits).  Books them: the hours of one more act stay with the
+        function if acts are left waiting, what is left beyond goes on."""
+        n = min(int((self.available(function) + 1e-9) // hours_per_act), queued)
+        self.close(function, n * hours_per_act, keep=hours_per_act if queued > n else 0.0)
+        return n
 
     def close(self, function: str, used: float, keep: float = 0.0) -> None:
         """``function`` used ``used`` hours; up to ``keep`` of the rest stays with it, the rest goes on."""
@@ -299,11 +312,8 @@ class Portierato(Lever):
             new = np.column_stack([noticed, hh.hid[noticed], np.full(len(noticed), week)])
             self.outreach_queue = np.concatenate([self.outreach_queue, new])
         # visits: elderly living alone first, then the most fragile, then the longest waiting
-        avail = self.plan.available("outreach")
-        n_visits = min(int((avail + 1e-9) // q.hours_per_act), len(self.outreach_queue))
-        waiting = q.hours_per_act if len(self.outreach_queue) > n_visits else 0.0
+        n_visits = self.plan.book("outreach", q.hours_per_act, len(self.outreach_queue))
         if n_visits == 0:
-            self.plan.close("outreach", 0.0, keep=waiting)
             return
         qs = self.outreach_queue[:, 0]
         order = np.lexsort((self.outreach_queue[:, 2], -hh.fragility[qs], hh.htype[qs] != TYPE_CODE["elderly_alone"]))
@@ -313,14 +323,13 @@ class Portierato(Lever):
         self.introduce(targets)
         self.unit.visited_week[targets] = week
         self.acts["visits"] += len(targets)
-        self.plan.close("outreach", n_visits * q.hours_per_act, keep=waiting)
 
     def introduce(self, targets: np.ndarray) -> None:
         """Each target meets the ``introductions`` most suitable neighbours found (trusting and sociable ones),
         of its stairwell first, then of its building, not already tied to it."""
         q, model = self.p.outreach, self.model
         hh = model.households
-        cand = self._neighbour_candidates(targets, 3 * q.introductions)
+        cand = self._neighbour_candidates(targets, q.draws_per_introduction * q.introductions)
         target_rep = np.repeat(targets, cand.shape[1])
         ok = (cand.ravel() != target_rep) & hh.occupied[cand.ravel()]
         ok &= model.ties.find(target_rep, cand.ravel()) < 0
@@ -350,16 +359,13 @@ class Portierato(Lever):
         q, model = self.p.brokering, self.model
         hh, helpsub = model.households, model.help
         idx = brought[np.isin(needs.category[brought], self.brokering_categories)]
-        avail = self.plan.available("brokering")
-        n = min(int((avail + 1e-9) // q.hours_per_act), len(idx))
-        waiting = q.hours_per_act if len(idx) > n else 0.0
+        n = self.plan.book("brokering", q.hours_per_act, len(idx))
         if n == 0:
-            self.plan.close("brokering", 0.0, keep=waiting)
             return
         # the most fragile requesters first
         idx = idx[np.lexsort((self.draw.random(len(idx)), -hh.fragility[needs.requester[idx]]))][:n]
         req, hours = needs.requester[idx], needs.hours[idx]
-        cand = self._neighbour_candidates(req, 2 * q.candidates)
+        cand = self._neighbour_candidates(req, q.draws_per_candidate * q.candidates)
         req_rep, hours_rep = np.repeat(req, cand.shape[1]), np.repeat(hours, cand.shape[1])
         c = cand.ravel()
         ok = (c != req_rep) & hh.occupied[c] & (helpsub.free_hours[c] >= hours_rep - 1e-9)
@@ -374,8 +380,7 @@ class Portierato(Lever):
             rows, helper = idx[usable], cand[np.arange(n), col][usable]
             if len(rows) == 0:
                 continue
-            willing = np.clip(helpsub.willingness(model, needs.requester[rows], helper, None, needs.hours[rows])
-                              * q.endorsement, 0.0, 1.0)
+            willing = np.clip(helpsub.willingness(model, helper, None) * q.endorsement, 0.0, 1.0)
             met = helpsub.try_helpers(model, needs, rows, helper, None, channel=BROKERED, willing=willing, rng=self.draw)
             self.acts["brokered"] += len(met)
             # helping someone is getting to know them: the help may leave a tie
@@ -383,7 +388,6 @@ class Portierato(Lever):
             model.ties.add(needs.requester[tied], needs.helper[tied], model.config.encounters.initial_strength,
                            model.week)
         self.acts["broker_attempts"] += n
-        self.plan.close("brokering", n * q.hours_per_act, keep=waiting)
 
     # --- small practical help ---------------------------------------------------------------------------
     def small_help(self, needs, brought: np.ndarray) -> None:
@@ -423,11 +427,8 @@ class Portierato(Lever):
                                               reg.id[heard]])
         self.conflict_queue = np.concatenate([self.conflict_queue,
                                               np.column_stack([reg.id[heard], np.full(len(heard), week)])])
-        avail = self.plan.available("prevention")
-        n = min(int((avail + 1e-9) // q.hours_per_act), len(self.conflict_queue))
-        waiting = q.hours_per_act if len(self.conflict_queue) > n else 0.0
+        n = self.plan.book("prevention", q.hours_per_act, len(self.conflict_queue))
         if n == 0:
-            self.plan.close("prevention", 0.0, keep=waiting)
             return
         ids, self.conflict_queue = self.conflict_queue[:n, 0], self.conflict_queue[n:]
         idx = reg.index_of(ids)
@@ -439,7 +440,6 @@ class Portierato(Lever):
         if q.refer_to_mediation and mediation is not None and len(failed_ids):
             mediation.refer(failed_ids)
             self.acts["referred"] += len(failed_ids)
-        self.plan.close("prevention", n * q.hours_per_act, keep=waiting)
 
 
 def _unique_in_rows(cand: np.ndarray, score: np.ndarray) -> np.ndarray:

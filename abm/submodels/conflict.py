@@ -26,8 +26,10 @@ class ConflictParams:
     base_rate: float = param(0.006, lo=0.0, hi=1.0)
     #: multiplier on the rate per unit of (1 - 2 x trust): low trust raises it, high trust lowers it
     trust_weight: float = param(1.2, lo=0.0, hi=10.0)
-    #: extra rate per person per room above one (overcrowded dwelling, ~20 m2 per room)
+    #: extra rate per person per room above one (overcrowded dwelling)
     density_weight: float = param(0.4, lo=0.0, hi=10.0)
+    #: floor area of a room: a dwelling has unit_m2 / m2_per_room rooms (at least one)
+    m2_per_room: float = param(20.0, lo=5.0, hi=100.0)
     #: extra rate per unit of crowding (demand / capacity - 1) of an unmanaged shared space the household used
     crowding_weight: float = param(1.5, lo=0.0, hi=20.0)
     #: extra rate for a household with no tie at all (little contact)
@@ -38,10 +40,12 @@ class ConflictParams:
     resolve_rate: float = param(0.08, lo=0.0, hi=1.0)
     #: weekly probability that a conflict fades without being resolved
     fade_rate: float = param(0.02, lo=0.0, hi=1.0)
-    #: weeks after which an open conflict festers (parties settle it far less often, erosion doubles)
+    #: weeks after which an open conflict festers (parties settle it far less often, erosion grows)
     fester_after_weeks: int = param(8, lo=1, hi=520)
     #: the parties' settling rate is multiplied by this once the conflict festers
     fester_resolve_factor: float = param(0.3, lo=0.0, hi=1.0)
+    #: erosion (below) is multiplied by this once the conflict festers
+    fester_erosion_factor: float = param(2.0, lo=1.0, hi=20.0)
     #: weekly erosion of each party's trust, satisfaction and of the tie between them while open
     trust_erosion: float = param(0.004, lo=0.0, hi=1.0)
     satisfaction_erosion: float = param(0.008, lo=0.0, hi=1.0)
@@ -117,7 +121,7 @@ class Conflict:
     def hazard(self, model, slots: np.ndarray) -> np.ndarray:
         """Weekly probability that each household in ``slots`` starts a dispute."""
         hh, p = model.households, self.p
-        rooms = np.maximum(model.space.unit_m2[slots] / 20.0, 1.0)
+        rooms = np.maximum(model.space.unit_m2[slots] / p.m2_per_room, 1.0)
         overcrowding = np.maximum(hh.size[slots] / rooms - 1.0, 0.0)
         crowd = model.encounters.unmanaged_crowding(model, slots)
         isolated = model.ties.degree()[slots] == 0
@@ -169,7 +173,7 @@ class Conflict:
         reg, hh, p = model.conflicts, model.households, self.p
         if len(reg) == 0:
             return
-        factor = np.where((model.week - reg.start) >= p.fester_after_weeks, 2.0, 1.0)
+        factor = np.where((model.week - reg.start) >= p.fester_after_weeks, p.fester_erosion_factor, 1.0)
         parties, factor2 = np.concatenate([reg.a, reg.b]), np.concatenate([factor, factor])
         hh.lower("trust", parties, p.trust_erosion * factor2)
         hh.lower("satisfaction", parties, p.satisfaction_erosion * factor2)

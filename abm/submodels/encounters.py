@@ -235,7 +235,8 @@ class Encounters:
         if occasion is not None:
             occasion = occasion[~has]
         same_origin = hh.origin[a] == hh.origin[b]
-        same_age = (hh.age_head[a] >= 65) == (hh.age_head[b] >= 65)
+        elderly = hh.elderly(model.config.population)
+        same_age = elderly[a] == elderly[b]
         p = at_reference(self.p.tie_formation * (1.0 + self.p.homophily_origin * same_origin)
                          * (1.0 + self.p.homophily_age * same_age), hh.trust[a], hh.trust[b])
         if not np.isscalar(boost):

@@ -52,8 +52,16 @@ class HelpParams:
     max_asks: int = param(3, lo=0, hi=20)
     #: willingness of a tie to help, before strength, trust, reciprocity and free time
     willingness: float = param(0.7, lo=0.0, hi=1.0)
+    #: the strength factor of willingness for a helper without a tie (strength 0); it rises linearly to 1 at
+    #: full strength: strength_floor + (1 - strength_floor) x strength
+    strength_floor: float = param(0.4, lo=0.0, hi=1.0)
+    #: the trust factor of willingness is trust_offset + the helper's trust (1 at trust 0.5 by default)
+    trust_offset: float = param(0.5, lo=0.0, hi=2.0)
     #: change in willingness per hour the helper owes the asker (reciprocity ledger)
     reciprocity_weight: float = param(0.1, lo=0.0, hi=5.0)
+    #: the reciprocity factor 1 + reciprocity_weight x balance is kept within [reciprocity_min, reciprocity_max]
+    reciprocity_min: float = param(0.2, lo=0.0, hi=1.0)
+    reciprocity_max: float = param(2.0, lo=1.0, hi=10.0)
     #: share of the gap to 1 closed in the asker's trust when helped by a neighbour
     trust_gain_helped: float = param(0.01, lo=0.0, hi=1.0)
     #: the same for the helper
@@ -77,6 +85,9 @@ class HelpParams:
             for c in row:
                 if c not in NEED_CATEGORIES:
                     raise ConfigError(f"{prefix}need_rates.{t}.{c}", row[c], "need categories " + ", ".join(NEED_CATEGORIES))
+        if self.reciprocity_min > self.reciprocity_max:
+            raise ConfigError(f"{prefix}reciprocity_min", self.reciprocity_min,
+                              f"a value <= reciprocity_max ({self.reciprocity_max})")
         for c in NEED_CATEGORIES:
             if c not in self.need_hours:
                 raise ConfigError(f"{prefix}need_hours", sorted(self.need_hours), f"a value for need category '{c}'")
@@ -173,18 +184,20 @@ class NeedsAndHelp:
                 break
             self.try_helpers(model, needs, need_of[c], helper[c], edge[c], channel=OWN_TIE)
 
-    def willingness(self, model, requester, helper, edge, hours) -> np.ndarray:
-        """Probability that ``helper`` agrees to help ``requester`` with a need of ``hours``."""
-        hh = model.households
+    def willingness(self, model, helper: np.ndarray, edge: np.ndarray | None) -> np.ndarray:
+        """Probability that ``helper`` agrees to help over tie ``edge`` (None: a neighbour without a tie, who
+        owes nothing): willingness x strength factor x trust factor x availability, at most 1."""
+        q, hh = self.p, model.households
         s = model.ties.strength[edge] if edge is not None else np.zeros(len(helper))
         balance = model.ties.balance(edge, helper) if edge is not None else np.zeros(len(helper))
-        p = self.p.willingness * (0.4 + 0.6 * s) * (0.5 + hh.trust[helper]) * self.availability(model, helper, balance)
+        p = (q.willingness * (q.strength_floor + (1.0 - q.strength_floor) * s) * (q.trust_offset + hh.trust[helper])
+             * self.availability(model, helper, balance))
         return np.clip(p, 0.0, 1.0)
 
     def availability(self, model, helper: np.ndarray, balance: np.ndarray) -> np.ndarray:
         """The helper-side factor of willingness, shared by every channel of help: reciprocity (``balance``:
         hours the helper owes the asker, from the ledger) times the share of its weekly free time left."""
-        recip = np.clip(1.0 + self.p.reciprocity_weight * balance, 0.2, 2.0)
+        recip = np.clip(1.0 + self.p.reciprocity_weight * balance, self.p.reciprocity_min, self.p.reciprocity_max)
         time = np.clip(self.unit.free_hours[helper] / np.maximum(model.households.help_hours[helper], 1e-9), 0.0, 1.0)
         return recip * time
 
@@ -197,9 +210,8 @@ class NeedsAndHelp:
         """
         rng = self.rng if rng is None else rng
         hours = needs.hours[need_idx]
-        req = needs.requester[need_idx]
         if willing is None:
-            willing = self.willingness(model, req, helper, edge, hours)
+            willing = self.willingness(model, helper, edge)
         yes = rng.random(len(need_idx)) < willing
         need_idx, helper, hours = need_idx[yes], helper[yes], hours[yes]
         edge = edge[yes] if edge is not None else None

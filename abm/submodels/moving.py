@@ -30,7 +30,7 @@ class MovingParams:
     #: hazard multiplier exp(w x (satisfaction_ref - satisfaction))
     dissatisfaction_weight: float = param(3.0, lo=0.0, hi=20.0)
     satisfaction_ref: float = param(0.5, lo=0.0, hi=1.0)
-    #: hazard multiplier exp(w x max(0, rent burden - 0.3))
+    #: hazard multiplier exp(w x max(0, rent burden - population.rent_burden_threshold))
     burden_weight: float = param(6.0, lo=0.0, hi=50.0)
     #: hazard multiplier 1 + w x (open conflicts the household is in)
     conflict_weight: float = param(1.0, lo=0.0, hi=20.0)
@@ -91,10 +91,10 @@ class Moving:
         """Weekly probability that each household in ``slots`` moves out."""
         hh, p = model.households, self.p
         tenure = model.space.unit_tenure[slots]
-        burden = hh.rent_burden(model.config.population.charges_eur_month)[slots]
+        excess = hh.excess_burden(model.config.population)[slots]
         conflicts = model.conflicts.open_per_slot(model.space.n_units)[slots]
         h = (self.base[tenure] * np.exp(p.dissatisfaction_weight * (p.satisfaction_ref - hh.satisfaction[slots]))
-             * np.exp(p.burden_weight * np.maximum(burden - 0.3, 0.0)) * (1.0 + p.conflict_weight * conflicts))
+             * np.exp(p.burden_weight * excess) * (1.0 + p.conflict_weight * conflicts))
         return np.minimum(1.0, h + self.life[hh.htype[slots]])
 
     def move_out(self, model) -> None:

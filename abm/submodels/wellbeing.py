@@ -28,7 +28,7 @@ class WellbeingParams:
     #: target increase for belonging: full with ``belonging_ties`` strong ties
     belonging_weight: float = param(0.3, lo=0.0, hi=1.0)
     belonging_ties: int = param(3, lo=1, hi=50)
-    #: target decrease per unit of rent burden above 30 % of income
+    #: target decrease per unit of rent burden above population.rent_burden_threshold (30 % of income)
     burden_weight: float = param(0.6, lo=0.0, hi=5.0)
 
 
@@ -41,7 +41,7 @@ class Wellbeing:
         hh, p = model.households, self.p
         strong = model.ties.degree(model.config.encounters.strong_threshold)
         belonging = np.minimum(strong / p.belonging_ties, 1.0)
-        excess = np.maximum(hh.rent_burden(model.config.population.charges_eur_month) - 0.3, 0.0)
+        excess = hh.excess_burden(model.config.population)
         target = np.clip(p.satisfaction_base + p.belonging_weight * belonging - p.burden_weight * excess, 0.0, 1.0)
         hh.relax("satisfaction", target, p.satisfaction_relax)
         hh.relax("trust", self.trust_anchor, p.trust_relax)

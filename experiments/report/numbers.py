@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import math
 
-from abm.indicators import RANGES
-
-#: indicators of the headline table, in reading order
-HEADLINE = ("cohesion_index", "neomutualism_index", "isolated_elderly_alone_share", "needs_met_neighbours_share",
-            "conflicts_resolved_share", "turnover_per_year", "cost_year_total")
+from abm.indicators import HEADLINE, RANGES  # noqa: F401 - HEADLINE: the indicators of the headline table
 
 #: +1 higher is better, -1 lower is better, 0 neither (costs, service use): how the report colours a
 #: distinguishable difference.  A reading aid stated in the report's methods, not a model result.
