@@ -11,7 +11,7 @@ import numpy as np
 
 from abm import indicators
 from abm.agents import FormalService, Resident, ResidentsCooperative
-from abm.config import SimConfig
+from abm.config import SimConfig, validated
 from abm.errors import ConfigError
 from abm.events import EventLog
 from abm.inputs import load_buildings, load_households
@@ -41,16 +41,18 @@ class NeighbourhoodModel(mesa.Model):
             config = compose()
         if seed is not None:  # the caller's config stays as it is
             config = dataclasses.replace(config, seed=int(seed))
-        validate(config)
+        validated(config)  # once: not again if the launcher checked this very config
         super().__init__(rng=config.seed)
         self.config = config
         self.week = 0
         self.residents: dict[int, Resident] = {}
 
         nb_cfg = config.neighbourhood
-        buildings, spaces = ((load_buildings(nb_cfg.buildings_csv), nb_cfg.shared_spaces) if nb_cfg.buildings_csv
-                             else nb_cfg.layout())  # the listed buildings or a generated district
-        check_neighbourhood(config.policy, buildings, spaces)
+        if nb_cfg.buildings_csv:  # the levers' rules that need the buildings, now that they are read
+            buildings, spaces = load_buildings(nb_cfg.buildings_csv), nb_cfg.shared_spaces
+            check_neighbourhood(config.policy, buildings, spaces)
+        else:  # the listed buildings or a generated district (checked with the config)
+            buildings, spaces = nb_cfg.layout()
         self.space = Neighbourhood(buildings, spaces)  # checks that every shared space's building exists
         self.households = Households(self.space.n_units)
         self.ties = TieGraph(self.space.n_units)

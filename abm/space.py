@@ -213,11 +213,25 @@ class NeighbourhoodConfig:
                                           "'' (whole neighbourhood) or one of " + ", ".join(names))
 
     def layout(self) -> tuple[list[BuildingSpec], list[SharedSpaceSpec]]:
-        """The buildings and shared spaces: the generated district's, or the listed ones (not the CSV's)."""
-        if self.households:
+        """The buildings and shared spaces: the generated district's, or the listed ones (not the CSV's).
+
+        A district is generated once for a given content of this config (validation and the model both ask
+        for it); the specs returned are shared between calls: read them, do not change them.
+        """
+        if not self.households:
+            return list(self.buildings), list(self.shared_spaces)
+        key = repr((self.households, self.district, self.shared_spaces))
+        if key not in _LAYOUTS:
+            if len(_LAYOUTS) >= 16:
+                _LAYOUTS.pop(next(iter(_LAYOUTS)))
             buildings, spaces = self.district.generate(self.households)
-            return buildings, spaces + list(self.shared_spaces)
-        return list(self.buildings), list(self.shared_spaces)
+            _LAYOUTS[key] = (buildings, spaces + list(self.shared_spaces))
+        buildings, spaces = _LAYOUTS[key]
+        return list(buildings), list(spaces)
+
+
+#: generated districts by the content of their config (a few, most recent last)
+_LAYOUTS: dict[str, tuple[list[BuildingSpec], list[SharedSpaceSpec]]] = {}
 
 
 class Groups:

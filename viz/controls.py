@@ -15,9 +15,8 @@ import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from abm.config import CONFIG_DIR, SimConfig, compose
+from abm.config import CONFIG_DIR, SimConfig, compose, validated
 from abm.errors import ConfigError
-from abm.params import validate
 
 #: largest seed the model accepts (SimConfig.seed)
 SEED_MAX = 2**63 - 1
@@ -225,7 +224,7 @@ class Settings:
         cfg.seed = self.seed
         for key, value in policy.levers:
             set_key(cfg, key, value)
-        validate(cfg)
+        validated(cfg)
         return cfg
 
 
