@@ -11,9 +11,10 @@ import numpy as np
 
 from abm.dynamics import at_reference
 from abm.params import param
+from abm.rng import OwnStream
 from abm.store import Column
 from abm.submodels.help import Needs
-from abm.vocabulary import HOUSEHOLD_TYPES, NEED_CATEGORIES, ORIGINS
+from abm.vocabulary import HOUSEHOLD_TYPES, NEED_CATEGORIES
 
 
 class Resident(mesa.Agent):
@@ -25,39 +26,9 @@ class Resident(mesa.Agent):
         #: the household's persistent id in the store (``households.hid``)
         self.hid = int(hid)
 
-    def _col(self, name):
-        return getattr(self.model.households, name)[self.slot]
-
     @property
     def household_type(self) -> str:
-        return HOUSEHOLD_TYPES[int(self._col("htype"))]
-
-    @property
-    def origin(self) -> str:
-        return ORIGINS[int(self._col("origin"))]
-
-    @property
-    def trust(self) -> float:
-        return float(self._col("trust"))
-
-    @property
-    def satisfaction(self) -> float:
-        return float(self._col("satisfaction"))
-
-    @property
-    def size(self) -> int:
-        return int(self._col("size"))
-
-    @property
-    def ties(self) -> list[int]:
-        """Units of the households this one has a tie with."""
-        return self.model.ties.neighbours(self.slot).tolist()
-
-    def describe(self) -> dict:
-        """A plain summary for tooltips and reports."""
-        return {"unit": self.slot, "type": self.household_type, "origin": self.origin, "size": self.size,
-                "trust": round(self.trust, 2), "satisfaction": round(self.satisfaction, 2),
-                "ties": len(self.ties)}
+        return HOUSEHOLD_TYPES[int(self.model.households.htype[self.slot])]
 
 
 @dataclass
@@ -77,7 +48,7 @@ class CooperativeParams:
     volunteering: float = param(0.04, lo=0.0, hi=1.0)
 
 
-class ResidentsCooperative(mesa.Agent):
+class ResidentsCooperative(OwnStream, mesa.Agent):
     """Holds assemblies and self-management tasks for the households living in coop buildings.
 
     The same body serves supported self-management (autogestione) in other buildings: the
@@ -86,16 +57,16 @@ class ResidentsCooperative(mesa.Agent):
     """
 
     def __init__(self, model, params: CooperativeParams, units: np.ndarray | None = None,
-                 draw: np.random.Generator | None = None):
+                 rng: np.random.Generator | None = None, name: str = "residents_coop"):
         super().__init__(model)
         self.p = params
-        self.draw = model.stream("residents_coop") if draw is None else draw
+        self.rng = model.stream("residents_coop") if rng is None else rng
         #: stream of the meetings at assemblies: the encounters' own, unless a lever runs the body
-        self.meeting_rng = draw
+        self.meeting_rng = rng
         #: units whose households take part; None: the members of the coop-tenure buildings
         self.units = units
         #: last assembly week for which each unit's household holds a personal invitation (-1: none)
-        self.unit = model.households.declare(f"assembly:{self.unique_id}", invited_until=Column(np.int64, -1))
+        self.unit = model.households.declare(name, invited_until=Column(np.int64, -1))
         #: attendance multiplier of an invited household
         self.invitation_factor = 1.0
         self.assemblies_held = 0
@@ -140,7 +111,7 @@ class ResidentsCooperative(mesa.Agent):
         if invited.any():
             prob = np.where(invited, prob * self.invitation_factor, prob)
         prob = np.clip(prob, 0.0, 1.0)
-        came = members[self.draw.random(len(members)) < prob]
+        came = members[self.rng.random(len(members)) < prob]
         self.assemblies_held += 1
         hh.took_part(came, self.model.week)
         hh.close_gap("trust", came, p.trust_gain)
@@ -151,7 +122,7 @@ class ResidentsCooperative(mesa.Agent):
         """Self-management (gardening, cleaning rota, accounts): volunteers this week."""
         hh = self.model.households
         prob = np.clip(at_reference(self.p.volunteering, hh.participation[members]), 0.0, 1.0)
-        vol = members[self.draw.random(len(members)) < prob]
+        vol = members[self.rng.random(len(members)) < prob]
         hh.volunteered(vol, self.model.week)
 
 
@@ -177,7 +148,7 @@ class ServicesParams:
             raise ConfigError(f"{prefix}formal", names, "services with distinct names")
 
 
-class FormalService(mesa.Agent):
+class FormalService(OwnStream, mesa.Agent):
     """Serves pending needs in its categories, most fragile first, until its weekly hours run out."""
 
     def __init__(self, model, spec: FormalServiceSpec):
@@ -185,7 +156,7 @@ class FormalService(mesa.Agent):
         self.spec = spec
         self.name = spec.name
         self.categories = np.array([NEED_CATEGORIES.index(c) for c in spec.categories], dtype=np.int64)
-        self.draw = model.stream(f"service:{spec.name}")
+        self.rng = model.stream(f"service:{spec.name}")
         self.hours_used = 0.0
 
     def capacity(self) -> float:
@@ -198,7 +169,7 @@ class FormalService(mesa.Agent):
         if len(idx) == 0:
             self.hours_used = 0.0
             return
-        order = np.lexsort((self.draw.random(len(idx)), -hh.fragility[needs.requester[idx]]))
+        order = np.lexsort((self.rng.random(len(idx)), -hh.fragility[needs.requester[idx]]))
         idx = idx[order]
         fits = np.cumsum(needs.hours[idx]) <= self.capacity() + 1e-9
         needs.serve(idx[fits])

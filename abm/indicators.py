@@ -76,10 +76,6 @@ class State:
         return self.ties.degree()[self.occ]
 
     @cached_property
-    def strong_degree(self) -> np.ndarray:
-        return self.ties.degree(self.model.config.encounters.strong_threshold)[self.occ]
-
-    @cached_property
     def burden(self) -> np.ndarray:
         """Rent and charges over income of occupied households (0 without income)."""
         return self.hh.rent_burden(self.model.config.population)[self.occ]

@@ -156,7 +156,7 @@ class Allocation(Lever):
         """Split social vacancies into those reserved for cooperative members and those for the list."""
         if self.p.coop_share == 0 or len(units) == 0:
             return units[:0], units
-        member = self.draw.random(len(units)) < self.p.coop_share
+        member = self.rng.random(len(units)) < self.p.coop_share
         return units[member], units[~member]
 
     def choose(self, units: np.ndarray, attrs: dict[str, np.ndarray],
@@ -170,7 +170,7 @@ class Allocation(Lever):
             idx = np.flatnonzero(mask)
             if len(idx) == 0:
                 continue
-            chosen = applicants(model, self.draw, units[idx], selection, self.p,
+            chosen = applicants(model, self.rng, units[idx], selection, self.p,
                                 pool=model.waiting_list + len(idx))
             for k, v in chosen.items():
                 attrs[k][idx] = v

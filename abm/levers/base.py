@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import mesa
 
-class Lever(mesa.Agent):
+from abm.rng import OwnStream
+
+
+class Lever(OwnStream, mesa.Agent):
     """Base class: hooks called by the model's step; override the ones the lever acts through."""
 
     #: the indicator suffix of its cost (``cost_year_<name>``)
@@ -13,7 +16,7 @@ class Lever(mesa.Agent):
     def __init__(self, model, params):
         super().__init__(model)
         self.p = params
-        self.draw = model.stream(f"lever:{self.name}")
+        self.rng = model.stream(f"lever:{self.name}")
         #: counts of what the lever did since week 0 (events, cases, exchanges, ...), see :meth:`summary`
         self.acts: dict[str, int] = {}
 

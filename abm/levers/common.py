@@ -15,7 +15,8 @@ from abm.vocabulary import PAYERS
 
 @dataclass
 class StaffedParams:
-    """Fields of a lever run by paid staff (a social cooperative under contract, a facilitator)."""
+    """Fields of a lever run by paid staff (a social cooperative under contract, a facilitator); each such lever
+    names its staff's weekly hours ``hours_per_week``."""
 
     enabled: bool = False
     #: who pays the running cost (see abm.vocabulary.PAYERS)

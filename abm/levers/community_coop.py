@@ -112,7 +112,7 @@ class CommunityCoop(Lever):
         self.acts = dict.fromkeys(("joined", "left", "volunteerings", "services", "assemblies"), 0)
         hh = model.households
         occ = np.flatnonzero(hh.occupied)
-        order = np.lexsort((self.draw.random(len(occ)), -(hh.participation[occ] * hh.trust[occ])))
+        order = np.lexsort((self.rng.random(len(occ)), -(hh.participation[occ] * hh.trust[occ])))
         self.join(occ[order[: params.founding_members]])
 
     def join(self, slots: np.ndarray) -> None:
@@ -131,7 +131,7 @@ class CommunityCoop(Lever):
         if not self.alive:
             return
         members = self.members.slots()
-        leaving = members[self.draw.random(len(members)) < self.exit]
+        leaving = members[self.rng.random(len(members)) < self.exit]
         self.members.leave(leaving)
         self.acts["left"] += len(leaving)
         self.recruit()
@@ -158,22 +158,22 @@ class CommunityCoop(Lever):
         hh = self.model.households
         others = np.flatnonzero(hh.occupied & ~self.members.mask())
         prob = np.clip(at_reference(self.p.recruitment, hh.participation[others], hh.trust[others]), 0.0, 1.0)
-        self.join(others[self.draw.random(len(others)) < prob])
+        self.join(others[self.rng.random(len(others)) < prob])
 
     def hold_assembly(self, members: np.ndarray) -> None:
         p, model = self.p, self.model
         hh = model.households
         prob = np.clip(at_reference(p.assembly_attendance, hh.participation[members]), 0, 1)
-        came = members[self.draw.random(len(members)) < prob]
+        came = members[self.rng.random(len(members)) < prob]
         hh.took_part(came, model.week)
-        model.encounters.meet_in_sessions(model, came, 1, p.assembly_partners, rng=self.draw)
+        model.encounters.meet_in_sessions(model, came, 1, p.assembly_partners, rng=self.rng)
         self.acts["assemblies"] += 1
 
     def call_volunteers(self, members: np.ndarray) -> None:
         """This week's volunteers: they count as volunteering and participation and give hours to the service."""
         hh, week = self.model.households, self.model.week
         prob = np.clip(at_reference(self.p.volunteering, hh.participation[members]), 0.0, 1.0)
-        self.volunteers = members[self.draw.random(len(members)) < prob]
+        self.volunteers = members[self.rng.random(len(members)) < prob]
         hh.volunteered(self.volunteers, week)
         self.unit.last_volunteered[self.volunteers] = week
         self.acts["volunteerings"] += len(self.volunteers)
@@ -221,7 +221,7 @@ class CommunityCoop(Lever):
         hh = model.households
         idx = needs.pending()
         idx = idx[np.isin(needs.category[idx], self.categories)]
-        idx = idx[np.lexsort((self.draw.random(len(idx)), -hh.fragility[needs.requester[idx]]))]
+        idx = idx[np.lexsort((self.rng.random(len(idx)), -hh.fragility[needs.requester[idx]]))]
         done = idx[np.cumsum(needs.hours[idx]) <= pool + 1e-9]
         needs.serve(done)
         used = float(needs.hours[done].sum()) + (space_hours if running else 0.0)

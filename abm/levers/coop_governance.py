@@ -42,7 +42,7 @@ class CoopGovernanceParams(StaffedParams):
     #: also invite the residents' cooperative's members to its assemblies
     support_cooperative: bool = True
     #: facilitator hours a week
-    facilitation_hours_per_week: float = param(6.0, lo=0.0, hi=400.0)
+    hours_per_week: float = param(6.0, lo=0.0, hi=400.0)
     #: facilitator hours to prepare, chair and minute one assembly of the supported body
     hours_per_assembly: float = param(4.0, lo=0.0, hi=100.0)
     #: facilitator hours of one personal invitation
@@ -66,7 +66,8 @@ class CoopGovernance(Lever):
 
     def __init__(self, model, params: CoopGovernanceParams):
         super().__init__(model, params)
-        self.body = ResidentsCooperative(model, params.self_management, units=self.covered(), draw=self.draw)
+        self.body = ResidentsCooperative(model, params.self_management, units=self.covered(), rng=self.rng,
+                                         name=self.name)
         # with buildings: [] the units of new (non-coop) buildings are supported too
         model.households.on_grow(lambda n_units: self.body.cover(self.covered()))
         self.last_assembly = NEVER
@@ -85,7 +86,7 @@ class CoopGovernance(Lever):
 
     def organise(self) -> None:
         p, model = self.p, self.model
-        hours = p.facilitation_hours_per_week
+        hours = p.hours_per_week
         members = self.body.members()
         every = p.self_management.assembly_every_weeks
         if len(members) and model.week % every == 0:
@@ -113,11 +114,11 @@ class CoopGovernance(Lever):
             if k <= 0 or len(not_yet) == 0:
                 continue
             share = -(-k // (len(bodies) - i))  # ceil(k / bodies still to invite)
-            order = np.lexsort((self.draw.random(len(not_yet)), hh.last_participation[not_yet]))
+            order = np.lexsort((self.rng.random(len(not_yet)), hh.last_participation[not_yet]))
             chosen = not_yet[order[:share]]
             body.invite(chosen, self.p.invitation_factor)
             self.acts["invitations"] += len(chosen)
             k -= len(chosen)
 
     def yearly_cost(self) -> float:
-        return staff_cost_year(self.p.facilitation_hours_per_week, self.p)
+        return staff_cost_year(self.p.hours_per_week, self.p)

@@ -98,7 +98,7 @@ class Mediation(Lever):
         """Conflicts open for ``escalation_weeks`` or more are reported with a weekly probability."""
         reg = self.model.conflicts
         old = np.flatnonzero((self.model.week - reg.start >= self.p.escalation_weeks) & ~np.isin(reg.id, self.known))
-        reported = old[self.draw.random(len(old)) < self.p.escalation_report]
+        reported = old[self.rng.random(len(old)) < self.p.escalation_report]
         self._enqueue(reg.id[reported], referred=False)
         self.acts["escalations"] += len(reported)
 
@@ -121,7 +121,7 @@ class Mediation(Lever):
         taken, self.queue = self.queue[:n, 0], self.queue[n:]
         self.acts["cases"] += n
         self.intakes.add(model.week, n)
-        up = self.draw.random(n) < p.uptake
+        up = self.rng.random(n) < p.uptake
         self.acts["no_uptake"] += int((~up).sum())
         rows = np.column_stack([taken[up], np.full(int(up.sum()), model.week + p.weeks_to_meeting)])
         self.meetings = np.concatenate([self.meetings, rows])
@@ -138,14 +138,14 @@ class Mediation(Lever):
             return
         self.balance -= p.meeting_hours * len(idx)
         self.acts["joint_meetings"] += len(idx)
-        agreed = idx[self.draw.random(len(idx)) < p.agreement]
+        agreed = idx[self.rng.random(len(idx)) < p.agreement]
         self.acts["no_agreement"] += len(idx) - len(agreed)
         self.acts["agreements"] += len(agreed)
         reg = model.conflicts
         a, b = reg.a[agreed], reg.b[agreed]
         edge = model.ties.find(a, b)
         model.ties.strengthen(edge[edge >= 0], p.tie_restored, model.week)
-        model.encounters.meet(model, a[edge < 0], b[edge < 0], rng=self.draw)
+        model.encounters.meet(model, a[edge < 0], b[edge < 0], rng=self.rng)
         model.conflict.resolve(model, agreed, "resolved_mediation", trust_restored=p.trust_restored)
 
     def cases_per_year(self) -> float:

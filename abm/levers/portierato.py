@@ -240,7 +240,7 @@ class Portierato(Lever):
         """Needs that households bring to the porter: brokered first, then small help for what is left."""
         idx = needs.pending()
         idx = idx[self.covered[needs.requester[idx]]]
-        brought = idx[self.draw.random(len(idx)) < self.p.reach]
+        brought = idx[self.rng.random(len(idx)) < self.p.reach]
         self.brokering(needs, brought)
         self.small_help(needs, brought)
 
@@ -280,10 +280,10 @@ class Portierato(Lever):
         invited = self.unit.visited_week[people] > self.last_event
         prob = np.minimum(at_reference(q.attendance, hh.participation[people]) * np.where(invited, q.invited_factor, 1.0),
                           1.0)
-        came = people[self.draw.random(len(people)) < prob]
-        came = self.draw.permutation(came)[: q.capacity]
+        came = people[self.rng.random(len(people)) < prob]
+        came = self.rng.permutation(came)[: q.capacity]
         hh.took_part(came, model.week)
-        model.encounters.meet_in_sessions(model, came, 1, q.partners, rng=self.draw, boost=q.boost)
+        model.encounters.meet_in_sessions(model, came, 1, q.partners, rng=self.rng, boost=q.boost)
         self.last_event = model.week
         self.acts["events"] += 1
         self.acts["attendances"] += len(came)
@@ -307,7 +307,7 @@ class Portierato(Lever):
         recent = week - self.unit.visited_week[people] < q.revisit_after_weeks
         queued = np.isin(people, self.outreach_queue[:, 0])
         isolated = people[(degree[people] == 0) & ~recent & ~queued]
-        noticed = isolated[self.draw.random(len(isolated)) < q.detection]
+        noticed = isolated[self.rng.random(len(isolated)) < q.detection]
         if len(noticed):
             new = np.column_stack([noticed, hh.hid[noticed], np.full(len(noticed), week)])
             self.outreach_queue = np.concatenate([self.outreach_queue, new])
@@ -341,15 +341,15 @@ class Portierato(Lever):
         chosen = cand[rows, best.ravel()]
         valid = np.isfinite(score[rows, best.ravel()])
         a, b = targets[rows][valid], chosen[valid]
-        model.encounters.meet(model, a, b, rng=self.draw, boost=q.boost)
+        model.encounters.meet(model, a, b, rng=self.rng, boost=q.boost)
         self.acts["introductions"] += len(a)
 
     def _neighbour_candidates(self, slots: np.ndarray, k: int) -> np.ndarray:
         """A (len(slots), 2k) matrix: k random units of each slot's stairwell, then k of its building."""
         space = self.model.space
         rep = np.repeat(slots, k)
-        stair = space.stairwell.random_member(rep, self.draw).reshape(len(slots), k)
-        build = space.building.random_member(rep, self.draw).reshape(len(slots), k)
+        stair = space.stairwell.random_member(rep, self.rng).reshape(len(slots), k)
+        build = space.building.random_member(rep, self.rng).reshape(len(slots), k)
         return np.hstack([stair, build])
 
     # --- brokering -------------------------------------------------------------------------------------
@@ -363,7 +363,7 @@ class Portierato(Lever):
         if n == 0:
             return
         # the most fragile requesters first
-        idx = idx[np.lexsort((self.draw.random(len(idx)), -hh.fragility[needs.requester[idx]]))][:n]
+        idx = idx[np.lexsort((self.rng.random(len(idx)), -hh.fragility[needs.requester[idx]]))][:n]
         req, hours = needs.requester[idx], needs.hours[idx]
         cand = self._neighbour_candidates(req, q.draws_per_candidate * q.candidates)
         req_rep, hours_rep = np.repeat(req, cand.shape[1]), np.repeat(hours, cand.shape[1])
@@ -381,10 +381,10 @@ class Portierato(Lever):
             if len(rows) == 0:
                 continue
             willing = np.clip(helpsub.willingness(model, helper, None) * q.endorsement, 0.0, 1.0)
-            met = helpsub.try_helpers(model, needs, rows, helper, None, channel=BROKERED, willing=willing, rng=self.draw)
+            met = helpsub.try_helpers(model, needs, rows, helper, None, channel=BROKERED, willing=willing, rng=self.rng)
             self.acts["brokered"] += len(met)
             # helping someone is getting to know them: the help may leave a tie
-            tied = met[self.draw.random(len(met)) < q.tie_probability]
+            tied = met[self.rng.random(len(met)) < q.tie_probability]
             model.ties.add(needs.requester[tied], needs.helper[tied], model.config.encounters.initial_strength,
                            model.week)
         self.acts["broker_attempts"] += n
@@ -396,7 +396,7 @@ class Portierato(Lever):
         q, hh = self.p.small_help, self.model.households
         idx = brought[(needs.outcome[brought] == PENDING) & np.isin(needs.category[brought], self.small_help_categories)
                       & (needs.hours[brought] <= q.max_need_hours + 1e-9)]
-        idx = idx[np.lexsort((self.draw.random(len(idx)), -hh.fragility[needs.requester[idx]]))]
+        idx = idx[np.lexsort((self.rng.random(len(idx)), -hh.fragility[needs.requester[idx]]))]
         avail = self.plan.available("small_help")
         done = idx[np.cumsum(needs.hours[idx]) <= avail + 1e-9]
         needs.serve(done)
@@ -422,7 +422,7 @@ class Portierato(Lever):
         # the porter hears of new conflicts in its buildings
         new = np.flatnonzero((self.covered[reg.a] | self.covered[reg.b]) & (week - reg.start < q.window_weeks)
                              & ~np.isin(reg.id, self.conflicts_seen))
-        heard = new[self.draw.random(len(new)) < q.detection]
+        heard = new[self.rng.random(len(new)) < q.detection]
         self.conflicts_seen = np.concatenate([self.conflicts_seen[self.conflicts_seen >= (reg.id.min() if len(reg) else 0)],
                                               reg.id[heard]])
         self.conflict_queue = np.concatenate([self.conflict_queue,
@@ -432,7 +432,7 @@ class Portierato(Lever):
             return
         ids, self.conflict_queue = self.conflict_queue[:n, 0], self.conflict_queue[n:]
         idx = reg.index_of(ids)
-        defused = self.draw.random(n) < q.success
+        defused = self.rng.random(n) < q.success
         failed_ids = ids[~defused]
         model.conflict.resolve(model, idx[defused], "resolved_portierato")
         self.acts["defused"] += int(defused.sum())

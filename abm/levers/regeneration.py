@@ -111,7 +111,7 @@ class Regeneration(Lever):
     def organise(self) -> None:
         self.start_works()
         self.finish_works()
-        record_use(self.model, self.spaces.values(), self.draw)
+        record_use(self.model, self.spaces.values(), self.rng)
 
     def candidates(self) -> np.ndarray:
         """Unusable units not yet in the programme, in the order works would start on them."""
@@ -120,7 +120,7 @@ class Regeneration(Lever):
         free[self.units] = False
         units = np.flatnonzero(free)
         stock = np.bincount(nb.unit_building[units], minlength=len(nb.buildings))
-        order = np.lexsort((self.draw.random(len(units)), -stock[nb.unit_building[units]]))
+        order = np.lexsort((self.rng.random(len(units)), -stock[nb.unit_building[units]]))
         return units[order]
 
     def start_works(self) -> None:
@@ -153,11 +153,11 @@ class Regeneration(Lever):
         """Let the finished units by the rule; those the waiting list cannot fill go to the moving submodel."""
         model, p = self.model, self.p
         if p.rule == "coop_members":
-            attrs = applicants(model, self.draw, units, "coop_members", model.config.policy.allocation)
+            attrs = applicants(model, self.rng, units, "coop_members", model.config.policy.allocation)
             model.add_households(units, attrs, coop_members=units)
             return
         now, wait = units[: model.waiting_list], units[model.waiting_list:]
-        let_from_waiting_list(model, self.draw, now, "social_mix" if p.rule == "social_mix" else None)
+        let_from_waiting_list(model, self.rng, now, "social_mix" if p.rule == "social_mix" else None)
         model.moving.relet_from(wait, model.week)
 
     def open_spaces(self, units: np.ndarray) -> None:

@@ -159,7 +159,7 @@ class SharedServices(Lever):
         self.spaces = [model.space.add_space(spec) for spec in params.spaces]
 
     def organise(self) -> None:
-        record_use(self.model, self.spaces, self.draw)
+        record_use(self.model, self.spaces, self.rng)
 
     def yearly_cost(self) -> float:
         rate = self.model.config.policy.funding.interest_rate

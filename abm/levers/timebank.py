@@ -33,7 +33,7 @@ class TimebankParams(StaffedParams):
     #: the facilitator's hourly cost, EUR (CCNL cooperative sociali, level C1)
     hourly_cost: float = param(22.0, lo=0.0, hi=200.0)
     #: facilitator hours a week
-    facilitator_hours_per_week: float = param(5.0, lo=0.0, hi=400.0)
+    hours_per_week: float = param(5.0, lo=0.0, hi=400.0)
     #: fixed running cost, EUR a year (room, insurance, exchange register)
     fixed_cost_year: float = param(1500.0, lo=0.0, hi=1e7)
     #: members at the start (the households with the highest participation propensity)
@@ -84,14 +84,14 @@ class Timebank(Lever):
         self.hours_exchanged = 0.0
         hh = model.households
         occ = np.flatnonzero(hh.occupied)
-        order = np.lexsort((self.draw.random(len(occ)), -hh.participation[occ]))
+        order = np.lexsort((self.rng.random(len(occ)), -hh.participation[occ]))
         self.join(occ[order[: params.founding_members]])
 
     def timebank_members(self) -> int:
         return len(self.members)
 
     def yearly_cost(self) -> float:
-        return staff_cost_year(self.p.facilitator_hours_per_week, self.p) + self.p.fixed_cost_year
+        return staff_cost_year(self.p.hours_per_week, self.p) + self.p.fixed_cost_year
 
     def summary(self) -> dict[str, float]:
         return {**self.acts, "members": len(self.members), "hours_exchanged": self.hours_exchanged}
@@ -107,7 +107,7 @@ class Timebank(Lever):
         p, model = self.p, self.model
         members = self.members.slots()
         self.unit.activity[members] *= 1.0 - p.activity_decay
-        hours = p.facilitator_hours_per_week
+        hours = p.hours_per_week
         if model.week % p.meeting_every_weeks == 0 and hours >= p.meeting_hours and len(members):
             hours -= p.meeting_hours
             self.hold_meeting(members)
@@ -119,15 +119,15 @@ class Timebank(Lever):
 
     def hold_meeting(self, members: np.ndarray) -> None:
         p, model = self.p, self.model
-        came = members[self.draw.random(len(members)) < self.unit.activity[members]]
+        came = members[self.rng.random(len(members)) < self.unit.activity[members]]
         model.households.took_part(came, model.week)
         close_gap(self.unit.activity, came, p.activity_restored)
-        model.encounters.meet_in_sessions(model, came, 1, p.meeting_partners, rng=self.draw, boost=p.meeting_boost)
+        model.encounters.meet_in_sessions(model, came, 1, p.meeting_partners, rng=self.rng, boost=p.meeting_boost)
         self.acts["meetings"] += 1
 
     def contact(self, members: np.ndarray, k: int) -> None:
         """The facilitator reaches the ``k`` least active members (calls, matching, newsletter)."""
-        reached = members[np.lexsort((self.draw.random(len(members)), self.unit.activity[members]))[:k]]
+        reached = members[np.lexsort((self.rng.random(len(members)), self.unit.activity[members]))[:k]]
         close_gap(self.unit.activity, reached, self.p.activity_restored)
         self.acts["contacts"] += len(reached)
 
@@ -139,7 +139,7 @@ class Timebank(Lever):
         hh = self.model.households
         others = np.flatnonzero(hh.occupied & ~self.members.mask())
         prob = np.clip(at_reference(self.p.recruitment, hh.participation[others]) * self.vitality(), 0.0, 1.0)
-        self.join(others[self.draw.random(len(others)) < prob])
+        self.join(others[self.rng.random(len(others)) < prob])
 
     # --- exchanges ----------------------------------------------------------------------------------------------
     def broker(self, needs) -> None:
@@ -151,14 +151,14 @@ class Timebank(Lever):
         req = needs.requester[idx]
         post = (is_member[req] & np.isin(needs.category[idx], self.categories)
                 & (self.unit.balance[req] > -p.max_debt_hours)
-                & (self.draw.random(len(idx)) < self.unit.activity[req]))
+                & (self.rng.random(len(idx)) < self.unit.activity[req]))
         idx = idx[post]
         members = np.flatnonzero(is_member)
         if len(idx) == 0 or len(members) < 2:
             return
         self.acts["requests"] += len(idx)
         weight = self.unit.activity[members] / self.unit.activity[members].sum()
-        cand = self.draw.choice(members, size=(len(idx), p.candidates), p=weight)
+        cand = self.rng.choice(members, size=(len(idx), p.candidates), p=weight)
         for r in range(p.candidates):
             pos = np.flatnonzero(needs.outcome[idx] < 0)
             rows, helper = idx[pos], cand[pos, r]
@@ -172,7 +172,7 @@ class Timebank(Lever):
             owed = np.where(edge >= 0, ties.balance(np.maximum(edge, 0), helper), 0.0) if len(ties) else 0.0
             owed = np.broadcast_to(owed, helper.shape)
             willing = np.clip(p.acceptance * self.unit.activity[helper] * helpsub.availability(model, helper, owed), 0.0, 1.0)
-            met = helpsub.try_helpers(model, needs, rows, helper, None, channel=TIMEBANK, willing=willing, rng=self.draw)
+            met = helpsub.try_helpers(model, needs, rows, helper, None, channel=TIMEBANK, willing=willing, rng=self.rng)
             self.record(needs.requester[met], needs.helper[met], needs.hours[met])
 
     def record(self, requester: np.ndarray, helper: np.ndarray, hours: np.ndarray) -> None:

@@ -88,9 +88,9 @@ def test_candidates_are_capped_by_the_waiting_list():
     m.moving.waiting_list = 0
     units = np.flatnonzero(~m.households.occupied & m.space.habitable)[:3]
     attrs = m.generator.draw(np.random.default_rng(0), m.space.unit_tenure[units], m.space.unit_m2[units])
-    state = m.levers[0].draw.bit_generator.state
+    state = m.levers[0].rng.bit_generator.state
     attrs = m.levers[0].choose(units, attrs, None)
-    used = m.levers[0].draw
+    used = m.levers[0].rng
     fresh = np.random.default_rng()
     fresh.bit_generator.state = state
     # with 3 applicants on the list (the 3 being housed) only 3 candidates per unit are compared

@@ -66,7 +66,7 @@ def test_exchanges_are_help_by_members_through_the_bank_channel():
 
 def test_without_a_facilitator_the_time_bank_decays():
     seeds = range(5)
-    kept = [model(TIMEBANK, f"policy.timebank.facilitator_hours_per_week={h}", seed=s, collect=False)
+    kept = [model(TIMEBANK, f"policy.timebank.hours_per_week={h}", seed=s, collect=False)
             for h in (0, 5) for s in seeds]
     for m in kept:
         for _ in range(52):
@@ -80,7 +80,7 @@ def test_without_a_facilitator_the_time_bank_decays():
 
 
 @pytest.mark.parametrize("override,key", [
-    ("policy.timebank.facilitator_hours_per_week=-2", "policy.timebank.facilitator_hours_per_week"),
+    ("policy.timebank.hours_per_week=-2", "policy.timebank.hours_per_week"),
     ("policy.timebank.acceptance=1.2", "policy.timebank.acceptance"),
     ("policy.timebank.categories=[company,gossip]", "policy.timebank.categories[1]"),
     ("policy.timebank.payer=bank", "policy.timebank.payer"),
