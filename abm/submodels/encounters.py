@@ -234,11 +234,7 @@ class Encounters:
         a, b = a[~has], b[~has]
         if occasion is not None:
             occasion = occasion[~has]
-        same_origin = hh.origin[a] == hh.origin[b]
-        elderly = hh.elderly(model.config.population)
-        same_age = elderly[a] == elderly[b]
-        p = at_reference(self.p.tie_formation * (1.0 + self.p.homophily_origin * same_origin)
-                         * (1.0 + self.p.homophily_age * same_age), hh.trust[a], hh.trust[b])
+        p = self.formation_probability(model, a, b)
         if not np.isscalar(boost):
             boost = np.asarray(boost)[ok][~has]
         if np.any(boost != 1.0):
@@ -258,6 +254,17 @@ class Encounters:
         later = (formed[at] == key) & (occasion > formed_on[at])
         if later.any():
             ties.strengthen(ties.find(a[later], b[later]), self.p.contact_gain, model.week)
+
+    def formation_probability(self, model, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Probability that an encounter of households ``a[i]`` and ``b[i]``, who have no tie, starts one (before
+        any boost): tie_formation x (1 + homophily_origin if they share an origin group) x (1 + homophily_age
+        if both or neither are elderly) x (trust_a / 0.5) x (trust_b / 0.5)."""
+        hh, q = model.households, self.p
+        same_origin = hh.origin[a] == hh.origin[b]
+        elderly = hh.elderly(model.config.population)
+        same_age = elderly[a] == elderly[b]
+        return at_reference(q.tie_formation * (1.0 + q.homophily_origin * same_origin)
+                            * (1.0 + q.homophily_age * same_age), hh.trust[a], hh.trust[b])
 
     def decay_ties(self, model) -> None:
         """Ties without contact this week lose strength; those below the threshold dissolve."""
