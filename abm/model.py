@@ -16,6 +16,7 @@ from abm.errors import ConfigError
 from abm.events import EventLog
 from abm.inputs import load_buildings, load_households
 from abm.levers import build_levers, check_neighbourhood
+from abm.levers.common import find_lever
 from abm.params import validate
 from abm.population import Households, PopulationGenerator
 from abm.rng import stream
@@ -76,7 +77,7 @@ class NeighbourhoodModel(mesa.Model):
         #: the allocation rule of social-tenure vacancies (the allocation lever; None: first come)
         self.allocation = None
         self.levers = AgentSet(build_levers(self, config.policy), random=self.random)
-        self.allocation = next((lever for lever in self.levers if lever.name == "allocation"), None)
+        self.allocation = find_lever(self, "allocation")
 
         self._graph_cache: tuple[int, dict] | None = None
         self.last_needs = None
