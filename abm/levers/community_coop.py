@@ -24,8 +24,8 @@ from abm.events import per_year
 from abm.levers.base import Lever, register
 from abm.levers.common import Membership
 from abm.params import param
-from abm.store import Column
 from abm.population import weekly
+from abm.store import Column
 from abm.ties import NEVER
 from abm.vocabulary import NEED_CATEGORIES, PAYERS
 

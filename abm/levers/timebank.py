@@ -20,8 +20,8 @@ from abm.dynamics import at_reference, close_gap
 from abm.levers.base import Lever, register
 from abm.levers.common import Membership, StaffedParams, staff_cost_year
 from abm.params import param
-from abm.submodels.help import TIMEBANK
 from abm.store import Column
+from abm.submodels.help import TIMEBANK
 from abm.vocabulary import NEED_CATEGORIES, PAYERS
 
 
