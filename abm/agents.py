@@ -9,52 +9,26 @@ from dataclasses import dataclass, field
 import mesa
 import numpy as np
 
-from abm.dynamics import close_gap
+from abm.dynamics import at_reference
 from abm.params import param
-from abm.submodels.help import MET_SERVICE, Needs
-from abm.vocabulary import HOUSEHOLD_TYPES, NEED_CATEGORIES, ORIGINS
+from abm.rng import OwnStream
+from abm.store import Column
+from abm.submodels.help import Needs
+from abm.vocabulary import HOUSEHOLD_TYPES, NEED_CATEGORIES
 
 
 class Resident(mesa.Agent):
     """A household living in one dwelling unit; its state is read from the model's household arrays."""
 
-    def __init__(self, model, slot: int):
+    def __init__(self, model, slot: int, hid: int):
         super().__init__(model)
         self.slot = int(slot)
-
-    def _col(self, name):
-        return getattr(self.model.households, name)[self.slot]
+        #: the household's persistent id in the store (``households.hid``)
+        self.hid = int(hid)
 
     @property
     def household_type(self) -> str:
-        return HOUSEHOLD_TYPES[int(self._col("htype"))]
-
-    @property
-    def origin(self) -> str:
-        return ORIGINS[int(self._col("origin"))]
-
-    @property
-    def trust(self) -> float:
-        return float(self._col("trust"))
-
-    @property
-    def satisfaction(self) -> float:
-        return float(self._col("satisfaction"))
-
-    @property
-    def size(self) -> int:
-        return int(self._col("size"))
-
-    @property
-    def ties(self) -> list[int]:
-        """Units of the households this one has a tie with."""
-        return self.model.ties.neighbours(self.slot).tolist()
-
-    def describe(self) -> dict:
-        """A plain summary for tooltips and reports."""
-        return {"unit": self.slot, "type": self.household_type, "origin": self.origin, "size": self.size,
-                "trust": round(self.trust, 2), "satisfaction": round(self.satisfaction, 2),
-                "ties": len(self.ties)}
+        return HOUSEHOLD_TYPES[int(self.model.households.htype[self.slot])]
 
 
 @dataclass
@@ -74,7 +48,7 @@ class CooperativeParams:
     volunteering: float = param(0.04, lo=0.0, hi=1.0)
 
 
-class ResidentsCooperative(mesa.Agent):
+class ResidentsCooperative(OwnStream, mesa.Agent):
     """Holds assemblies and self-management tasks for the households living in coop buildings.
 
     The same body serves supported self-management (autogestione) in other buildings: the
@@ -83,17 +57,16 @@ class ResidentsCooperative(mesa.Agent):
     """
 
     def __init__(self, model, params: CooperativeParams, units: np.ndarray | None = None,
-                 draw: np.random.Generator | None = None):
+                 rng: np.random.Generator | None = None, name: str = "residents_coop"):
         super().__init__(model)
         self.p = params
-        self.draw = model.stream("residents_coop") if draw is None else draw
+        self.rng = model.stream("residents_coop") if rng is None else rng
         #: stream of the meetings at assemblies: the encounters' own, unless a lever runs the body
-        self.meeting_rng = draw
+        self.meeting_rng = rng
         #: units whose households take part; None: the members of the coop-tenure buildings
         self.units = units
-        #: last assembly week for which each unit's household holds a personal invitation, and by whom
-        self.invited_until = np.full(model.space.n_units, -1, dtype=np.int64)
-        self.invited_agent = np.full(model.space.n_units, -1, dtype=np.int64)
+        #: last assembly week for which each unit's household holds a personal invitation (-1: none)
+        self.unit = model.households.declare(name, invited_until=Column(np.int64, -1))
         #: attendance multiplier of an invited household
         self.invitation_factor = 1.0
         self.assemblies_held = 0
@@ -109,17 +82,17 @@ class ResidentsCooperative(mesa.Agent):
         every = self.p.assembly_every_weeks
         return (self.model.week // every + 1) * every
 
-    def grow(self) -> None:
-        """New units were built (``model.add_building``): they hold no invitation."""
-        extra = self.model.households.n - len(self.invited_until)
-        if extra > 0:
-            self.invited_until = np.concatenate([self.invited_until, np.full(extra, -1, dtype=np.int64)])
-            self.invited_agent = np.concatenate([self.invited_agent, np.full(extra, -1, dtype=np.int64)])
+    def cover(self, units: np.ndarray) -> None:
+        """The households of ``units`` take part from now on (a body that serves given units)."""
+        self.units = units
+
+    def invited(self, slots: np.ndarray, week: int) -> np.ndarray:
+        """Whether the household in each slot holds a personal invitation to the assembly of ``week`` or later."""
+        return self.unit.invited_until[slots] >= week
 
     def invite(self, slots: np.ndarray, factor: float) -> None:
         """Personal invitations to the next assembly: attendance of ``slots`` is multiplied by ``factor``."""
-        self.invited_until[slots] = self.next_assembly()
-        self.invited_agent[slots] = self.model.households.agent_id[slots]
+        self.unit.invited_until[slots] = self.next_assembly()
         self.invitation_factor = factor
 
     def step(self) -> None:
@@ -133,26 +106,24 @@ class ResidentsCooperative(mesa.Agent):
     def hold_assembly(self, members: np.ndarray) -> None:
         """Members attend with a probability that grows with participation and trust; attending raises both."""
         hh, p = self.model.households, self.p
-        prob = p.attendance * 4.0 * hh.participation[members] * hh.trust[members]
-        invited = ((self.invited_until[members] >= self.model.week)
-                   & (self.invited_agent[members] == hh.agent_id[members]))
+        prob = at_reference(p.attendance, hh.participation[members], hh.trust[members])
+        invited = self.invited(members, self.model.week)
         if invited.any():
             prob = np.where(invited, prob * self.invitation_factor, prob)
         prob = np.clip(prob, 0.0, 1.0)
-        came = members[self.draw.random(len(members)) < prob]
+        came = members[self.rng.random(len(members)) < prob]
         self.assemblies_held += 1
-        hh.last_participation[came] = self.model.week
-        close_gap(hh.trust, came, p.trust_gain)
-        close_gap(hh.participation, came, p.participation_gain)
+        hh.took_part(came, self.model.week)
+        hh.close_gap("trust", came, p.trust_gain)
+        hh.close_gap("participation", came, p.participation_gain)
         self.model.encounters.meet_in_sessions(self.model, came, 1, p.partners_per_assembly, rng=self.meeting_rng)
 
     def assign_tasks(self, members: np.ndarray) -> None:
         """Self-management (gardening, cleaning rota, accounts): volunteers this week."""
         hh = self.model.households
-        prob = np.clip(self.p.volunteering * 2.0 * hh.participation[members], 0.0, 1.0)
-        vol = members[self.draw.random(len(members)) < prob]
-        hh.last_volunteer[vol] = self.model.week
-        hh.last_participation[vol] = self.model.week
+        prob = np.clip(at_reference(self.p.volunteering, hh.participation[members]), 0.0, 1.0)
+        vol = members[self.rng.random(len(members)) < prob]
+        hh.volunteered(vol, self.model.week)
 
 
 @dataclass
@@ -177,7 +148,7 @@ class ServicesParams:
             raise ConfigError(f"{prefix}formal", names, "services with distinct names")
 
 
-class FormalService(mesa.Agent):
+class FormalService(OwnStream, mesa.Agent):
     """Serves pending needs in its categories, most fragile first, until its weekly hours run out."""
 
     def __init__(self, model, spec: FormalServiceSpec):
@@ -185,7 +156,7 @@ class FormalService(mesa.Agent):
         self.spec = spec
         self.name = spec.name
         self.categories = np.array([NEED_CATEGORIES.index(c) for c in spec.categories], dtype=np.int64)
-        self.draw = model.stream(f"service:{spec.name}")
+        self.rng = model.stream(f"service:{spec.name}")
         self.hours_used = 0.0
 
     def capacity(self) -> float:
@@ -198,10 +169,10 @@ class FormalService(mesa.Agent):
         if len(idx) == 0:
             self.hours_used = 0.0
             return
-        order = np.lexsort((self.draw.random(len(idx)), -hh.fragility[needs.requester[idx]]))
+        order = np.lexsort((self.rng.random(len(idx)), -hh.fragility[needs.requester[idx]]))
         idx = idx[order]
         fits = np.cumsum(needs.hours[idx]) <= self.capacity() + 1e-9
-        needs.outcome[idx[fits]] = MET_SERVICE
+        needs.serve(idx[fits])
         self.hours_used = float(needs.hours[idx[fits]].sum())
 
 

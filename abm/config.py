@@ -2,7 +2,10 @@
 
 Hydra composes ``configs/`` on top of these schemas, so unknown keys and wrong
 types fail at composition; :func:`to_sim_config` then checks every range and
-cross-field rule (:func:`abm.params.validate`) before any work starts.
+cross-field rule (:func:`abm.params.validate`) before any work starts.  A config
+is validated once: :func:`validated` remembers the content it has checked, so the
+model (which checks what it is given) does not check a config the launcher
+already checked, unless it was changed since.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ class SimConfig:
     output: dict = field(default_factory=lambda: {"by_group": True, "progress": True})
 
     def check(self, prefix: str) -> None:
-        # levers' rules that need the buildings (re-checked by the model once a buildings CSV is read)
+        # levers' rules that need the buildings (checked by the model once a buildings CSV is read)
         if not self.neighbourhood.buildings_csv:
             check_neighbourhood(self.policy, *self.neighbourhood.layout(), f"{prefix}policy.")
 
@@ -64,14 +67,29 @@ def register() -> None:
 register()
 
 
+#: the contents (``repr``) of the configs validated so far in this process, most recent last
+_VALIDATED: dict[str, None] = {}
+
+
+def validated(config: SimConfig) -> SimConfig:
+    """``config``, checked (raises ConfigError naming the key) unless a config with exactly this content was
+    checked before in this process: a config is validated once, whoever asks (launcher, app, model)."""
+    key = repr(config)
+    if key not in _VALIDATED:
+        validate(config)
+        if len(_VALIDATED) >= 64:
+            _VALIDATED.pop(next(iter(_VALIDATED)))
+        _VALIDATED[key] = None
+    return config
+
+
 def to_sim_config(cfg: DictConfig | SimConfig) -> SimConfig:
     """A validated :class:`SimConfig` from a composed Hydra config (raises ConfigError naming the key)."""
     if isinstance(cfg, DictConfig):
         if OmegaConf.get_type(cfg) is not SimConfig:  # e.g. a saved config.yaml loaded as plain YAML
             cfg = OmegaConf.merge(OmegaConf.structured(SimConfig), cfg)
         cfg = OmegaConf.to_object(cfg)
-    validate(cfg)
-    return cfg
+    return validated(cfg)
 
 
 def compose(overrides: list[str] | tuple[str, ...] = ()) -> SimConfig:

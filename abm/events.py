@@ -21,6 +21,37 @@ COUNTERS = (
     "households",           # occupied units this week (denominator of rates)
 )
 HORIZON = 52  # longest window any indicator reads
+#: weeks in a year: the trailing window of the levers' running costs and of the yearly indicators
+YEAR = 52
+
+
+def annualised(total: float, weeks: int) -> float:
+    """A total over ``weeks`` weeks as a rate per year."""
+    return total * YEAR / weeks
+
+
+def per_year(total: float, week: int) -> float:
+    """A total over the trailing year at ``week`` (weeks 1 .. ``week``, at most the last 52: fewer at the start
+    of a run) as a rate per year."""
+    return annualised(total, max(min(week, YEAR), 1))
+
+
+class WeeklyCounts:
+    """How many times something happened each week, kept over the trailing year (a lever's cases, lettings)."""
+
+    def __init__(self):
+        self.weeks: list[int] = []
+
+    def add(self, week: int, n: int) -> None:
+        self.weeks = [w for w in self.weeks if w > week - YEAR] + [week] * n
+
+    def last_year(self, week: int) -> int:
+        """How many in weeks ``week - 51 .. week``."""
+        return sum(1 for w in self.weeks if w > week - YEAR)
+
+    def in_week(self, week: int) -> int:
+        """How many in week ``week``."""
+        return self.weeks.count(week)
 
 
 class EventLog:

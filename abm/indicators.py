@@ -14,12 +14,19 @@ from functools import cached_property
 
 import numpy as np
 
+from abm.events import annualised
 from abm.params import param
 from abm.submodels.help import MET_NEIGHBOUR, MET_SERVICE, UNMET
 from abm.vocabulary import HOUSEHOLD_TYPES
 
 LEVERS = ("portierato", "mediation", "shared_services", "timebank", "community_coop", "regeneration", "ers_fund",
           "coop_governance")
+
+#: the headline indicators, in reading order: the one list that a run's summary on the terminal, the sweep's
+#: headline table, the report, the sensitivity analysis (without the costs) and the workshop app's charts show
+HEADLINE = ("cohesion_index", "neomutualism_index", "isolated_share", "isolated_elderly_alone_share",
+            "needs_met_neighbours_share", "needs_unmet_share", "conflicts_open", "turnover_per_year",
+            "cost_year_total")
 
 
 @dataclass
@@ -69,16 +76,9 @@ class State:
         return self.ties.degree()[self.occ]
 
     @cached_property
-    def strong_degree(self) -> np.ndarray:
-        return self.ties.degree(self.model.config.encounters.strong_threshold)[self.occ]
-
-    @cached_property
     def burden(self) -> np.ndarray:
         """Rent and charges over income of occupied households (0 without income)."""
-        hh = self.hh
-        income = hh.income[self.occ]
-        cost = hh.rent[self.occ] + self.model.config.population.charges_eur_month
-        return np.divide(cost, income, out=np.zeros(len(income)), where=income > 0)
+        return self.hh.rent_burden(self.model.config.population)[self.occ]
 
     @cached_property
     def trust(self) -> np.ndarray:
@@ -168,7 +168,7 @@ def intergenerational_share(s: State) -> float:
     """Share of ties between a head aged 65+ and one under 65: contact across generations."""
     if len(s.ties) == 0:
         return float("nan")
-    old = s.hh.age_head >= 65
+    old = s.hh.elderly(s.model.config.population)
     return _share_true(old[s.ties.u] != old[s.ties.v])
 
 
@@ -256,7 +256,7 @@ def neomutualism_index(s: State) -> float:
 def conflicts_new_per_100_year(s: State) -> float:
     """New neighbour conflicts per 100 households, annualised over the last 13 weeks."""
     weeks = s.events.weeks(13)
-    return _share(100.0 * s.events.total("conflicts_new", 13) * 52.0 / weeks, s.events.mean("households", 13))
+    return _share(annualised(100.0 * s.events.total("conflicts_new", 13), weeks), s.events.mean("households", 13))
 
 
 def conflicts_open(s: State) -> float:
@@ -283,7 +283,7 @@ def vacant_units(s: State) -> float:
 def turnover_per_year(s: State) -> float:
     """Households moving out per 100 households, annualised over the last 52 weeks."""
     weeks = s.events.weeks(52)
-    return _share(100.0 * s.events.total("moves_out", 52) * 52.0 / weeks, s.events.mean("households", 52))
+    return _share(annualised(100.0 * s.events.total("moves_out", 52), weeks), s.events.mean("households", 52))
 
 
 def waiting_list(s: State) -> float:
@@ -292,13 +292,14 @@ def waiting_list(s: State) -> float:
 
 
 def rent_burden_share(s: State) -> float:
-    """Share of households paying more than 30 % of income in rent and charges."""
-    return _share_true(s.burden > 0.3)
+    """Share of households paying more than ``population.rent_burden_threshold`` (30 %) of income in rent and
+    charges."""
+    return _share_true(s.burden > s.model.config.population.rent_burden_threshold)
 
 
 def units_created(s: State) -> float:
     """Units added by regeneration or the ERS fund since the start."""
-    return float(s.model.units_created)
+    return float(s.model.space.units_created)
 
 
 def community_coop_alive(s: State) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import mesa
@@ -10,16 +11,17 @@ import numpy as np
 
 from abm import indicators
 from abm.agents import FormalService, Resident, ResidentsCooperative
-from abm.config import SimConfig
+from abm.config import SimConfig, validated
 from abm.errors import ConfigError
 from abm.events import EventLog
 from abm.inputs import load_buildings, load_households
 from abm.levers import build_levers, check_neighbourhood
 from abm.levers.base import CostRow
+from abm.levers.common import find_lever
 from abm.params import validate
 from abm.population import Households, PopulationGenerator
 from abm.rng import stream
-from abm.space import BuildingSpec, Neighbourhood, SharedSpace, SharedSpaceSpec
+from abm.space import BuildingSpec, Neighbourhood
 from abm.submodels.conflict import Conflict, ConflictRegister
 from abm.submodels.encounters import Encounters
 from abm.submodels.help import NeedsAndHelp
@@ -42,23 +44,24 @@ class NeighbourhoodModel(mesa.Model):
             from abm.config import compose
 
             config = compose()
-        if seed is not None:
-            config.seed = int(seed)
-        validate(config)
+        if seed is not None:  # the caller's config stays as it is
+            config = dataclasses.replace(config, seed=int(seed))
+        validated(config)  # once: not again if the launcher checked this very config
         super().__init__(rng=config.seed)
         self.config = config
         self.week = 0
-        self.waiting_list = config.neighbourhood.initial_waiting_list
-        self.units_created = 0
         self.residents: dict[int, Resident] = {}
 
         nb_cfg = config.neighbourhood
-        buildings, spaces = ((load_buildings(nb_cfg.buildings_csv), nb_cfg.shared_spaces) if nb_cfg.buildings_csv
-                             else nb_cfg.layout())  # the listed buildings or a generated district
-        check_neighbourhood(config.policy, buildings, spaces)
+        if nb_cfg.buildings_csv:  # the levers' rules that need the buildings, now that they are read
+            buildings, spaces = load_buildings(nb_cfg.buildings_csv), nb_cfg.shared_spaces
+            check_neighbourhood(config.policy, buildings, spaces)
+        else:  # the listed buildings or a generated district (checked with the config)
+            buildings, spaces = nb_cfg.layout()
         self.space = Neighbourhood(buildings, spaces)  # checks that every shared space's building exists
         self.households = Households(self.space.n_units)
         self.ties = TieGraph(self.space.n_units)
+        self.households.on_grow(self.ties.grow)
         self.conflicts = ConflictRegister()
         self.events = EventLog()
         self.generator = PopulationGenerator(config.population)
@@ -75,9 +78,10 @@ class NeighbourhoodModel(mesa.Model):
             random=self.random)
         self.services = AgentSet([FormalService(self, s) for s in config.services.formal], random=self.random)
         self.warm_up(config.encounters.warmup_weeks)
-        #: the allocation rule of social-tenure vacancies (set by the allocation lever; None: first come)
+        #: the allocation rule of social-tenure vacancies (the allocation lever; None: first come)
         self.allocation = None
         self.levers = AgentSet(build_levers(self, config.policy), random=self.random)
+        self.allocation = find_lever(self, "allocation")
 
         self._graph_cache: tuple[int, dict] | None = None
         self.last_needs = None
@@ -89,6 +93,16 @@ class NeighbourhoodModel(mesa.Model):
             self.collect()
 
     # --- set-up ----------------------------------------------------------------------------------------
+    @property
+    def waiting_list(self) -> int:
+        """Households waiting for a social-tenure unit (kept by the moving submodel)."""
+        return self.moving.waiting_list
+
+    def ensure_residents_coop(self) -> None:
+        """Households let a unit as cooperative members need a residents' cooperative: form one if there is none."""
+        if len(self.cooperatives) == 0:
+            self.cooperatives.add(ResidentsCooperative(self, self.config.cooperative))
+
     def stream(self, name: str) -> np.random.Generator:
         """The random stream of one submodel or lever (independent of every other)."""
         return stream(self.config.seed, name)
@@ -115,21 +129,25 @@ class NeighbourhoodModel(mesa.Model):
         self._place(units, attrs, rng=rng)
         vacant = np.flatnonzero(nb.habitable & ~self.households.occupied)
         delay = self.moving.delay[nb.unit_tenure[vacant]]
-        self.moving.relet_at[vacant] = (rng.random(len(vacant)) * (delay + 1)).astype(np.int64)
+        self.moving.relet_from(vacant, (rng.random(len(vacant)) * (delay + 1)).astype(np.int64))
 
-    def _place(self, units: np.ndarray, attrs: dict, step: int | None = None, rng=None) -> None:
-        """Households move into ``units``; at set-up their arrival dates spread over the past ten years."""
+    def _place(self, units: np.ndarray, attrs: dict, step: int | None = None, rng=None,
+               coop_members: np.ndarray | None = None) -> None:
+        """Households move into ``units``; at set-up their arrival dates spread over the past ten years.
+
+        Households in ``coop`` units, and those let a unit as members (``coop_members``), are cooperative members.
+        """
         if step is None:
-            arrived = -self.config.encounters.warmup_weeks - (rng.random(len(units)) * 520).astype(np.int64)
+            spread = self.config.population.arrival_spread_weeks
+            arrived = -self.config.encounters.warmup_weeks - (rng.random(len(units)) * spread).astype(np.int64)
         else:
             arrived = np.full(len(units), step)
-        self.households.place(units, attrs, 0)
-        self.households.moved_in[units] = arrived
-        self.households.coop_member[units] = self.space.unit_tenure[units] == TENURE_CODE["coop"]
-        for u in units:
-            agent = Resident(self, int(u))
-            self.households.agent_id[u] = agent.unique_id
-            self.residents[int(u)] = agent
+        member = self.space.unit_tenure[units] == TENURE_CODE["coop"]
+        if coop_members is not None and len(coop_members):
+            member |= np.isin(units, coop_members)
+        hids = self.households.move_in(units, attrs, arrived, member)
+        for u, hid in zip(units, hids):
+            self.residents[int(u)] = Resident(self, int(u), int(hid))
 
     def add_households(self, units: np.ndarray, attrs: dict | None = None,
                        coop_members: np.ndarray | None = None) -> None:
@@ -142,13 +160,11 @@ class NeighbourhoodModel(mesa.Model):
         if attrs is None:
             attrs = self.generator.draw(self.moving.rng, nb.unit_tenure[units], nb.unit_m2[units])
             if self.allocation is not None:
-                self.allocation.choose(units, attrs, coop_members)
-        self._place(units, attrs, step=self.week)
-        if coop_members is not None and len(coop_members):
-            self.households.coop_member[coop_members] = True
+                attrs = self.allocation.choose(units, attrs, coop_members)
+        self._place(units, attrs, step=self.week, coop_members=coop_members)
 
     def add_building(self, spec: BuildingSpec) -> np.ndarray:
-        """A newly built building (ERS fund): every per-unit array grows with it. Returns the new (empty) units.
+        """A newly built building (ERS fund): the store grows every per-unit column. Returns the new (empty) units.
 
         Existing units keep their indices, households, ties and conflicts; the new units are habitable and
         empty, and wait for the caller to let them (``moving.relet_at`` stays NEVER).
@@ -158,22 +174,8 @@ class NeighbourhoodModel(mesa.Model):
             raise ConfigError(f"building '{spec.name}' unusable_units", spec.unusable_units + spec.vacant_units,
                               "0 for a new building (all its units are habitable and empty)")
         new = self.space.add_building(spec)
-        n = self.space.n_units
-        self.households.resize(n)
-        self.ties.resize(n)
-        self.encounters.refresh(self)
-        self.help.grow(n)
-        self.moving.grow(n)
-        self.cooperatives.do("grow")
-        for lever in self.levers:
-            lever.grow(n)
+        self.households.grow(self.space.n_units)  # every declared column, then whoever derives from the layout
         return new
-
-    def add_shared_space(self, spec: SharedSpaceSpec, eligible: np.ndarray | None = None) -> SharedSpace:
-        """A new shared space, used from next week through the encounters submodel like any other."""
-        space = self.space.add_space(spec, eligible)
-        self.encounters.refresh(self)
-        return space
 
     def remove_households(self, units: np.ndarray) -> None:
         """Households in ``units`` leave: their ties and open conflicts go with them."""
@@ -206,6 +208,7 @@ class NeighbourhoodModel(mesa.Model):
         self.levers.do("broker", needs)              #    levers connect needs with helpers
         self.services.do("serve", needs)             #    formal services with weekly capacity
         self.help.settle(self, needs)                #    outcomes update trust, ties, ledger
+        self.last_needs = needs
         self.conflict.step(self)                     # 4. conflicts arise, settle, fade or erode
         self.levers.do("handle_conflicts")           #    prevention and mediation
         self.encounters.decay_ties(self)             # 5. ties without contact decay and may dissolve

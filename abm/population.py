@@ -1,9 +1,10 @@
 """Households: their state arrays and the generator that draws new ones.
 
-Household state is held column-wise in :class:`Households`, one slot per
-dwelling unit (so at most one household per unit by construction of the
-slots, and the ``occupied`` mask says which slots hold one).  The Mesa
-:class:`~abm.agents.Resident` agents are thin views onto these arrays.
+Household state is held column-wise in :class:`Households`, the per-unit store
+(:mod:`abm.store`): one slot per dwelling unit (so at most one household per
+unit by construction of the slots, and the ``occupied`` mask says which slots
+hold one).  The Mesa :class:`~abm.agents.Resident` agents are thin views onto
+these arrays.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from abm.dynamics import close_gap, lower
 from abm.errors import ConfigError
 from abm.params import check_shares, param
+from abm.store import Column, UnitStore
 from abm.ties import NEVER
 from abm.vocabulary import HOUSEHOLD_TYPES, ORIGINS, TENURES
 
@@ -93,6 +96,15 @@ class PopulationParams:
     fragility_per_decade: float = param(0.2, lo=0.0, hi=1.0)
     #: Beta concentration used for participation and fragility draws
     attribute_concentration: float = param(6.0, lo=0.5)
+    #: shape of the Gamma distribution of a household's help hours around its type's mean (2: spread as wide
+    #: as an exponential's halfway to a constant)
+    help_hours_shape: float = param(2.0, lo=0.1, hi=100.0)
+    #: initial households arrived over this many weeks before the warm-up (their arrival week is recorded)
+    arrival_spread_weeks: int = param(520, lo=1, hi=5200)
+    #: a head of household at least this old counts as elderly (same-age homophily, intergenerational ties)
+    elderly_age: float = param(65.0, lo=16.0, hi=110.0)
+    #: rent and charges above this share of income are a burden (moving out, satisfaction, the indicator)
+    rent_burden_threshold: float = param(0.3, lo=0.0, hi=1.0)
 
     def check(self, prefix: str) -> None:
         for tenure, shares in self.type_shares.items():
@@ -122,69 +134,93 @@ class PopulationParams:
                 raise ConfigError(f"{prefix}income_median", sorted(self.income_median), f"a value for tenure '{t}'")
 
 
-#: columns of the household arrays, with their dtype and the value of an empty slot
+#: the household attributes, one column each (the store's own), with their dtype and the value of an empty slot;
+#: a household's columns leave with it (see abm/store.py)
 COLUMNS = {
-    "agent_id": (np.int64, -1),
-    "htype": (np.int64, -1),
-    "size": (np.int64, 0),
-    "age_head": (np.float64, 0.0),
-    "income": (np.float64, 0.0),
-    "rent": (np.float64, 0.0),
-    "origin": (np.int64, -1),
-    "help_hours": (np.float64, 0.0),
-    "trust": (np.float64, 0.0),
-    "satisfaction": (np.float64, 0.0),
-    "participation": (np.float64, 0.0),
-    "fragility": (np.float64, 0.0),
-    "moved_in": (np.int64, NEVER),
-    "last_participation": (np.int64, NEVER),
-    "last_volunteer": (np.int64, NEVER),
-    "coop_member": (np.bool_, False),
+    "htype": Column(np.int64, -1),
+    "size": Column(np.int64, 0),
+    "age_head": Column(np.float64, 0.0),
+    "income": Column(np.float64, 0.0),
+    "rent": Column(np.float64, 0.0),
+    "origin": Column(np.int64, -1),
+    "help_hours": Column(np.float64, 0.0),
+    "trust": Column(np.float64, 0.0),
+    "satisfaction": Column(np.float64, 0.0),
+    "participation": Column(np.float64, 0.0),
+    "fragility": Column(np.float64, 0.0),
+    "moved_in": Column(np.int64, NEVER),
+    "last_participation": Column(np.int64, NEVER),
+    "last_volunteer": Column(np.int64, NEVER),
+    "coop_member": Column(np.bool_, False),
 }
 #: the attributes a household brings with it (drawn by the generator or read from a CSV)
 ATTRIBUTES = ("htype", "size", "age_head", "income", "rent", "origin", "help_hours", "trust",
               "satisfaction", "participation", "fragility")
+#: the attributes that events move during a household's stay (by the shared update rules, abm/dynamics.py)
+ATTITUDES = ("trust", "satisfaction", "participation")
 
 
-class Households:
-    """Household state, column-wise, one slot per dwelling unit."""
+class Households(UnitStore):
+    """The per-unit store (abm/store.py) with the households' own attributes as its columns, and their verbs."""
 
     def __init__(self, n_slots: int):
-        self.n = n_slots
-        self.occupied = np.zeros(n_slots, dtype=bool)
-        for name, (dtype, empty) in COLUMNS.items():
-            setattr(self, name, np.full(n_slots, empty, dtype=dtype))
+        super().__init__(n_slots, owner="households")
+        self.declare("households", into=self, **COLUMNS)
 
-    def place(self, slots: np.ndarray, attrs: dict[str, np.ndarray], step: int) -> None:
-        """Move new households into empty ``slots``."""
-        if self.occupied[slots].any():
-            raise RuntimeError("a household was placed in an occupied unit")
-        self.occupied[slots] = True
-        for name, (_, empty) in COLUMNS.items():
-            getattr(self, name)[slots] = empty
+    def move_in(self, slots: np.ndarray, attrs: dict[str, np.ndarray], moved_in: np.ndarray,
+                coop_member: np.ndarray) -> np.ndarray:
+        """New households with attributes ``attrs`` move into empty ``slots``; returns their ids."""
+        hid = self.arrive(slots)
         for name in ATTRIBUTES:
             getattr(self, name)[slots] = attrs[name]
-        self.moved_in[slots] = step
+        self.moved_in[slots] = moved_in
+        self.coop_member[slots] = coop_member
+        return hid
 
-    def vacate(self, slots: np.ndarray) -> None:
-        """Households in ``slots`` leave; their columns return to the empty value."""
-        self.occupied[slots] = False
-        for name, (_, empty) in COLUMNS.items():
-            getattr(self, name)[slots] = empty
+    def took_part(self, slots: np.ndarray, week: int) -> None:
+        """Households ``slots`` took part in a collective activity this ``week`` (assembly, event, meeting, ...)."""
+        self.last_participation[slots] = week
 
-    def resize(self, n_slots: int) -> None:
-        """Add empty slots for newly built units."""
-        extra = n_slots - self.n
-        self.occupied = np.concatenate([self.occupied, np.zeros(extra, dtype=bool)])
-        for name, (dtype, empty) in COLUMNS.items():
-            setattr(self, name, np.concatenate([getattr(self, name), np.full(extra, empty, dtype=dtype)]))
-        self.n = n_slots
+    def volunteered(self, slots: np.ndarray, week: int) -> None:
+        """Households ``slots`` volunteered this ``week`` (which is also taking part)."""
+        self.last_volunteer[slots] = week
+        self.last_participation[slots] = week
 
-    def rent_burden(self, charges: float) -> np.ndarray:
-        """(rent + charges) / income per slot (0 for empty slots)."""
+    def close_gap(self, attitude: str, slots: np.ndarray, rate: float | np.ndarray) -> None:
+        """Each occurrence of a slot closes ``rate`` of the gap between its ``attitude`` and 1 (ODD 7.0)."""
+        close_gap(self._attitude(attitude), slots, rate)
+
+    def lower(self, attitude: str, slots: np.ndarray, amount: float | np.ndarray) -> None:
+        """Each occurrence of a slot lowers its ``attitude`` by ``amount``, kept in [0, 1] (ODD 7.0)."""
+        lower(self._attitude(attitude), slots, amount)
+
+    def relax(self, attitude: str, target: float | np.ndarray, rate: float) -> None:
+        """Every household's ``attitude`` closes ``rate`` of its gap to ``target`` (a value, or one per slot)."""
+        x, occ = self._attitude(attitude), self.occupied
+        x[occ] += rate * ((target[occ] if np.ndim(target) else target) - x[occ])
+
+    def grow_older(self, years: float) -> None:
+        """Every head of household is ``years`` older."""
+        self.age_head[self.occupied] += years
+
+    def _attitude(self, name: str) -> np.ndarray:
+        if name not in ATTITUDES:
+            raise ValueError(f"{name!r} is not one of the attitudes {ATTITUDES} that events change")
+        return getattr(self, name)
+
+    def rent_burden(self, p: PopulationParams) -> np.ndarray:
+        """(rent + charges) / income per slot (0 for empty slots and without income)."""
         with np.errstate(divide="ignore", invalid="ignore"):
-            b = (self.rent + charges) / self.income
+            b = (self.rent + p.charges_eur_month) / self.income
         return np.where(self.occupied & (self.income > 0), b, 0.0)
+
+    def excess_burden(self, p: PopulationParams) -> np.ndarray:
+        """How far each slot's rent burden is above ``rent_burden_threshold`` (0 if it is not)."""
+        return np.maximum(self.rent_burden(p) - p.rent_burden_threshold, 0.0)
+
+    def elderly(self, p: PopulationParams) -> np.ndarray:
+        """Whether the head of the household in each slot is ``elderly_age`` or older."""
+        return self.age_head >= p.elderly_age
 
 
 def _beta(rng: np.random.Generator, mean: np.ndarray, concentration: float) -> np.ndarray:
@@ -242,7 +278,7 @@ class PopulationGenerator:
             "income": income,
             "rent": self.rent(tenure, m2, income),
             "origin": origin,
-            "help_hours": rng.gamma(2.0, self.help[htype] / 2.0),
+            "help_hours": rng.gamma(p.help_hours_shape, self.help[htype] / p.help_hours_shape),
             "trust": _beta(rng, trust_mean, p.trust_concentration),
             "satisfaction": _beta(rng, np.full(n, p.satisfaction_mean), p.satisfaction_concentration),
             "participation": _beta(rng, self.part[htype], p.attribute_concentration),

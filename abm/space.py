@@ -213,11 +213,25 @@ class NeighbourhoodConfig:
                                           "'' (whole neighbourhood) or one of " + ", ".join(names))
 
     def layout(self) -> tuple[list[BuildingSpec], list[SharedSpaceSpec]]:
-        """The buildings and shared spaces: the generated district's, or the listed ones (not the CSV's)."""
-        if self.households:
+        """The buildings and shared spaces: the generated district's, or the listed ones (not the CSV's).
+
+        A district is generated once for a given content of this config (validation and the model both ask
+        for it); the specs returned are shared between calls: read them, do not change them.
+        """
+        if not self.households:
+            return list(self.buildings), list(self.shared_spaces)
+        key = repr((self.households, self.district, self.shared_spaces))
+        if key not in _LAYOUTS:
+            if len(_LAYOUTS) >= 16:
+                _LAYOUTS.pop(next(iter(_LAYOUTS)))
             buildings, spaces = self.district.generate(self.households)
-            return buildings, spaces + list(self.shared_spaces)
-        return list(self.buildings), list(self.shared_spaces)
+            _LAYOUTS[key] = (buildings, spaces + list(self.shared_spaces))
+        buildings, spaces = _LAYOUTS[key]
+        return list(buildings), list(spaces)
+
+
+#: generated districts by the content of their config (a few, most recent last)
+_LAYOUTS: dict[str, tuple[list[BuildingSpec], list[SharedSpaceSpec]]] = {}
 
 
 class Groups:
@@ -269,6 +283,10 @@ class SharedSpace:
         """Person-visits the space can host in a week."""
         return self.spec.capacity * self.spec.sessions_per_week
 
+    def open_to(self, units: np.ndarray) -> None:
+        """From now on the households of ``units`` may use it."""
+        self.eligible = np.asarray(units, dtype=np.int64)
+
 
 class Neighbourhood:
     """Buildings and units as arrays, with cached proximity groups and a drawn plan."""
@@ -278,12 +296,16 @@ class Neighbourhood:
         self._lay_out()
         self.habitable = np.ones(self.n_units, dtype=bool)
         self.initially_vacant = np.zeros(self.n_units, dtype=bool)
+        #: units added by levers since the start (built, or regenerated and made habitable)
+        self.units_created = 0
         for bi, b in enumerate(self.buildings):
             units = self.units_of(bi)
             picked = units[_spread(len(units), b.unusable_units + b.vacant_units)]
             self.habitable[picked[: b.unusable_units]] = False
             self.initially_vacant[picked[b.unusable_units:]] = True
         self.spaces: list[SharedSpace] = []
+        #: whether each shared space is managed now (a manager schedules its use: no crowding friction)
+        self.managed = np.zeros(0, dtype=bool)
         for i, s in enumerate(spaces):
             unknown = [name for name in s.users() if name not in self.building_index]
             if unknown:
@@ -339,10 +361,18 @@ class Neighbourhood:
         new = np.arange(old, self.n_units)
         self.habitable = np.concatenate([self.habitable, np.ones(len(new), dtype=bool)])
         self.initially_vacant = np.concatenate([self.initially_vacant, np.zeros(len(new), dtype=bool)])
+        self.units_created += len(new)
         for space in self.spaces:
             if space.open_to_all:
-                space.eligible = np.arange(self.n_units)
+                space.open_to(np.arange(self.n_units))
         return new
+
+    def make_habitable(self, units: np.ndarray, tenure: int | None = None) -> None:
+        """Unusable ``units`` were regenerated: they can be let from now on (under ``tenure``, if given)."""
+        self.habitable[units] = True
+        if tenure is not None:
+            self.unit_tenure[units] = tenure
+        self.units_created += len(units)
 
     def add_space(self, spec: SharedSpaceSpec, eligible: np.ndarray | None = None) -> SharedSpace:
         """A shared space for the households of ``spec.building`` ("" = everyone), or of the given units."""
@@ -353,7 +383,12 @@ class Neighbourhood:
                         else np.concatenate([self.units_of(self.building_index[name]) for name in users]))
         space = SharedSpace(spec, len(self.spaces), np.asarray(eligible, dtype=np.int64), open_to_all)
         self.spaces.append(space)
+        self.managed = np.append(self.managed, spec.manager != MANAGERS[0])
         return space
+
+    def set_managed(self, spaces: np.ndarray, managed: np.ndarray | bool) -> None:
+        """Whether shared spaces ``spaces`` (indices) are managed from now on (e.g. while a cooperative runs them)."""
+        self.managed[spaces] = managed
 
     def units_of(self, building: int) -> np.ndarray:
         """The units of building number ``building``."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from abm.dynamics import close_gap
+
 NEVER = -(10**6)
 _FIELDS = ("u", "v", "strength", "born", "last_contact", "given_uv", "given_vu", "last_help_uv", "last_help_vu")
 
@@ -91,7 +93,7 @@ class TieGraph:
                     + np.bincount(self.v[strong], minlength=self.n_slots))
         if self._degree_version != self.version:
             self._degree = np.bincount(self.u, minlength=self.n_slots) + np.bincount(self.v, minlength=self.n_slots)
-            self._degree.flags.writeable = False
+            self._degree.setflags(write=False)
             self._degree_version = self.version
         return self._degree
 
@@ -199,16 +201,17 @@ class TieGraph:
         """Contact on ``edges`` (repeats count): each contact closes ``gain`` of the gap to 1."""
         if len(edges) == 0:
             return
-        counts = np.bincount(edges, minlength=len(self.key))
-        hit = counts > 0
-        self.strength[hit] = 1.0 - (1.0 - self.strength[hit]) * (1.0 - gain) ** counts[hit]
-        self.last_contact[hit] = step
+        self.last_contact[close_gap(self.strength, edges, gain)] = step
 
     def weaken(self, edges: np.ndarray, amount: float) -> None:
         """Lower the strength of ``edges`` by ``amount`` (floored at 0); prune later removes them."""
         if len(edges):
             np.subtract.at(self.strength, edges, amount)
             np.maximum(self.strength, 0.0, out=self.strength)
+
+    def decay(self, edges: np.ndarray, rate: float) -> None:
+        """``edges`` (indices or a mask) lose the share ``rate`` of their strength."""
+        self.strength[edges] *= 1.0 - rate
 
     def prune(self, threshold: float) -> int:
         """Dissolve ties whose strength fell below ``threshold``."""
@@ -237,8 +240,8 @@ class TieGraph:
         got = np.where(from_u, self.given_vu[edges], self.given_uv[edges])
         return got - gave
 
-    def resize(self, n_slots: int) -> None:
-        """Allow more slots (new units were built)."""
+    def grow(self, n_slots: int) -> None:
+        """Allow more slots (new units were built: the store calls this when it grows)."""
         self.n_slots = n_slots
         self.version += 1
 

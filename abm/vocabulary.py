@@ -23,7 +23,6 @@ TENURE_CODE = {name: i for i, name in enumerate(TENURES)}
 SOCIAL_TENURES = ("erp", "ers", "coop")
 
 NEED_CATEGORIES = ("care", "childcare", "errands", "paperwork", "repairs", "company")
-NEED_CODE = {name: i for i, name in enumerate(NEED_CATEGORIES)}
 
 SPACE_KINDS = ("courtyard", "common_room", "laundry", "garden", "tool_library", "other")
 

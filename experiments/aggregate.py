@@ -42,14 +42,10 @@ import pyarrow.parquet as pq
 import abm
 from abm.errors import ConfigError
 from experiments import horizon
-from experiments.horizon import HorizonSettings
+from experiments.horizon import HEADLINE, HorizonSettings
 from experiments.outputs import COST_SCHEMA, atomic_write, write_text
 from experiments.stats import paired, ratio_interval, t_interval
 from experiments.sweep import describe_status, read_manifest, sweep_status
-
-#: the terminal's headline: indicators by their mean over the window, costs by the window's net present value
-HEADLINE = ("cohesion_index", "neomutualism_index", "isolated_elderly_alone_share", "needs_met_neighbours_share",
-            "needs_unmet_share", "conflicts_resolved_share", "cost_net_pv_eur")
 
 
 # --- scenarios ----------------------------------------------------------------------------------------

@@ -30,12 +30,13 @@ import numpy as np
 import pandas as pd
 from hydra.core.config_store import ConfigStore
 
+from abm import indicators
 from abm.errors import ConfigError
+from abm.events import YEAR
 from abm.levers.base import ASSETS, KINDS
 from abm.params import param, validate
 from abm.vocabulary import PAYERS
 
-YEAR = 52
 ALL = "all"
 #: statistics of summary.csv / effects.csv: an indicator at the window's last week, its mean over the window's
 #: weeks, over its last year; and quantities of the whole window (totals, present values, cumulative counts)
@@ -58,6 +59,9 @@ CE_RATIOS = {"pv_eur_per_household_year_of_isolation_avoided": ("isolated_househ
 #: the quantities of the whole window (statistic ``period``)
 PERIOD_QUANTITIES = (*CUMULATIVE, *COST_MEASURES, *CE_RATIOS)
 RESIDUAL_RULES = ("straight_line", "none")
+#: the sweep's headline (the aggregate's table, the report): the model's headline indicators, read by their
+#: mean over the window, with the running cost rate replaced by the window's net present cost
+HEADLINE = tuple("cost_net_pv_eur" if i == "cost_year_total" else i for i in indicators.HEADLINE)
 
 
 @dataclass

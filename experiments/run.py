@@ -22,12 +22,9 @@ from omegaconf import DictConfig
 
 from abm.config import to_sim_config
 from abm.errors import ConfigError
+from abm.indicators import HEADLINE
 from experiments.sensitivity import apply_design
 from experiments.sweep import guarded_job
-
-HEADLINE = ("cohesion_index", "neomutualism_index", "isolated_share", "isolated_elderly_alone_share",
-            "needs_met_neighbours_share", "needs_unmet_share", "conflicts_open", "turnover_per_year",
-            "cost_year_total")
 
 
 def configure(cfg: DictConfig):

@@ -27,12 +27,13 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from abm.errors import ConfigError
+from abm.indicators import HEADLINE
 
 DESIGN = "design.csv"
 PROBLEM = "problem.json"
 MORRIS = "morris.csv"
-DEFAULT_INDICATORS = ("cohesion_index", "neomutualism_index", "isolated_share", "needs_met_neighbours_share",
-                      "needs_unmet_share", "conflicts_open", "turnover_per_year")
+#: the headline indicators but the costs (behavioural parameters do not move them)
+DEFAULT_INDICATORS = tuple(i for i in HEADLINE if not i.startswith("cost_year"))
 
 
 # --- in the run: the design point of this job ------------------------------------------------------

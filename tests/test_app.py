@@ -25,6 +25,8 @@ import pytest
 from browser import launch, playwright
 from playwright.sync_api import expect
 
+from abm.indicators import HEADLINE
+
 # one app server and one browser for the module: keep its tests on one xdist worker (--dist loadgroup)
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("app_browser")]
 
@@ -173,8 +175,8 @@ def test_page_renders_map_ties_and_charts_offline(browser, app_url):
     assert "scala 1" in hover and ("legami" in hover or "vuoto" in hover.lower() or "inagibile" in hover.lower()), hover
     assert page.locator(".legend .legend-item").count() >= 8
     images = page.locator(".chart-card img")
-    assert images.count() == 6
-    for i in range(6):
+    assert images.count() == len(HEADLINE)  # one chart per headline indicator
+    for i in range(len(HEADLINE)):
         size = images.nth(i).evaluate("img => [img.naturalWidth, img.naturalHeight, img.complete]")
         assert size[0] > 200 and size[1] > 100 and size[2], size
     v.screenshot("app_it_week0.png")

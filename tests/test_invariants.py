@@ -16,9 +16,9 @@ def check_week(m) -> None:
     occ = np.flatnonzero(hh.occupied)
     # at most one household per unit: one resident agent per occupied unit, each with a distinct id
     assert sorted(m.residents) == occ.tolist()
-    ids = hh.agent_id[occ]
-    assert len(set(ids.tolist())) == len(ids)
-    assert all(m.residents[int(u)].unique_id == hh.agent_id[u] for u in occ)
+    ids = hh.hid[occ]
+    assert len(set(ids.tolist())) == len(ids) and (hh.hid[~hh.occupied] == -1).all()
+    assert all(m.residents[int(u)].hid == hh.hid[u] for u in occ)
     assert not hh.occupied[~m.space.habitable].any()
     # no tie involves a household that has left: both ends present, tie younger than both tenancies
     t = m.ties

@@ -59,7 +59,7 @@ DEBOUNCE_S = 0.3
 
 
 class Views:
-    """Per-page drawing caches (plan layout, backgrounds, hover addresses, the six charts) and frame pacing."""
+    """Per-page drawing caches (plan layout, backgrounds, hover addresses, the headline charts) and frame pacing."""
 
     def __init__(self):
         self._plan: dict[tuple, tuple] = {}

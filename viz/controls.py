@@ -15,9 +15,8 @@ import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from abm.config import CONFIG_DIR, SimConfig, compose
+from abm.config import CONFIG_DIR, SimConfig, compose, validated
 from abm.errors import ConfigError
-from abm.params import validate
 
 #: largest seed the model accepts (SimConfig.seed)
 SEED_MAX = 2**63 - 1
@@ -62,9 +61,9 @@ LEVERS: tuple[LeverControls, ...] = (
     _lever("portierato", Control("policy.portierato.hours_per_week", lo=0, hi=60, step=2)),
     _lever("mediation", Control("policy.mediation.hours_per_week", lo=0, hi=40, step=1)),
     _lever("shared_services"),
-    _lever("timebank", Control("policy.timebank.facilitator_hours_per_week", lo=0, hi=20, step=1)),
+    _lever("timebank", Control("policy.timebank.hours_per_week", lo=0, hi=20, step=1)),
     _lever("community_coop", Control("policy.community_coop.grant_year", lo=0, hi=20_000, step=1000)),
-    _lever("coop_governance", Control("policy.coop_governance.facilitation_hours_per_week", lo=0, hi=20, step=1)),
+    _lever("coop_governance", Control("policy.coop_governance.hours_per_week", lo=0, hi=20, step=1)),
     _lever("regeneration", Control("policy.regeneration.units_per_year", lo=0, hi=30, step=1)),
     _lever("allocation", Control("policy.allocation.rule", kind="choice")),
     _lever("ers_fund", Control("policy.ers_fund.buildings", lo=0, hi=4, step=1)),
@@ -225,7 +224,7 @@ class Settings:
         cfg.seed = self.seed
         for key, value in policy.levers:
             set_key(cfg, key, value)
-        validate(cfg)
+        validated(cfg)
         return cfg
 
 

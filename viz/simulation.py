@@ -12,13 +12,13 @@ import threading
 
 import numpy as np
 
+from abm.indicators import HEADLINE
 from abm.model import NeighbourhoodModel
 from abm.vocabulary import OUTCOMES
 from viz.controls import Settings
 
-#: indicators charted live (issue 6), in screen order
-CHARTED = ("cohesion_index", "neomutualism_index", "isolated_share", "needs_met_neighbours_share",
-           "conflicts_open", "cost_year_total")
+#: indicators charted live, in screen order: the headline indicators
+CHARTED = HEADLINE
 #: weeks of needs remembered for the map's "unmet needs" colouring and the household card
 RECENT_WEEKS = 4
 

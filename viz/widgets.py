@@ -132,7 +132,7 @@ def cards_for(runs: dict, selected: int, lang: str) -> dict:
 
 @solara.component
 def Charts(images: dict, lang: str, compare: bool, has_previous: bool, columns: int = 2):
-    """The six indicator charts (``images``: indicator -> PNG bytes) with their titles and explanations."""
+    """The headline indicator charts (``images``: indicator -> PNG bytes) with their titles and explanations."""
     key = []
     if compare:
         key = ['<span class="side-a">━ A</span>', '<span class="side-b">╍ B</span>']

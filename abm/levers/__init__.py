@@ -3,8 +3,9 @@ at fixed points of the weekly schedule, never on an indicator.
 
 A lever module (one file per lever in this package) defines a parameter dataclass (with ``enabled`` and
 ``payer``), a :class:`~abm.levers.base.Lever` subclass decorated with :func:`~abm.levers.base.register`,
-and a field of :class:`PolicyConfig` named like the lever.  A lever that is switched off is never built,
-so it costs nothing and draws no random numbers.
+a field of :class:`PolicyConfig` named like the lever, and its place in :data:`SCHEDULE` (the order in which
+levers act; registering or importing a lever does not decide it).  A lever that is switched off is never
+built, so it costs nothing and draws no random numbers.
 
 A lever's parameters may also define ``check_policy(policy, prefix)`` (rules that need the other levers,
 e.g. a space managed by the portierato needs the portierato lever) and ``check_neighbourhood(policy,
@@ -17,22 +18,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from abm.levers.base import REGISTRY, Lever, register
-from abm.levers.funding import FundingParams
 from abm.levers.allocation import AllocationParams
-from abm.levers.regeneration import RegenerationParams
+from abm.levers.base import REGISTRY, Lever, register
+from abm.levers.community_coop import CommunityCoopParams
+from abm.levers.coop_governance import CoopGovernanceParams
 from abm.levers.ers_fund import ErsFundParams
+from abm.levers.funding import FundingParams
+from abm.levers.mediation import MediationParams
+from abm.levers.portierato import PortieratoParams
+from abm.levers.regeneration import RegenerationParams
 from abm.levers.shared_services import SharedServicesParams
+from abm.levers.timebank import TimebankParams
 
-# Importing a lever module registers it; the import order is the order in which levers act within a
-# hook (the portierato refers conflicts to mediation in the same week).
-from abm.levers.timebank import TimebankParams  # noqa: E402
-from abm.levers.portierato import PortieratoParams  # noqa: E402
-from abm.levers.community_coop import CommunityCoopParams  # noqa: E402
-from abm.levers.mediation import MediationParams  # noqa: E402
-from abm.levers.coop_governance import CoopGovernanceParams  # noqa: E402
+__all__ = ["PolicyConfig", "Lever", "register", "build_levers", "check_neighbourhood", "REGISTRY", "SCHEDULE"]
 
-__all__ = ["PolicyConfig", "Lever", "register", "build_levers", "check_neighbourhood", "REGISTRY"]
+#: The order in which the levers act within each hook of the week (docs/ODD.md, 3.1), whatever the order in
+#: which their modules are imported or registered: the housing levers first (allocation is asked by the
+#: others, shared spaces open before regeneration's, the ERS fund's building is let before the social levers
+#: reach it), then the social levers; the portierato before mediation, since it refers the conflicts it could
+#: not defuse to mediation in the same week; supported self-management last, after the cooperative's own week.
+SCHEDULE = ("allocation", "shared_services", "regeneration", "ers_fund", "timebank", "portierato", "community_coop",
+            "mediation", "coop_governance")
 
 
 @dataclass
@@ -75,10 +81,13 @@ def check_neighbourhood(policy: PolicyConfig, buildings, spaces, prefix: str = "
 
 
 def build_levers(model, policy: PolicyConfig) -> list[Lever]:
-    """Create the agents of every enabled lever, in registry order."""
+    """Create the agents of every enabled lever, in the order of :data:`SCHEDULE` (the order they act in)."""
+    unscheduled = sorted(set(REGISTRY) - set(SCHEDULE))
+    if unscheduled:
+        raise RuntimeError(f"levers {unscheduled} are registered but have no place in abm.levers.SCHEDULE")
     levers = []
-    for name, cls in REGISTRY.items():
+    for name in SCHEDULE:
         params = getattr(policy, name, None)
         if params is not None and getattr(params, "enabled", False):
-            levers.append(cls(model, params))
+            levers.append(REGISTRY[name](model, params))
     return levers

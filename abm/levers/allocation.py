@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from abm.events import WeeklyCounts, per_year
 from abm.params import check_shares, param
 from abm.levers.base import CostRow, Lever, register
 from abm.vocabulary import HOUSEHOLD_TYPES, PAYERS, SOCIAL_TENURES, TENURE_CODE
@@ -123,19 +124,11 @@ def let_from_waiting_list(model, rng: np.random.Generator, units: np.ndarray, se
     ``selection`` (None: as the allocation lever says); a letting by the lever's rule is one of its lettings."""
     selection = selection or waiting_list_selection(model)
     attrs = applicants(model, rng, units, selection, model.config.policy.allocation, pool=model.waiting_list)
-    model.waiting_list -= len(units)
+    model.moving.take_from_list(len(units))
     if len(units):
         model.add_households(units, attrs)
     if model.allocation is not None and selection == model.allocation.p.rule:
         model.allocation.count(len(units), selection, first=True)
-
-
-def ensure_residents_coop(model) -> None:
-    """Households let a unit as cooperative members need a residents' cooperative: form one if there is none."""
-    from abm.agents import ResidentsCooperative
-
-    if len(model.cooperatives) == 0:
-        model.cooperatives.add(ResidentsCooperative(model, model.config.cooperative))
 
 
 # --- the lever ------------------------------------------------------------------------------------------------
@@ -150,42 +143,44 @@ class Allocation(Lever):
         super().__init__(model, params)
         self.social = np.isin(np.arange(len(TENURE_CODE)), [TENURE_CODE[t] for t in SOCIAL_TENURES])
         #: week of each allocation made in the last 52 weeks (for the yearly cost)
-        self.lettings: list[int] = []
+        self.lettings = WeeklyCounts()
         #: units it let so far to applicants from the waiting list, and to cooperative members
         self.let_from_list = 0
         self.let_to_members = 0
         #: of which first lettings of regenerated or new units (the rest are re-lets of the moving submodel)
         self.first_lettings = 0
-        model.allocation = self
         if params.coop_share > 0:
-            ensure_residents_coop(model)
+            model.ensure_residents_coop()
 
     def reserve(self, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Split social vacancies into those reserved for cooperative members and those for the list."""
         if self.p.coop_share == 0 or len(units) == 0:
             return units[:0], units
-        member = self.draw.random(len(units)) < self.p.coop_share
+        member = self.rng.random(len(units)) < self.p.coop_share
         return units[member], units[~member]
 
-    def choose(self, units: np.ndarray, attrs: dict[str, np.ndarray], coop_members: np.ndarray | None) -> None:
-        """Replace, in ``attrs``, the applicants of social units by those the rule selects."""
+    def choose(self, units: np.ndarray, attrs: dict[str, np.ndarray],
+               coop_members: np.ndarray | None) -> dict[str, np.ndarray]:
+        """``attrs`` with the applicants of social units replaced by those the rule selects."""
         model = self.model
+        attrs = {k: v.copy() for k, v in attrs.items()}
         members = np.isin(units, coop_members) if coop_members is not None else np.zeros(len(units), bool)
         queue = self.social[model.space.unit_tenure[units]] & ~members
         for mask, selection in ((queue, self.p.rule), (members, "coop_members")):
             idx = np.flatnonzero(mask)
             if len(idx) == 0:
                 continue
-            chosen = applicants(model, self.draw, units[idx], selection, self.p,
+            chosen = applicants(model, self.rng, units[idx], selection, self.p,
                                 pool=model.waiting_list + len(idx))
             for k, v in chosen.items():
                 attrs[k][idx] = v
             self.count(len(idx), selection)
+        return attrs
 
     def count(self, n: int, selection: str, first: bool = False) -> None:
         """``n`` lettings made this week by ``selection`` (``first``: first lettings of new or regenerated units)."""
         week = self.model.week
-        self.lettings = [w for w in self.lettings if w > week - 52] + [week] * n
+        self.lettings.add(week, n)
         if selection == "coop_members":
             self.let_to_members += n
         else:
@@ -199,11 +194,9 @@ class Allocation(Lever):
     def yearly_cost(self) -> float:
         """Assessment cost of the allocations of the last 52 weeks, annualised."""
         week = self.model.week
-        recent = sum(1 for w in self.lettings if w > week - 52)
-        return self.p.cost_per_letting * recent * 52.0 / max(1, min(52, week))
+        return per_year(self.p.cost_per_letting * self.lettings.last_year(week), week)
 
     def costs(self) -> list[CostRow]:
         """The assessments of this week's allocations."""
-        week = self.model.week
-        made = sum(1 for w in self.lettings if w == week)
+        made = self.lettings.in_week(self.model.week)
         return [CostRow(self.p.payer, "running", self.p.cost_per_letting * made)] if made else []

@@ -6,6 +6,8 @@ from typing import NamedTuple
 
 import mesa
 
+from abm.rng import OwnStream
+
 #: kinds of spending: running costs (staff, spaces, fees, grants) and capital (works, set-up of spaces)
 KINDS = ("running", "capital")
 #: assets that capital creates: units built by the ERS fund, units regenerated, the set-up of shared spaces
@@ -24,7 +26,8 @@ class CostRow(NamedTuple):
     asset: str = ""
     service_week: int = -1
 
-class Lever(mesa.Agent):
+
+class Lever(OwnStream, mesa.Agent):
     """Base class: hooks called by the model's step; override the ones the lever acts through."""
 
     #: the indicator suffix of its cost (``cost_year_<name>``)
@@ -33,7 +36,7 @@ class Lever(mesa.Agent):
     def __init__(self, model, params):
         super().__init__(model)
         self.p = params
-        self.draw = model.stream(f"lever:{self.name}")
+        self.rng = model.stream(f"lever:{self.name}")
         #: counts of what the lever did since week 0 (events, cases, exchanges, ...), see :meth:`summary`
         self.acts: dict[str, int] = {}
 
@@ -70,11 +73,9 @@ class Lever(mesa.Agent):
     def timebank_members(self) -> int:
         return 0
 
-    def grow(self, n_units: int) -> None:
-        """New units were built (``model.add_building``): grow any per-unit array the lever keeps."""
 
-
-#: lever name -> Lever subclass, in the order levers act within a hook (filled by each lever module)
+#: lever name -> Lever subclass (filled by each lever module when imported; the order in which levers act is
+#: :data:`abm.levers.SCHEDULE`, not the order of this dict)
 REGISTRY: dict[str, type[Lever]] = {}
 
 

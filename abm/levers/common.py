@@ -9,12 +9,14 @@ import numpy as np
 
 from abm.errors import ConfigError
 from abm.params import param
+from abm.store import Column
 from abm.vocabulary import PAYERS
 
 
 @dataclass
 class StaffedParams:
-    """Fields of a lever run by paid staff (a social cooperative under contract, a facilitator)."""
+    """Fields of a lever run by paid staff (a social cooperative under contract, a facilitator); each such lever
+    names its staff's weekly hours ``hours_per_week``."""
 
     enabled: bool = False
     #: who pays the running cost (see abm.vocabulary.PAYERS)
@@ -65,49 +67,24 @@ def find_lever(model, name: str):
     return None
 
 
-def fit(arr: np.ndarray, n: int, fill) -> np.ndarray:
-    """``arr`` extended with ``fill`` to length ``n`` (new units were built)."""
-    if len(arr) >= n:
-        return arr
-    return np.concatenate([arr, np.full(n - len(arr), fill, dtype=arr.dtype)])
-
-
 class Membership:
-    """Which households belong to an organisation; a membership ends when the household moves out.
+    """Which households belong to an organisation: a column of the store, so a membership ends when the
+    household moves out and a new household in the same unit is not a member."""
 
-    Members are remembered by the unique id of the household's agent, so a new household in the same
-    unit is not a member.
-    """
-
-    def __init__(self, model):
-        self.model = model
-        self.agent = np.full(model.space.n_units, -1, dtype=np.int64)
+    def __init__(self, model, owner: str):
+        self.unit = model.households.declare(owner, member=Column(np.bool_, False))
 
     def mask(self) -> np.ndarray:
-        hh = self.model.households
-        self.agent = fit(self.agent, hh.n, -1)
-        return (self.agent >= 0) & hh.occupied & (hh.agent_id == self.agent)
+        return self.unit.member.copy()
 
     def slots(self) -> np.ndarray:
-        return np.flatnonzero(self.mask())
+        return np.flatnonzero(self.unit.member)
 
     def __len__(self) -> int:
-        return int(self.mask().sum())
+        return int(np.count_nonzero(self.unit.member))
 
     def join(self, slots: np.ndarray) -> None:
-        self.agent = fit(self.agent, self.model.households.n, -1)
-        self.agent[slots] = self.model.households.agent_id[slots]
+        self.unit.member[slots] = True
 
     def leave(self, slots: np.ndarray) -> None:
-        self.agent[slots] = -1
-
-
-def weighted_pick(rng: np.random.Generator, pool: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
-    """Up to ``k`` distinct elements of ``pool`` drawn with probability proportional to ``weights``."""
-    k = min(k, int((weights > 0).sum()))
-    if k <= 0:
-        return pool[:0]
-    # Efraimidis-Spirakis: the k largest u^(1/w) are a weighted sample without replacement
-    key = np.log(rng.random(len(pool))) / np.where(weights > 0, weights, np.nan)
-    key = np.where(weights > 0, key, -np.inf)
-    return pool[np.argsort(-key, kind="stable")[:k]]
+        self.unit.member[slots] = False

@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from abm.dynamics import at_reference
 from abm.errors import ConfigError
+from abm.events import per_year
 from abm.levers.base import CostRow, Lever, register
-from abm.levers.common import Membership, fit
+from abm.levers.common import Membership
 from abm.params import param
 from abm.population import weekly
-from abm.submodels.help import MET_SERVICE
+from abm.store import Column
 from abm.ties import NEVER
 from abm.vocabulary import NEED_CATEGORIES, PAYERS
 
@@ -66,8 +68,10 @@ class CommunityCoopParams:
     #: grant per year (municipality, foundation, regional call) for the first ``grant_years`` years
     grant_year: float = param(5000.0, lo=0.0, hi=1e9)
     grant_years: int = param(3, lo=0, hi=100)
-    #: it fails with fewer active volunteers (last 4 weeks) than this for ``failure_weeks`` weeks in a row
+    #: it fails with fewer active volunteers (who volunteered in the last ``active_weeks``) than this for
+    #: ``failure_weeks`` weeks in a row
     min_volunteers: int = param(3, lo=0, hi=100_000)
+    active_weeks: int = param(4, lo=1, hi=52)
     failure_weeks: int = param(13, lo=1, hi=520)
 
     def check_neighbourhood(self, policy, buildings, spaces, prefix: str) -> None:
@@ -92,8 +96,9 @@ class CommunityCoop(Lever):
         self.spaces = self.run_spaces()
         self.categories = np.array([NEED_CATEGORIES.index(c) for c in params.service_categories])
         self.exit = weekly(params.member_exit_annual)
-        self.members = Membership(model)
-        self.last_volunteered = np.full(model.space.n_units, NEVER, dtype=np.int64)
+        self.members = Membership(model, self.name)
+        #: the week each household last volunteered for it
+        self.unit = model.households.declare(self.name, last_volunteered=Column(np.int64, NEVER))
         self.volunteers = np.zeros(0, dtype=np.int64)
         self.budget = params.initial_capital
         self.alive = True
@@ -107,7 +112,7 @@ class CommunityCoop(Lever):
         self.acts = dict.fromkeys(("joined", "left", "volunteerings", "services", "assemblies"), 0)
         hh = model.households
         occ = np.flatnonzero(hh.occupied)
-        order = np.lexsort((self.draw.random(len(occ)), -(hh.participation[occ] * hh.trust[occ])))
+        order = np.lexsort((self.rng.random(len(occ)), -(hh.participation[occ] * hh.trust[occ])))
         self.join(occ[order[: params.founding_members]])
 
     def join(self, slots: np.ndarray) -> None:
@@ -115,19 +120,18 @@ class CommunityCoop(Lever):
         self.acts["joined"] += len(slots)
 
     def active_volunteers(self) -> int:
-        return int((self.members.mask() & (self.model.week - self.last_volunteered < 4)).sum())
+        return int((self.members.mask() & (self.model.week - self.unit.last_volunteered < self.p.active_weeks)).sum())
 
     # --- the week ---------------------------------------------------------------------------------------------
     def organise(self) -> None:
         if not self.alive:
             return
         p, model = self.p, self.model
-        self.last_volunteered = fit(self.last_volunteered, model.households.n, NEVER)
         self.keep_accounts()
         if not self.alive:
             return
         members = self.members.slots()
-        leaving = members[self.draw.random(len(members)) < self.exit]
+        leaving = members[self.rng.random(len(members)) < self.exit]
         self.members.leave(leaving)
         self.acts["left"] += len(leaving)
         self.recruit()
@@ -161,25 +165,25 @@ class CommunityCoop(Lever):
     def recruit(self) -> None:
         hh = self.model.households
         others = np.flatnonzero(hh.occupied & ~self.members.mask())
-        prob = np.clip(self.p.recruitment * 4.0 * hh.participation[others] * hh.trust[others], 0.0, 1.0)
-        self.join(others[self.draw.random(len(others)) < prob])
+        prob = np.clip(at_reference(self.p.recruitment, hh.participation[others], hh.trust[others]), 0.0, 1.0)
+        self.join(others[self.rng.random(len(others)) < prob])
 
     def hold_assembly(self, members: np.ndarray) -> None:
         p, model = self.p, self.model
         hh = model.households
-        came = members[self.draw.random(len(members)) < np.clip(p.assembly_attendance * 2.0 * hh.participation[members], 0, 1)]
-        hh.last_participation[came] = model.week
-        model.encounters.meet_in_sessions(model, came, 1, p.assembly_partners, rng=self.draw)
+        prob = np.clip(at_reference(p.assembly_attendance, hh.participation[members]), 0, 1)
+        came = members[self.rng.random(len(members)) < prob]
+        hh.took_part(came, model.week)
+        model.encounters.meet_in_sessions(model, came, 1, p.assembly_partners, rng=self.rng)
         self.acts["assemblies"] += 1
 
     def call_volunteers(self, members: np.ndarray) -> None:
         """This week's volunteers: they count as volunteering and participation and give hours to the service."""
         hh, week = self.model.households, self.model.week
-        prob = np.clip(self.p.volunteering * 2.0 * hh.participation[members], 0.0, 1.0)
-        self.volunteers = members[self.draw.random(len(members)) < prob]
-        hh.last_volunteer[self.volunteers] = week
-        hh.last_participation[self.volunteers] = week
-        self.last_volunteered[self.volunteers] = week
+        prob = np.clip(at_reference(self.p.volunteering, hh.participation[members]), 0.0, 1.0)
+        self.volunteers = members[self.rng.random(len(members)) < prob]
+        hh.volunteered(self.volunteers, week)
+        self.unit.last_volunteered[self.volunteers] = week
         self.acts["volunteerings"] += len(self.volunteers)
 
     def check_volunteers(self) -> None:
@@ -192,7 +196,7 @@ class CommunityCoop(Lever):
         self.failed_week = self.model.week
         self.failure_cause = cause
         self.volunteers = self.volunteers[:0]
-        self.model.encounters.managed[self.spaces] = self.managed_without_it(self.spaces)
+        self.model.space.set_managed(self.spaces, self.managed_without_it(self.spaces))
         self.running_spaces = False
 
     def run_spaces(self) -> np.ndarray:
@@ -213,25 +217,24 @@ class CommunityCoop(Lever):
         self.service_hours[model.week % 52] = 0.0
         self.spaces = self.run_spaces()
         if not self.alive:  # its spaces (also any opened since it failed) have only their own managers
-            model.encounters.managed[self.spaces] = self.managed_without_it(self.spaces)
+            model.space.set_managed(self.spaces, self.managed_without_it(self.spaces))
             return
-        free = model.help.free_hours
-        give = np.minimum(free[self.volunteers], self.p.volunteer_hours)
+        give = np.minimum(model.help.free_hours[self.volunteers], self.p.volunteer_hours)
         pool = float(give.sum())
         space_hours = self.p.space_hours * len(self.spaces)
         running = pool >= space_hours - 1e-9
         self.running_spaces = bool(running and len(self.spaces))
-        model.encounters.managed[self.spaces] = self.managed_without_it(self.spaces) | running
+        model.space.set_managed(self.spaces, self.managed_without_it(self.spaces) | running)
         pool -= space_hours if running else 0.0
         hh = model.households
         idx = needs.pending()
         idx = idx[np.isin(needs.category[idx], self.categories)]
-        idx = idx[np.lexsort((self.draw.random(len(idx)), -hh.fragility[needs.requester[idx]]))]
+        idx = idx[np.lexsort((self.rng.random(len(idx)), -hh.fragility[needs.requester[idx]]))]
         done = idx[np.cumsum(needs.hours[idx]) <= pool + 1e-9]
-        needs.outcome[done] = MET_SERVICE
+        needs.serve(done)
         used = float(needs.hours[done].sum()) + (space_hours if running else 0.0)
         if len(give) and give.sum() > 0:
-            np.subtract.at(free, self.volunteers, give * used / give.sum())
+            model.help.spend_hours(self.volunteers, give * used / give.sum())
         self.service_hours[model.week % 52] = float(needs.hours[done].sum())
         self.acts["services"] += len(done)
 
@@ -243,8 +246,7 @@ class CommunityCoop(Lever):
         """Its running cost: residents pay the fees of the last 52 weeks (annualised), its ``payer`` the rest
         (grants, and the cooperative's own capital when grants fall short)."""
         cost = self.yearly_cost()
-        weeks = max(min(self.model.week, 52), 1)
-        fees = min(float(self.fees.sum()) * 52.0 / weeks, cost) if self.alive else 0.0
+        fees = min(per_year(float(self.fees.sum()), self.model.week), cost) if self.alive else 0.0
         out = {self.p.payer: cost - fees}
         out["residents"] = out.get("residents", 0.0) + fees
         return out
@@ -265,5 +267,5 @@ class CommunityCoop(Lever):
         """Running cost at the current rate: fixed cost plus the service hours of the last 52 weeks (0 once failed)."""
         if not self.alive:
             return 0.0
-        weeks = max(min(self.model.week, 52), 1)
-        return self.p.fixed_cost_year + self.p.cost_per_service_hour * float(self.service_hours.sum()) * 52.0 / weeks
+        return self.p.fixed_cost_year + per_year(self.p.cost_per_service_hour * float(self.service_hours.sum()),
+                                                 self.model.week)

@@ -42,13 +42,15 @@ class CoopGovernanceParams(StaffedParams):
     #: also invite the residents' cooperative's members to its assemblies
     support_cooperative: bool = True
     #: facilitator hours a week
-    facilitation_hours_per_week: float = param(6.0, lo=0.0, hi=400.0)
+    hours_per_week: float = param(6.0, lo=0.0, hi=400.0)
     #: facilitator hours to prepare, chair and minute one assembly of the supported body
     hours_per_assembly: float = param(4.0, lo=0.0, hi=100.0)
     #: facilitator hours of one personal invitation
     hours_per_invitation: float = param(0.25, lo=0.0, hi=10.0, lo_open=True)
     #: attendance multiplier of an invited household
     invitation_factor: float = param(2.0, lo=1.0, hi=20.0)
+    #: the supported body's self-management tasks stop after this many assembly intervals without an assembly
+    lapse_intervals: int = param(2, lo=1, hi=52)
     #: assemblies and self-management tasks of the supported body
     self_management: CooperativeParams = field(default_factory=_self_management)
 
@@ -64,18 +66,16 @@ class CoopGovernance(Lever):
 
     def __init__(self, model, params: CoopGovernanceParams):
         super().__init__(model, params)
-        self.body = ResidentsCooperative(model, params.self_management, units=self.covered(), draw=self.draw)
+        self.body = ResidentsCooperative(model, params.self_management, units=self.covered(), rng=self.rng,
+                                         name=self.name)
+        # with buildings: [] the units of new (non-coop) buildings are supported too
+        model.households.on_grow(lambda n_units: self.body.cover(self.covered()))
         self.last_assembly = NEVER
         self.acts = dict.fromkeys(("assemblies", "skipped_assemblies", "invitations"), 0)
 
     def covered(self) -> np.ndarray:
         """Units of the supported buildings (``buildings: []``: every non-coop building, those built later too)."""
         return covered_units(self.model, self.p.buildings, "policy.coop_governance.buildings", exclude_tenure="coop")
-
-    def grow(self, n_units: int) -> None:
-        """New units were built: supported if every non-coop building is; nobody there holds an invitation."""
-        self.body.units = self.covered()
-        self.body.grow()
 
     def bodies(self) -> list[ResidentsCooperative]:
         """The assemblies the facilitator invites to: the supported body, and the cooperative's if supported."""
@@ -86,7 +86,7 @@ class CoopGovernance(Lever):
 
     def organise(self) -> None:
         p, model = self.p, self.model
-        hours = p.facilitation_hours_per_week
+        hours = p.hours_per_week
         members = self.body.members()
         every = p.self_management.assembly_every_weeks
         if len(members) and model.week % every == 0:
@@ -97,8 +97,8 @@ class CoopGovernance(Lever):
                 self.acts["assemblies"] += 1
             else:
                 self.acts["skipped_assemblies"] += 1
-        # self-management tasks go on while assemblies are held (none missed in a row)
-        if len(members) and model.week - self.last_assembly < 2 * every:
+        # self-management tasks go on while assemblies are held (fewer than lapse_intervals intervals without one)
+        if len(members) and model.week - self.last_assembly < p.lapse_intervals * every:
             self.body.assign_tasks(members)
         self.invite(int(hours / p.hours_per_invitation + 1e-9))
 
@@ -110,16 +110,15 @@ class CoopGovernance(Lever):
         bodies = self.bodies()
         for i, body in enumerate(bodies):
             people = body.members()
-            not_yet = people[~((body.invited_until[people] >= body.next_assembly())
-                               & (body.invited_agent[people] == hh.agent_id[people]))]
+            not_yet = people[~body.invited(people, body.next_assembly())]
             if k <= 0 or len(not_yet) == 0:
                 continue
             share = -(-k // (len(bodies) - i))  # ceil(k / bodies still to invite)
-            order = np.lexsort((self.draw.random(len(not_yet)), hh.last_participation[not_yet]))
+            order = np.lexsort((self.rng.random(len(not_yet)), hh.last_participation[not_yet]))
             chosen = not_yet[order[:share]]
             body.invite(chosen, self.p.invitation_factor)
             self.acts["invitations"] += len(chosen)
             k -= len(chosen)
 
     def yearly_cost(self) -> float:
-        return staff_cost_year(self.p.facilitation_hours_per_week, self.p)
+        return staff_cost_year(self.p.hours_per_week, self.p)

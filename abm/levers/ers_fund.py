@@ -103,14 +103,13 @@ class ErsFund(Lever):
         spec.name = self.p.names()[i]
         units = model.add_building(spec)
         self.delivered[i] = True
-        model.units_created += len(units)
-        order = self.draw.permutation(units)
+        order = self.rng.permutation(units)
         n_list = min(int(round(self.p.waiting_list_share * len(units))), model.waiting_list)
         from_list, market = np.sort(order[:n_list]), np.sort(order[n_list:])
         if len(from_list):
-            let_from_waiting_list(model, self.draw, from_list)
+            let_from_waiting_list(model, self.rng, from_list)
         if len(market):
-            model.add_households(market, applicants(model, self.draw, market, "plain",
+            model.add_households(market, applicants(model, self.rng, market, "plain",
                                                     model.config.policy.allocation))
 
     def summary(self) -> dict[str, float]:

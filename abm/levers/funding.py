@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from abm.events import annualised
 from abm.levers.base import CostRow
 from abm.params import param
 
@@ -64,7 +65,7 @@ def outlay_per_year(cost: np.ndarray | float, start: np.ndarray, weeks: int, now
     span = now - lo + 1
     start = np.asarray(start)
     overlap = np.clip(np.minimum(start + weeks - 1, now) - np.maximum(start, lo) + 1, 0, None)
-    return float(np.sum(np.asarray(cost) * overlap / weeks) * 52.0 / span)
+    return float(annualised(np.sum(np.asarray(cost) * overlap / weeks), span))
 
 
 def outlay_this_week(cost: np.ndarray | float, start: np.ndarray, weeks: int, now: int) -> np.ndarray:

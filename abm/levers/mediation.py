@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from abm.events import WeeklyCounts, per_year
 from abm.levers.base import CostRow, Lever, register
 from abm.levers.common import StaffedParams, staff_cost_year
 from abm.params import param
@@ -71,7 +72,7 @@ class Mediation(Lever):
         #: conflict ids the service has already queued or taken (each conflict is taken at most once)
         self.known = np.zeros(0, dtype=np.int64)
         #: week of each intake (for the per-case cost at the current rate)
-        self.intake_weeks: list[int] = []
+        self.intakes = WeeklyCounts()
         self.acts = dict.fromkeys(("referrals", "escalations", "cases", "joint_meetings", "agreements",
                                    "no_uptake", "no_agreement", "lost", "ended_meanwhile"), 0)
 
@@ -97,7 +98,7 @@ class Mediation(Lever):
         """Conflicts open for ``escalation_weeks`` or more are reported with a weekly probability."""
         reg = self.model.conflicts
         old = np.flatnonzero((self.model.week - reg.start >= self.p.escalation_weeks) & ~np.isin(reg.id, self.known))
-        reported = old[self.draw.random(len(old)) < self.p.escalation_report]
+        reported = old[self.rng.random(len(old)) < self.p.escalation_report]
         self._enqueue(reg.id[reported], referred=False)
         self.acts["escalations"] += len(reported)
 
@@ -118,10 +119,9 @@ class Mediation(Lever):
         if n == 0:
             return
         taken, self.queue = self.queue[:n, 0], self.queue[n:]
-        reg.referred[reg.index_of(taken)] = True
         self.acts["cases"] += n
-        self.intake_weeks = [w for w in self.intake_weeks if w > model.week - 52] + [model.week] * n
-        up = self.draw.random(n) < p.uptake
+        self.intakes.add(model.week, n)
+        up = self.rng.random(n) < p.uptake
         self.acts["no_uptake"] += int((~up).sum())
         rows = np.column_stack([taken[up], np.full(int(up.sum()), model.week + p.weeks_to_meeting)])
         self.meetings = np.concatenate([self.meetings, rows])
@@ -138,21 +138,20 @@ class Mediation(Lever):
             return
         self.balance -= p.meeting_hours * len(idx)
         self.acts["joint_meetings"] += len(idx)
-        agreed = idx[self.draw.random(len(idx)) < p.agreement]
+        agreed = idx[self.rng.random(len(idx)) < p.agreement]
         self.acts["no_agreement"] += len(idx) - len(agreed)
         self.acts["agreements"] += len(agreed)
         reg = model.conflicts
         a, b = reg.a[agreed], reg.b[agreed]
         edge = model.ties.find(a, b)
         model.ties.strengthen(edge[edge >= 0], p.tie_restored, model.week)
-        model.encounters.meet(model, a[edge < 0], b[edge < 0], rng=self.draw)
+        model.encounters.meet(model, a[edge < 0], b[edge < 0], rng=self.rng)
         model.conflict.resolve(model, agreed, "resolved_mediation", trust_restored=p.trust_restored)
 
     def cases_per_year(self) -> float:
         """Cases taken over the last 52 weeks (fewer at the start of a run), annualised."""
         week = self.model.week
-        recent = sum(1 for w in self.intake_weeks if w > week - 52)
-        return recent * 52.0 / max(min(week, 52), 1)
+        return per_year(self.intakes.last_year(week), week)
 
     def yearly_cost(self) -> float:
         return staff_cost_year(self.p.hours_per_week, self.p) + self.p.cost_per_case * self.cases_per_year()
@@ -162,6 +161,6 @@ class Mediation(Lever):
         week = self.model.week
         if week < 1:
             return []
-        taken = sum(1 for w in self.intake_weeks if w == week)
+        taken = self.intakes.in_week(week)
         eur = staff_cost_year(self.p.hours_per_week, self.p) / 52.0 + self.p.cost_per_case * taken
         return [CostRow(self.p.payer, "running", eur)] if eur else []

@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from abm.dynamics import at_reference
 from abm.errors import ConfigError
 from abm.levers.base import Lever, register
-from abm.levers.common import StaffedParams, check_building_names, covered_units, find_lever, fit, staff_cost_year, unit_mask
+from abm.levers.common import StaffedParams, check_building_names, covered_units, find_lever, staff_cost_year, unit_mask
 from abm.params import param
-from abm.submodels.help import MET_SERVICE, PENDING
+from abm.store import Column
+from abm.submodels.help import BROKERED, PENDING
 from abm.ties import NEVER
 from abm.vocabulary import NEED_CATEGORIES, TYPE_CODE
 
@@ -68,6 +70,9 @@ class OutreachParams:
     detection: float = param(0.25, lo=0.0, hi=1.0)
     #: neighbours (same stairwell first, then building) introduced at one visit
     introductions: int = param(2, lo=1, hi=20)
+    #: the porter picks them among this many random units of the stairwell per introduction (and as many of
+    #: the building)
+    draws_per_introduction: int = param(3, lo=1, hi=20)
     #: tie-formation multiplier of an introduction by the porter (vs a chance encounter)
     boost: float = param(6.0, lo=1.0, hi=100.0)
     #: a noticed household not visited within this many weeks drops out of the queue (case lost)
@@ -86,6 +91,8 @@ class BrokeringParams:
     hours_per_act: float = param(1.0, lo=0.0, hi=100.0, lo_open=True)
     #: neighbours asked, one after another, for one need
     candidates: int = param(3, lo=1, hi=20)
+    #: they are picked among this many random units of the stairwell per candidate (and as many of the building)
+    draws_per_candidate: int = param(2, lo=1, hi=20)
     #: multiplier on a neighbour's willingness when asked by the porter (someone they know vouches)
     endorsement: float = param(1.3, lo=0.0, hi=10.0)
     #: probability that a brokered help leaves a tie between the two households
@@ -178,6 +185,14 @@ class WorkPlan:
     def available(self, function: str) -> float:
         return self.allot.get(function, 0.0) + self.bank[function] + self.carry
 
+    def book(self, function: str, hours_per_act: float, queued: int) -> int:
+        """How many of ``queued`` acts of ``hours_per_act`` the hours of ``function`` allow this week (the acts
+        that fit the hours; the rest of the queue waits).  Books them: the hours of one more act stay with the
+        function if acts are left waiting, what is left beyond goes on."""
+        n = min(int((self.available(function) + 1e-9) // hours_per_act), queued)
+        self.close(function, n * hours_per_act, keep=hours_per_act if queued > n else 0.0)
+        return n
+
     def close(self, function: str, used: float, keep: float = 0.0) -> None:
         """``function`` used ``used`` hours; up to ``keep`` of the rest stays with it, the rest goes on."""
         left = max(self.available(function) - used, 0.0)
@@ -196,14 +211,13 @@ class Portierato(Lever):
         super().__init__(model, params)
         p = params
         self.cover()
+        model.households.on_grow(lambda n_units: self.cover())  # with buildings: [] new units are covered too
         self.on = {f: getattr(p, f).enabled for f in FUNCTIONS}
         self.plan = WorkPlan()
-        n = model.space.n_units
         self.last_event = NEVER
-        #: outreach: week a household (by agent id) was last visited
-        self.visited_week = np.full(n, NEVER, dtype=np.int64)
-        self.visited_agent = np.full(n, -1, dtype=np.int64)
-        self.outreach_queue = np.zeros((0, 3), dtype=np.int64)  # slot, agent id, week noticed
+        #: outreach: the week the porter last visited each household
+        self.unit = model.households.declare(self.name, visited_week=Column(np.int64, NEVER))
+        self.outreach_queue = np.zeros((0, 3), dtype=np.int64)  # slot, household id, week noticed
         self.conflict_queue = np.zeros((0, 2), dtype=np.int64)  # conflict id, week heard of
         self.conflicts_seen = np.zeros(0, dtype=np.int64)
         self.small_help_categories = np.array([NEED_CATEGORIES.index(c) for c in p.small_help.categories])
@@ -226,7 +240,7 @@ class Portierato(Lever):
         """Needs that households bring to the porter: brokered first, then small help for what is left."""
         idx = needs.pending()
         idx = idx[self.covered[needs.requester[idx]]]
-        brought = idx[self.draw.random(len(idx)) < self.p.reach]
+        brought = idx[self.rng.random(len(idx)) < self.p.reach]
         self.brokering(needs, brought)
         self.small_help(needs, brought)
 
@@ -246,12 +260,6 @@ class Portierato(Lever):
         self.units = covered_units(self.model, self.p.buildings, "policy.portierato.buildings")
         self.covered = unit_mask(self.model, self.units)
 
-    def grow(self, n_units: int) -> None:
-        """New units were built: covered if the porter covers every building; no visit recorded there yet."""
-        self.cover()
-        self.visited_week = fit(self.visited_week, n_units, NEVER)
-        self.visited_agent = fit(self.visited_agent, n_units, -1)
-
     # --- events ----------------------------------------------------------------------------------------
     def events(self) -> None:
         """Hours planned for events are kept for preparing the next one; an event is held when it is due and
@@ -269,21 +277,18 @@ class Portierato(Lever):
         q, model = self.p.events, self.model
         hh = model.households
         people = self.units[hh.occupied[self.units]]
-        invited = self._visited(people) & (self.visited_week[people] > self.last_event)
-        prob = np.minimum(q.attendance * 2.0 * hh.participation[people] * np.where(invited, q.invited_factor, 1.0), 1.0)
-        came = people[self.draw.random(len(people)) < prob]
-        came = self.draw.permutation(came)[: q.capacity]
-        hh.last_participation[came] = model.week
-        model.encounters.meet_in_sessions(model, came, 1, q.partners, rng=self.draw, boost=q.boost)
+        invited = self.unit.visited_week[people] > self.last_event
+        prob = np.minimum(at_reference(q.attendance, hh.participation[people]) * np.where(invited, q.invited_factor, 1.0),
+                          1.0)
+        came = people[self.rng.random(len(people)) < prob]
+        came = self.rng.permutation(came)[: q.capacity]
+        hh.took_part(came, model.week)
+        model.encounters.meet_in_sessions(model, came, 1, q.partners, rng=self.rng, boost=q.boost)
         self.last_event = model.week
         self.acts["events"] += 1
         self.acts["attendances"] += len(came)
 
     # --- outreach --------------------------------------------------------------------------------------
-    def _visited(self, slots: np.ndarray) -> np.ndarray:
-        """Whether the household now in each slot is the one the porter visited there."""
-        return self.visited_agent[slots] == self.model.households.agent_id[slots]
-
     def outreach(self) -> None:
         if not self.on["outreach"]:
             return
@@ -292,26 +297,23 @@ class Portierato(Lever):
         week = model.week
         # households that moved out leave the queue; cases waiting too long are lost
         qs, qa, qw = self.outreach_queue.T
-        alive = hh.agent_id[qs] == qa
+        alive = hh.still_there(qs, qa)
         lost = alive & (week - qw > q.max_wait_weeks)
         self.acts["outreach_lost"] += int(lost.sum())
         self.outreach_queue = self.outreach_queue[alive & ~lost]
         # the porter notices isolated households of its buildings
         degree = model.ties.degree()
         people = self.units[hh.occupied[self.units]]
-        recent = self._visited(people) & (week - self.visited_week[people] < q.revisit_after_weeks)
+        recent = week - self.unit.visited_week[people] < q.revisit_after_weeks
         queued = np.isin(people, self.outreach_queue[:, 0])
         isolated = people[(degree[people] == 0) & ~recent & ~queued]
-        noticed = isolated[self.draw.random(len(isolated)) < q.detection]
+        noticed = isolated[self.rng.random(len(isolated)) < q.detection]
         if len(noticed):
-            new = np.column_stack([noticed, hh.agent_id[noticed], np.full(len(noticed), week)])
+            new = np.column_stack([noticed, hh.hid[noticed], np.full(len(noticed), week)])
             self.outreach_queue = np.concatenate([self.outreach_queue, new])
         # visits: elderly living alone first, then the most fragile, then the longest waiting
-        avail = self.plan.available("outreach")
-        n_visits = min(int((avail + 1e-9) // q.hours_per_act), len(self.outreach_queue))
-        waiting = q.hours_per_act if len(self.outreach_queue) > n_visits else 0.0
+        n_visits = self.plan.book("outreach", q.hours_per_act, len(self.outreach_queue))
         if n_visits == 0:
-            self.plan.close("outreach", 0.0, keep=waiting)
             return
         qs = self.outreach_queue[:, 0]
         order = np.lexsort((self.outreach_queue[:, 2], -hh.fragility[qs], hh.htype[qs] != TYPE_CODE["elderly_alone"]))
@@ -319,17 +321,15 @@ class Portierato(Lever):
         targets = qs[visit]
         self.outreach_queue = self.outreach_queue[np.sort(rest)]
         self.introduce(targets)
-        self.visited_week[targets] = week
-        self.visited_agent[targets] = hh.agent_id[targets]
+        self.unit.visited_week[targets] = week
         self.acts["visits"] += len(targets)
-        self.plan.close("outreach", n_visits * q.hours_per_act, keep=waiting)
 
     def introduce(self, targets: np.ndarray) -> None:
         """Each target meets the ``introductions`` most suitable neighbours found (trusting and sociable ones),
         of its stairwell first, then of its building, not already tied to it."""
         q, model = self.p.outreach, self.model
         hh = model.households
-        cand = self._neighbour_candidates(targets, 3 * q.introductions)
+        cand = self._neighbour_candidates(targets, q.draws_per_introduction * q.introductions)
         target_rep = np.repeat(targets, cand.shape[1])
         ok = (cand.ravel() != target_rep) & hh.occupied[cand.ravel()]
         ok &= model.ties.find(target_rep, cand.ravel()) < 0
@@ -341,15 +341,15 @@ class Portierato(Lever):
         chosen = cand[rows, best.ravel()]
         valid = np.isfinite(score[rows, best.ravel()])
         a, b = targets[rows][valid], chosen[valid]
-        model.encounters.meet(model, a, b, rng=self.draw, boost=q.boost)
+        model.encounters.meet(model, a, b, rng=self.rng, boost=q.boost)
         self.acts["introductions"] += len(a)
 
     def _neighbour_candidates(self, slots: np.ndarray, k: int) -> np.ndarray:
         """A (len(slots), 2k) matrix: k random units of each slot's stairwell, then k of its building."""
         space = self.model.space
         rep = np.repeat(slots, k)
-        stair = space.stairwell.random_member(rep, self.draw).reshape(len(slots), k)
-        build = space.building.random_member(rep, self.draw).reshape(len(slots), k)
+        stair = space.stairwell.random_member(rep, self.rng).reshape(len(slots), k)
+        build = space.building.random_member(rep, self.rng).reshape(len(slots), k)
         return np.hstack([stair, build])
 
     # --- brokering -------------------------------------------------------------------------------------
@@ -359,16 +359,13 @@ class Portierato(Lever):
         q, model = self.p.brokering, self.model
         hh, helpsub = model.households, model.help
         idx = brought[np.isin(needs.category[brought], self.brokering_categories)]
-        avail = self.plan.available("brokering")
-        n = min(int((avail + 1e-9) // q.hours_per_act), len(idx))
-        waiting = q.hours_per_act if len(idx) > n else 0.0
+        n = self.plan.book("brokering", q.hours_per_act, len(idx))
         if n == 0:
-            self.plan.close("brokering", 0.0, keep=waiting)
             return
         # the most fragile requesters first
-        idx = idx[np.lexsort((self.draw.random(len(idx)), -hh.fragility[needs.requester[idx]]))][:n]
+        idx = idx[np.lexsort((self.rng.random(len(idx)), -hh.fragility[needs.requester[idx]]))][:n]
         req, hours = needs.requester[idx], needs.hours[idx]
-        cand = self._neighbour_candidates(req, 2 * q.candidates)
+        cand = self._neighbour_candidates(req, q.draws_per_candidate * q.candidates)
         req_rep, hours_rep = np.repeat(req, cand.shape[1]), np.repeat(hours, cand.shape[1])
         c = cand.ravel()
         ok = (c != req_rep) & hh.occupied[c] & (helpsub.free_hours[c] >= hours_rep - 1e-9)
@@ -383,16 +380,14 @@ class Portierato(Lever):
             rows, helper = idx[usable], cand[np.arange(n), col][usable]
             if len(rows) == 0:
                 continue
-            willing = np.clip(helpsub.willingness(model, needs.requester[rows], helper, None, needs.hours[rows])
-                              * q.endorsement, 0.0, 1.0)
-            met = helpsub.try_helpers(model, needs, rows, helper, None, channel=1, willing=willing, rng=self.draw)
+            willing = np.clip(helpsub.willingness(model, helper, None) * q.endorsement, 0.0, 1.0)
+            met = helpsub.try_helpers(model, needs, rows, helper, None, channel=BROKERED, willing=willing, rng=self.rng)
             self.acts["brokered"] += len(met)
             # helping someone is getting to know them: the help may leave a tie
-            tied = met[self.draw.random(len(met)) < q.tie_probability]
+            tied = met[self.rng.random(len(met)) < q.tie_probability]
             model.ties.add(needs.requester[tied], needs.helper[tied], model.config.encounters.initial_strength,
                            model.week)
         self.acts["broker_attempts"] += n
-        self.plan.close("brokering", n * q.hours_per_act, keep=waiting)
 
     # --- small practical help ---------------------------------------------------------------------------
     def small_help(self, needs, brought: np.ndarray) -> None:
@@ -401,10 +396,10 @@ class Portierato(Lever):
         q, hh = self.p.small_help, self.model.households
         idx = brought[(needs.outcome[brought] == PENDING) & np.isin(needs.category[brought], self.small_help_categories)
                       & (needs.hours[brought] <= q.max_need_hours + 1e-9)]
-        idx = idx[np.lexsort((self.draw.random(len(idx)), -hh.fragility[needs.requester[idx]]))]
+        idx = idx[np.lexsort((self.rng.random(len(idx)), -hh.fragility[needs.requester[idx]]))]
         avail = self.plan.available("small_help")
         done = idx[np.cumsum(needs.hours[idx]) <= avail + 1e-9]
-        needs.outcome[done] = MET_SERVICE
+        needs.serve(done)
         self.acts["small_help"] += len(done)
         waiting = q.max_need_hours if len(idx) > len(done) else 0.0
         self.plan.close("small_help", float(needs.hours[done].sum()), keep=waiting)
@@ -427,21 +422,17 @@ class Portierato(Lever):
         # the porter hears of new conflicts in its buildings
         new = np.flatnonzero((self.covered[reg.a] | self.covered[reg.b]) & (week - reg.start < q.window_weeks)
                              & ~np.isin(reg.id, self.conflicts_seen))
-        heard = new[self.draw.random(len(new)) < q.detection]
+        heard = new[self.rng.random(len(new)) < q.detection]
         self.conflicts_seen = np.concatenate([self.conflicts_seen[self.conflicts_seen >= (reg.id.min() if len(reg) else 0)],
                                               reg.id[heard]])
         self.conflict_queue = np.concatenate([self.conflict_queue,
                                               np.column_stack([reg.id[heard], np.full(len(heard), week)])])
-        avail = self.plan.available("prevention")
-        n = min(int((avail + 1e-9) // q.hours_per_act), len(self.conflict_queue))
-        waiting = q.hours_per_act if len(self.conflict_queue) > n else 0.0
+        n = self.plan.book("prevention", q.hours_per_act, len(self.conflict_queue))
         if n == 0:
-            self.plan.close("prevention", 0.0, keep=waiting)
             return
         ids, self.conflict_queue = self.conflict_queue[:n, 0], self.conflict_queue[n:]
         idx = reg.index_of(ids)
-        reg.referred[idx] = True
-        defused = self.draw.random(n) < q.success
+        defused = self.rng.random(n) < q.success
         failed_ids = ids[~defused]
         model.conflict.resolve(model, idx[defused], "resolved_portierato")
         self.acts["defused"] += int(defused.sum())
@@ -449,7 +440,6 @@ class Portierato(Lever):
         if q.refer_to_mediation and mediation is not None and len(failed_ids):
             mediation.refer(failed_ids)
             self.acts["referred"] += len(failed_ids)
-        self.plan.close("prevention", n * q.hours_per_act, keep=waiting)
 
 
 def _unique_in_rows(cand: np.ndarray, score: np.ndarray) -> np.ndarray:

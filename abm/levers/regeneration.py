@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from abm.levers.allocation import applicants, ensure_residents_coop, let_from_waiting_list
+from abm.levers.allocation import applicants, let_from_waiting_list
 from abm.levers.base import CostRow, Lever, register
 from abm.levers.funding import COST_MODES, capital_per_year, capital_rows
 from abm.levers.shared_services import (ServiceSpaceSpec, check_manager_levers, check_residents_coop,
@@ -107,13 +107,13 @@ class Regeneration(Lever):
         self.spaces: dict[int, object] = {}
         self.opened: dict[int, int] = {}
         if params.rule == "coop_members":
-            ensure_residents_coop(model)
+            model.ensure_residents_coop()
 
     # --- weekly --------------------------------------------------------------------------------------------
     def organise(self) -> None:
         self.start_works()
         self.finish_works()
-        record_use(self.model, self.spaces.values(), self.draw)
+        record_use(self.model, self.spaces.values(), self.rng)
 
     def candidates(self) -> np.ndarray:
         """Unusable units not yet in the programme, in the order works would start on them."""
@@ -122,7 +122,7 @@ class Regeneration(Lever):
         free[self.units] = False
         units = np.flatnonzero(free)
         stock = np.bincount(nb.unit_building[units], minlength=len(nb.buildings))
-        order = np.lexsort((self.draw.random(len(units)), -stock[nb.unit_building[units]]))
+        order = np.lexsort((self.rng.random(len(units)), -stock[nb.unit_building[units]]))
         return units[order]
 
     def start_works(self) -> None:
@@ -146,10 +146,7 @@ class Regeneration(Lever):
             return
         self.finished |= done
         units = np.sort(self.units[done])
-        model.space.habitable[units] = True
-        if self.tenure is not None:
-            model.space.unit_tenure[units] = self.tenure
-        model.units_created += len(units)
+        model.space.make_habitable(units, self.tenure)
         self.let(units)
         if self.p.collaborative:
             self.open_spaces(units)
@@ -158,12 +155,12 @@ class Regeneration(Lever):
         """Let the finished units by the rule; those the waiting list cannot fill go to the moving submodel."""
         model, p = self.model, self.p
         if p.rule == "coop_members":
-            attrs = applicants(model, self.draw, units, "coop_members", model.config.policy.allocation)
+            attrs = applicants(model, self.rng, units, "coop_members", model.config.policy.allocation)
             model.add_households(units, attrs, coop_members=units)
             return
         now, wait = units[: model.waiting_list], units[model.waiting_list:]
-        let_from_waiting_list(model, self.draw, now, "social_mix" if p.rule == "social_mix" else None)
-        model.moving.relet_at[wait] = model.week
+        let_from_waiting_list(model, self.rng, now, "social_mix" if p.rule == "social_mix" else None)
+        model.moving.relet_from(wait, model.week)
 
     def open_spaces(self, units: np.ndarray) -> None:
         """The regenerated units share a space: one in each building with regenerated units (opened with its
@@ -175,12 +172,12 @@ class Regeneration(Lever):
             served = regenerated if chosen else regenerated[nb.unit_building[regenerated] == b]
             eligible = self.space_users(b, served)
             if b in self.spaces:
-                self.spaces[b].eligible = eligible
+                self.spaces[b].open_to(eligible)
                 continue
             spec = copy.deepcopy(self.p.shared_space)
             spec.building = nb.buildings[b].name
             spec.name = f"{spec.name}_{spec.building}"
-            self.spaces[b] = self.model.add_shared_space(spec, eligible)
+            self.spaces[b] = self.model.space.add_space(spec, eligible)
             self.opened[b] = self.model.week
 
     def space_users(self, b: int, served: np.ndarray) -> np.ndarray:

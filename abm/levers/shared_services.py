@@ -128,12 +128,11 @@ def record_use(model, spaces, rng: np.random.Generator) -> None:
         if len(users) == 0:
             continue
         if spec.collective:
-            hh.last_participation[users] = week
+            hh.took_part(users, week)
         # a space of the community cooperative is self-managed only while the cooperative runs it
-        if spec.manager in SELF_MANAGED and spec.volunteer_probability > 0 and model.encounters.managed[space.index]:
+        if spec.manager in SELF_MANAGED and spec.volunteer_probability > 0 and model.space.managed[space.index]:
             vol = users[rng.random(len(users)) < spec.volunteer_probability]
-            hh.last_volunteer[vol] = week
-            hh.last_participation[vol] = week
+            hh.volunteered(vol, week)
 
 
 # --- parameters and lever ------------------------------------------------------------------------------------------
@@ -168,11 +167,11 @@ class SharedServices(Lever):
 
     def __init__(self, model, params: SharedServicesParams):
         super().__init__(model, params)
-        self.spaces = [model.add_shared_space(spec) for spec in params.spaces]
+        self.spaces = [model.space.add_space(spec) for spec in params.spaces]
         self.opened = model.week
 
     def organise(self) -> None:
-        record_use(self.model, self.spaces, self.draw)
+        record_use(self.model, self.spaces, self.rng)
 
     def yearly_cost(self) -> float:
         rate = self.model.config.policy.funding.interest_rate

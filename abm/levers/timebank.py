@@ -16,10 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from abm.dynamics import close_gap
+from abm.dynamics import at_reference, close_gap
 from abm.levers.base import Lever, register
-from abm.levers.common import Membership, StaffedParams, fit, staff_cost_year
+from abm.levers.common import Membership, StaffedParams, staff_cost_year
 from abm.params import param
+from abm.store import Column
+from abm.submodels.help import TIMEBANK
 from abm.vocabulary import NEED_CATEGORIES, PAYERS
 
 
@@ -31,7 +33,7 @@ class TimebankParams(StaffedParams):
     #: the facilitator's hourly cost, EUR (CCNL cooperative sociali, level C1)
     hourly_cost: float = param(22.0, lo=0.0, hi=200.0)
     #: facilitator hours a week
-    facilitator_hours_per_week: float = param(5.0, lo=0.0, hi=400.0)
+    hours_per_week: float = param(5.0, lo=0.0, hi=400.0)
     #: fixed running cost, EUR a year (room, insurance, exchange register)
     fixed_cost_year: float = param(1500.0, lo=0.0, hi=1e7)
     #: members at the start (the households with the highest participation propensity)
@@ -73,74 +75,71 @@ class Timebank(Lever):
 
     def __init__(self, model, params: TimebankParams):
         super().__init__(model, params)
-        self.members = Membership(model)
-        n = model.space.n_units
-        self.activity = np.zeros(n)
-        #: hours given minus hours received, per member
-        self.balance = np.zeros(n)
+        self.members = Membership(model, self.name)
+        #: each member's activity, and hours given minus hours received
+        self.unit = model.households.declare(self.name, activity=Column(np.float64, 0.0),
+                                             balance=Column(np.float64, 0.0))
         self.categories = np.array([NEED_CATEGORIES.index(c) for c in params.categories])
         self.acts = dict.fromkeys(("joined", "dropped", "meetings", "contacts", "requests", "exchanges"), 0)
         self.hours_exchanged = 0.0
         hh = model.households
         occ = np.flatnonzero(hh.occupied)
-        order = np.lexsort((self.draw.random(len(occ)), -hh.participation[occ]))
+        order = np.lexsort((self.rng.random(len(occ)), -hh.participation[occ]))
         self.join(occ[order[: params.founding_members]])
 
     def timebank_members(self) -> int:
         return len(self.members)
 
     def yearly_cost(self) -> float:
-        return staff_cost_year(self.p.facilitator_hours_per_week, self.p) + self.p.fixed_cost_year
+        return staff_cost_year(self.p.hours_per_week, self.p) + self.p.fixed_cost_year
 
     def summary(self) -> dict[str, float]:
         return {**self.acts, "members": len(self.members), "hours_exchanged": self.hours_exchanged}
 
     def join(self, slots: np.ndarray) -> None:
         self.members.join(slots)
-        self.activity[slots] = self.p.initial_activity
-        self.balance[slots] = 0.0
+        self.unit.activity[slots] = self.p.initial_activity
+        self.unit.balance[slots] = 0.0
         self.acts["joined"] += len(slots)
 
     # --- the facilitator's week ----------------------------------------------------------------------------
     def organise(self) -> None:
         p, model = self.p, self.model
-        n = model.households.n
-        self.activity, self.balance = fit(self.activity, n, 0.0), fit(self.balance, n, 0.0)
         members = self.members.slots()
-        self.activity[members] *= 1.0 - p.activity_decay
-        hours = p.facilitator_hours_per_week
+        self.unit.activity[members] *= 1.0 - p.activity_decay
+        hours = p.hours_per_week
         if model.week % p.meeting_every_weeks == 0 and hours >= p.meeting_hours and len(members):
             hours -= p.meeting_hours
             self.hold_meeting(members)
         self.contact(members, int(hours * p.members_per_hour + 1e-9))
-        gone = members[self.activity[members] < p.dropout_activity]
+        gone = members[self.unit.activity[members] < p.dropout_activity]
         self.members.leave(gone)
         self.acts["dropped"] += len(gone)
         self.recruit()
 
     def hold_meeting(self, members: np.ndarray) -> None:
         p, model = self.p, self.model
-        came = members[self.draw.random(len(members)) < self.activity[members]]
-        model.households.last_participation[came] = model.week
-        close_gap(self.activity, came, p.activity_restored)
-        model.encounters.meet_in_sessions(model, came, 1, p.meeting_partners, rng=self.draw, boost=p.meeting_boost)
+        came = members[self.rng.random(len(members)) < self.unit.activity[members]]
+        model.households.took_part(came, model.week)
+        close_gap(self.unit.activity, came, p.activity_restored)
+        model.encounters.meet_in_sessions(model, came, 1, p.meeting_partners, rng=self.rng, boost=p.meeting_boost)
         self.acts["meetings"] += 1
 
     def contact(self, members: np.ndarray, k: int) -> None:
         """The facilitator reaches the ``k`` least active members (calls, matching, newsletter)."""
-        reached = members[np.lexsort((self.draw.random(len(members)), self.activity[members]))[:k]]
-        close_gap(self.activity, reached, self.p.activity_restored)
+        reached = members[np.lexsort((self.rng.random(len(members)), self.unit.activity[members]))[:k]]
+        close_gap(self.unit.activity, reached, self.p.activity_restored)
         self.acts["contacts"] += len(reached)
 
     def vitality(self) -> float:
         members = self.members.slots()
-        return float(self.activity[members].mean()) if len(members) else 0.0
+        return float(self.unit.activity[members].mean()) if len(members) else 0.0
 
     def recruit(self) -> None:
         hh = self.model.households
         others = np.flatnonzero(hh.occupied & ~self.members.mask())
-        prob = np.clip(self.p.recruitment * 2.0 * hh.participation[others] * self.vitality(), 0.0, 1.0)
-        self.join(others[self.draw.random(len(others)) < prob])
+        prob = np.clip(at_reference(self.p.recruitment, hh.participation[others]) * self.vitality(), 0.0, 1.0)
+        self.join(others[self.rng.random(len(others)) < prob])
 
     # --- exchanges ----------------------------------------------------------------------------------------------
     def broker(self, needs) -> None:
@@ -151,15 +150,15 @@ class Timebank(Lever):
         idx = needs.pending()
         req = needs.requester[idx]
         post = (is_member[req] & np.isin(needs.category[idx], self.categories)
-                & (self.balance[req] > -p.max_debt_hours)
-                & (self.draw.random(len(idx)) < self.activity[req]))
+                & (self.unit.balance[req] > -p.max_debt_hours)
+                & (self.rng.random(len(idx)) < self.unit.activity[req]))
         idx = idx[post]
         members = np.flatnonzero(is_member)
         if len(idx) == 0 or len(members) < 2:
             return
         self.acts["requests"] += len(idx)
-        weight = self.activity[members] / self.activity[members].sum()
-        cand = self.draw.choice(members, size=(len(idx), p.candidates), p=weight)
+        weight = self.unit.activity[members] / self.unit.activity[members].sum()
+        cand = self.rng.choice(members, size=(len(idx), p.candidates), p=weight)
         for r in range(p.candidates):
             pos = np.flatnonzero(needs.outcome[idx] < 0)
             rows, helper = idx[pos], cand[pos, r]
@@ -172,16 +171,16 @@ class Timebank(Lever):
             edge = ties.find(requester, helper)
             owed = np.where(edge >= 0, ties.balance(np.maximum(edge, 0), helper), 0.0) if len(ties) else 0.0
             owed = np.broadcast_to(owed, helper.shape)
-            willing = np.clip(p.acceptance * self.activity[helper] * helpsub.availability(model, helper, owed), 0.0, 1.0)
-            met = helpsub.try_helpers(model, needs, rows, helper, None, channel=2, willing=willing, rng=self.draw)
+            willing = np.clip(p.acceptance * self.unit.activity[helper] * helpsub.availability(model, helper, owed), 0.0, 1.0)
+            met = helpsub.try_helpers(model, needs, rows, helper, None, channel=TIMEBANK, willing=willing, rng=self.rng)
             self.record(needs.requester[met], needs.helper[met], needs.hours[met])
 
     def record(self, requester: np.ndarray, helper: np.ndarray, hours: np.ndarray) -> None:
         """Credit the helper, debit the requester; the exchange creates their tie if they had none."""
         model = self.model
-        np.add.at(self.balance, helper, hours)
-        np.subtract.at(self.balance, requester, hours)
-        close_gap(self.activity, np.concatenate([requester, helper]), self.p.activity_restored)
+        np.add.at(self.unit.balance, helper, hours)
+        np.subtract.at(self.unit.balance, requester, hours)
+        close_gap(self.unit.activity, np.concatenate([requester, helper]), self.p.activity_restored)
         model.ties.add(requester, helper, model.config.encounters.initial_strength, model.week)
         model.events.add("timebank_hours", float(hours.sum()))
         self.hours_exchanged += float(hours.sum())

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from abm.dynamics import close_gap, lower
+from abm.dynamics import at_reference, below_reference
 from abm.params import param
 
 #: how a conflict ended
@@ -26,8 +26,10 @@ class ConflictParams:
     base_rate: float = param(0.006, lo=0.0, hi=1.0)
     #: multiplier on the rate per unit of (1 - 2 x trust): low trust raises it, high trust lowers it
     trust_weight: float = param(1.2, lo=0.0, hi=10.0)
-    #: extra rate per person per room above one (overcrowded dwelling, ~20 m2 per room)
+    #: extra rate per person per room above one (overcrowded dwelling)
     density_weight: float = param(0.4, lo=0.0, hi=10.0)
+    #: floor area of a room: a dwelling has unit_m2 / m2_per_room rooms (at least one)
+    m2_per_room: float = param(20.0, lo=5.0, hi=100.0)
     #: extra rate per unit of crowding (demand / capacity - 1) of an unmanaged shared space the household used
     crowding_weight: float = param(1.5, lo=0.0, hi=20.0)
     #: extra rate for a household with no tie at all (little contact)
@@ -38,10 +40,12 @@ class ConflictParams:
     resolve_rate: float = param(0.08, lo=0.0, hi=1.0)
     #: weekly probability that a conflict fades without being resolved
     fade_rate: float = param(0.02, lo=0.0, hi=1.0)
-    #: weeks after which an open conflict festers (parties settle it far less often, erosion doubles)
+    #: weeks after which an open conflict festers (parties settle it far less often, erosion grows)
     fester_after_weeks: int = param(8, lo=1, hi=520)
     #: the parties' settling rate is multiplied by this once the conflict festers
     fester_resolve_factor: float = param(0.3, lo=0.0, hi=1.0)
+    #: erosion (below) is multiplied by this once the conflict festers
+    fester_erosion_factor: float = param(2.0, lo=1.0, hi=20.0)
     #: weekly erosion of each party's trust, satisfaction and of the tie between them while open
     trust_erosion: float = param(0.004, lo=0.0, hi=1.0)
     satisfaction_erosion: float = param(0.008, lo=0.0, hi=1.0)
@@ -51,14 +55,13 @@ class ConflictParams:
 
 
 class ConflictRegister:
-    """Open conflicts as arrays: parties ``a``, ``b``, start week, whether a service has picked it up, and a
-    stable ``id`` (increasing in register order) by which levers follow a conflict from week to week."""
+    """Open conflicts as arrays: parties ``a``, ``b``, start week, and a stable ``id`` (increasing in register
+    order) by which levers follow a conflict from week to week."""
 
     def __init__(self):
         self.a = np.zeros(0, dtype=np.int64)
         self.b = np.zeros(0, dtype=np.int64)
         self.start = np.zeros(0, dtype=np.int64)
-        self.referred = np.zeros(0, dtype=bool)
         self.id = np.zeros(0, dtype=np.int64)
         self.next_id = 0
 
@@ -69,7 +72,6 @@ class ConflictRegister:
         self.a = np.concatenate([self.a, a])
         self.b = np.concatenate([self.b, b])
         self.start = np.concatenate([self.start, np.full(len(a), week)])
-        self.referred = np.concatenate([self.referred, np.zeros(len(a), dtype=bool)])
         self.id = np.concatenate([self.id, self.next_id + np.arange(len(a), dtype=np.int64)])
         self.next_id += len(a)
 
@@ -85,8 +87,7 @@ class ConflictRegister:
             if how in RESOLVED:
                 events.add("conflicts_resolved", len(idx))
         if not keep.all():
-            self.a, self.b, self.start, self.referred, self.id = (self.a[keep], self.b[keep], self.start[keep],
-                                                                  self.referred[keep], self.id[keep])
+            self.a, self.b, self.start, self.id = self.a[keep], self.b[keep], self.start[keep], self.id[keep]
 
     def index_of(self, ids: np.ndarray) -> np.ndarray:
         """Current index of each conflict id, or -1 where that conflict has ended."""
@@ -120,11 +121,11 @@ class Conflict:
     def hazard(self, model, slots: np.ndarray) -> np.ndarray:
         """Weekly probability that each household in ``slots`` starts a dispute."""
         hh, p = model.households, self.p
-        rooms = np.maximum(model.space.unit_m2[slots] / 20.0, 1.0)
+        rooms = np.maximum(model.space.unit_m2[slots] / p.m2_per_room, 1.0)
         overcrowding = np.maximum(hh.size[slots] / rooms - 1.0, 0.0)
-        crowd = model.encounters.unmanaged_crowding(slots)
+        crowd = model.encounters.unmanaged_crowding(model, slots)
         isolated = model.ties.degree()[slots] == 0
-        h = (p.base_rate * np.exp(p.trust_weight * (1.0 - 2.0 * hh.trust[slots]))
+        h = (p.base_rate * np.exp(p.trust_weight * below_reference(hh.trust[slots]))
              * (1.0 + p.density_weight * overcrowding) * (1.0 + p.crowding_weight * crowd)
              * (1.0 + p.isolation_weight * isolated))
         return np.minimum(h, 1.0)
@@ -152,12 +153,12 @@ class Conflict:
         festering = (model.week - reg.start) >= p.fester_after_weeks
         s = model.ties.strength_of(reg.a, reg.b)
         mean_trust = 0.5 * (hh.trust[reg.a] + hh.trust[reg.b])
-        p_resolve = np.clip(p.resolve_rate * 2.0 * mean_trust * (1.0 + s)
+        p_resolve = np.clip(at_reference(p.resolve_rate, mean_trust) * (1.0 + s)
                             * np.where(festering, p.fester_resolve_factor, 1.0), 0.0, 1.0)
         u = self.rng.random(len(reg))
         resolved = u < p_resolve
         faded = ~resolved & (u < p_resolve + p.fade_rate)
-        close_gap(hh.trust, np.concatenate([reg.a[resolved], reg.b[resolved]]), p.trust_restored)
+        hh.close_gap("trust", np.concatenate([reg.a[resolved], reg.b[resolved]]), p.trust_restored)
         reg.end({"resolved_parties": np.flatnonzero(resolved), "faded": np.flatnonzero(faded)}, model.events)
 
     def resolve(self, model, idx: np.ndarray, how: str, trust_restored: float | None = None) -> None:
@@ -165,17 +166,17 @@ class Conflict:
         ``trust_restored`` (default: this submodel's ``trust_restored``) of their gap to full trust."""
         reg = model.conflicts
         gain = self.p.trust_restored if trust_restored is None else trust_restored
-        close_gap(model.households.trust, np.concatenate([reg.a[idx], reg.b[idx]]), gain)
+        model.households.close_gap("trust", np.concatenate([reg.a[idx], reg.b[idx]]), gain)
         reg.end({how: idx}, model.events)
 
     def erode(self, model) -> None:
         reg, hh, p = model.conflicts, model.households, self.p
         if len(reg) == 0:
             return
-        factor = np.where((model.week - reg.start) >= p.fester_after_weeks, 2.0, 1.0)
+        factor = np.where((model.week - reg.start) >= p.fester_after_weeks, p.fester_erosion_factor, 1.0)
         parties, factor2 = np.concatenate([reg.a, reg.b]), np.concatenate([factor, factor])
-        lower(hh.trust, parties, p.trust_erosion * factor2)
-        lower(hh.satisfaction, parties, p.satisfaction_erosion * factor2)
+        hh.lower("trust", parties, p.trust_erosion * factor2)
+        hh.lower("satisfaction", parties, p.satisfaction_erosion * factor2)
         edge = model.ties.find(reg.a, reg.b)
         has = edge >= 0
         model.ties.weaken(edge[has], p.tie_erosion * factor[has])

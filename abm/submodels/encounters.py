@@ -9,10 +9,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from abm.dynamics import at_reference, weighted
 from abm.params import param
 from abm.space import Groups
+from abm.store import Column
 from abm.ties import pair_key
-from abm.vocabulary import MANAGERS
+
+#: the proximity levels of encounters (the occasion code of an encounter at level i is i)
+LEVELS = ("landing", "stairwell", "building", "neighbourhood")
 
 
 @dataclass
@@ -67,21 +71,19 @@ class Encounters:
         self.p = params
         self.rng = model.stream("encounters")
         #: demand / weekly capacity of each shared space this week (read by the conflict submodel)
-        self.crowding = np.zeros(0)
-        self.managed = np.zeros(0, dtype=bool)
+        self.crowding = np.zeros(len(model.space.spaces))
         #: which shared space each unit's household visited this week (-1: none)
-        self.visited = np.full(0, -1, dtype=np.int64)
-        self.refresh(model)
+        self.unit = model.households.declare("encounters", visited=Column(np.int64, -1))
 
-    def refresh(self, model) -> None:
-        """Follow the space after units were built or shared spaces added (this week's values are kept)."""
-        nb, params = model.space, self.p
-        self.levels = [(nb.landing, params.rate_landing), (nb.stairwell, params.rate_stairwell),
-                       (nb.building, params.rate_building), (nb.whole, params.rate_neighbourhood)]
-        new_spaces = nb.spaces[len(self.crowding):]
-        self.crowding = np.concatenate([self.crowding, np.zeros(len(new_spaces))])
-        self.managed = np.concatenate([self.managed, [s.spec.manager != MANAGERS[0] for s in new_spaces]]).astype(bool)
-        self.visited = np.concatenate([self.visited, np.full(nb.n_units - len(self.visited), -1, dtype=np.int64)])
+    @property
+    def visited(self) -> np.ndarray:
+        return self.unit.visited
+
+    def levels(self, nb) -> list:
+        """The proximity groups (landing, stairwell, building, neighbourhood) with their encounter rates."""
+        p = self.p
+        return [(nb.landing, p.rate_landing), (nb.stairwell, p.rate_stairwell), (nb.building, p.rate_building),
+                (nb.whole, p.rate_neighbourhood)]
 
     # --- the weekly step ------------------------------------------------------------------------
     def step(self, model) -> None:
@@ -92,7 +94,7 @@ class Encounters:
         a1, b1, o1 = self.proximity_pairs(model)
         a2, b2, o2 = self.shared_space_pairs(model)
         self.meet(model, np.concatenate([a1, a2]), np.concatenate([b1, b2]),
-                  occasion=np.concatenate([o1, len(self.levels) + o2]))
+                  occasion=np.concatenate([o1, len(LEVELS) + o2]))
 
     def proximity_pairs(self, model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Encounters on the landing, stairwell, in the building and the neighbourhood: Poisson numbers per
@@ -102,12 +104,12 @@ class Encounters:
         slots = np.flatnonzero(hh.occupied)
         w = self.p.sociability_weight
         presence = self.presence(hh)
-        sociability = (1.0 - w + 2.0 * w * hh.participation[slots]) * presence[slots]
+        sociability = weighted(w, hh.participation[slots]) * presence[slots]
         # who is around to be met: occupied units in proportion to their presence, empty ones not at all
         m = self.p.partner_presence
         weight = np.where(hh.occupied, 1.0 - m + m * presence, 0.0)
         who, partner, level = [], [], []
-        for i, (groups, rate) in enumerate(self.levels):
+        for i, (groups, rate) in enumerate(self.levels(model.space)):
             if rate <= 0:
                 continue
             n = self.rng.poisson(rate * sociability)
@@ -133,10 +135,8 @@ class Encounters:
         get in, and each visitor meets ``partners_per_visit`` others of its session.  Sets ``crowding`` and ``visited``; returns the pairs
         and the space of each."""
         hh, spaces = model.households, model.space.spaces
-        self.visited[:] = -1
-        if len(self.crowding) != len(spaces):
-            self.crowding = np.zeros(len(spaces))
-        self.crowding[:] = 0.0
+        self.unit.visited[:] = -1
+        self.crowding = np.zeros(len(spaces))
         if not spaces:
             return _EMPTY, _EMPTY, _EMPTY
         cap = np.array([s.weekly_capacity for s in spaces], dtype=np.int64)
@@ -147,7 +147,7 @@ class Encounters:
         space = np.repeat(np.arange(len(spaces)), sizes)
         keep = hh.occupied[unit] & (cap[space] > 0)
         unit, space = unit[keep], space[keep]
-        p_use = np.minimum(1.0, use[space] * 2.0 * hh.participation[unit] * self.presence(hh)[unit])
+        p_use = np.minimum(1.0, at_reference(use[space], hh.participation[unit]) * self.presence(hh)[unit])
         came = self.rng.random(len(unit)) < p_use
         unit, space = unit[came], space[came]
         demand = np.bincount(space, minlength=len(spaces))
@@ -158,18 +158,18 @@ class Encounters:
         rank = np.arange(len(unit)) - (np.cumsum(demand) - demand)[space]
         inside = rank < cap[space]
         unit, space, rank = unit[inside], space[inside], rank[inside]
-        np.maximum.at(self.visited, unit, space)  # several spaces: the last in the list counts, as before
+        np.maximum.at(self.unit.visited, unit, space)  # several spaces: the last in the list counts, as before
         return self.session_pairs(unit, space, rank, sessions, self.p.partners_per_visit)
 
-    def unmanaged_crowding(self, slots: np.ndarray) -> np.ndarray:
+    def unmanaged_crowding(self, model, slots: np.ndarray) -> np.ndarray:
         """For each household, how overcrowded (demand / capacity - 1, at least 0) the unmanaged shared
         space it used this week was; 0 if it used none or a managed one."""
-        space = self.visited[slots]
+        space = self.unit.visited[slots]
         used = space >= 0
         out = np.zeros(len(slots))
         if used.any():
             s = space[used]
-            out[used] = np.where(self.managed[s], 0.0, np.maximum(self.crowding[s] - 1.0, 0.0))
+            out[used] = np.where(model.space.managed[s], 0.0, np.maximum(self.crowding[s] - 1.0, 0.0))
         return out
 
     # --- shared mechanics (also used by assemblies and organised events) -----------------------------
@@ -234,10 +234,7 @@ class Encounters:
         a, b = a[~has], b[~has]
         if occasion is not None:
             occasion = occasion[~has]
-        same_origin = hh.origin[a] == hh.origin[b]
-        same_age = (hh.age_head[a] >= 65) == (hh.age_head[b] >= 65)
-        p = (self.p.tie_formation * (1.0 + self.p.homophily_origin * same_origin)
-             * (1.0 + self.p.homophily_age * same_age) * 4.0 * hh.trust[a] * hh.trust[b])
+        p = self.formation_probability(model, a, b)
         if not np.isscalar(boost):
             boost = np.asarray(boost)[ok][~has]
         if np.any(boost != 1.0):
@@ -258,11 +255,21 @@ class Encounters:
         if later.any():
             ties.strengthen(ties.find(a[later], b[later]), self.p.contact_gain, model.week)
 
+    def formation_probability(self, model, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Probability that an encounter of households ``a[i]`` and ``b[i]``, who have no tie, starts one (before
+        any boost): tie_formation x (1 + homophily_origin if they share an origin group) x (1 + homophily_age
+        if both or neither are elderly) x (trust_a / 0.5) x (trust_b / 0.5)."""
+        hh, q = model.households, self.p
+        same_origin = hh.origin[a] == hh.origin[b]
+        elderly = hh.elderly(model.config.population)
+        same_age = elderly[a] == elderly[b]
+        return at_reference(q.tie_formation * (1.0 + q.homophily_origin * same_origin)
+                            * (1.0 + q.homophily_age * same_age), hh.trust[a], hh.trust[b])
+
     def decay_ties(self, model) -> None:
         """Ties without contact this week lose strength; those below the threshold dissolve."""
         ties = model.ties
-        idle = ties.last_contact < model.week
-        ties.strength[idle] *= 1.0 - self.p.decay_rate
+        ties.decay(ties.last_contact < model.week, self.p.decay_rate)
         ties.prune(self.p.dissolve_threshold)
 
 

@@ -10,13 +10,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from abm.dynamics import close_gap, lower
+from abm.dynamics import weighted
 from abm.errors import ConfigError
 from abm.params import param
+from abm.store import Column
 from abm.vocabulary import HOUSEHOLD_TYPES, NEED_CATEGORIES, OUTCOMES
 
 MET_NEIGHBOUR, MET_SERVICE, UNMET = range(len(OUTCOMES))
 PENDING = -1
+#: how a need met by a neighbour was met: the requester asked its own tie, a lever brokered the help, or
+#: a time bank matched the two members
+CHANNELS = ("own_tie", "brokered", "timebank")
+OWN_TIE, BROKERED, TIMEBANK = range(len(CHANNELS))
 
 
 def _rates():
@@ -47,8 +52,16 @@ class HelpParams:
     max_asks: int = param(3, lo=0, hi=20)
     #: willingness of a tie to help, before strength, trust, reciprocity and free time
     willingness: float = param(0.7, lo=0.0, hi=1.0)
+    #: the strength factor of willingness for a helper without a tie (strength 0); it rises linearly to 1 at
+    #: full strength: strength_floor + (1 - strength_floor) x strength
+    strength_floor: float = param(0.4, lo=0.0, hi=1.0)
+    #: the trust factor of willingness is trust_offset + the helper's trust (1 at trust 0.5 by default)
+    trust_offset: float = param(0.5, lo=0.0, hi=2.0)
     #: change in willingness per hour the helper owes the asker (reciprocity ledger)
     reciprocity_weight: float = param(0.1, lo=0.0, hi=5.0)
+    #: the reciprocity factor 1 + reciprocity_weight x balance is kept within [reciprocity_min, reciprocity_max]
+    reciprocity_min: float = param(0.2, lo=0.0, hi=1.0)
+    reciprocity_max: float = param(2.0, lo=1.0, hi=10.0)
     #: share of the gap to 1 closed in the asker's trust when helped by a neighbour
     trust_gain_helped: float = param(0.01, lo=0.0, hi=1.0)
     #: the same for the helper
@@ -72,6 +85,9 @@ class HelpParams:
             for c in row:
                 if c not in NEED_CATEGORIES:
                     raise ConfigError(f"{prefix}need_rates.{t}.{c}", row[c], "need categories " + ", ".join(NEED_CATEGORIES))
+        if self.reciprocity_min > self.reciprocity_max:
+            raise ConfigError(f"{prefix}reciprocity_min", self.reciprocity_min,
+                              f"a value <= reciprocity_max ({self.reciprocity_max})")
         for c in NEED_CATEGORIES:
             if c not in self.need_hours:
                 raise ConfigError(f"{prefix}need_hours", sorted(self.need_hours), f"a value for need category '{c}'")
@@ -87,7 +103,7 @@ class Needs:
         self.outcome = np.full(len(requester), PENDING, dtype=np.int64)
         self.helper = np.full(len(requester), -1, dtype=np.int64)
         self.edge = np.full(len(requester), -1, dtype=np.int64)
-        #: how the need was met by a neighbour: 0 own tie, 1 brokered, 2 time bank (read by levers and indicators)
+        #: how the need was met by a neighbour (one of CHANNELS; -1 otherwise)
         self.channel = np.full(len(requester), -1, dtype=np.int64)
 
     def __len__(self) -> int:
@@ -95,6 +111,22 @@ class Needs:
 
     def pending(self) -> np.ndarray:
         return np.flatnonzero(self.outcome == PENDING)
+
+    def meet(self, idx: np.ndarray, helper: np.ndarray, channel: int, edge: np.ndarray | None = None) -> None:
+        """Needs ``idx`` are met by the neighbours ``helper`` through ``channel`` (over tie ``edge``, if known)."""
+        self.outcome[idx] = MET_NEIGHBOUR
+        self.helper[idx] = helper
+        self.channel[idx] = channel
+        if edge is not None:
+            self.edge[idx] = edge
+
+    def serve(self, idx: np.ndarray) -> None:
+        """Needs ``idx`` are met by a formal or cooperative service (or a lever's own staff)."""
+        self.outcome[idx] = MET_SERVICE
+
+    def close(self) -> None:
+        """The week is over: needs still pending are unmet."""
+        self.outcome[self.outcome == PENDING] = UNMET
 
 
 class NeedsAndHelp:
@@ -106,19 +138,23 @@ class NeedsAndHelp:
         self.rates = np.array([[params.need_rates[t].get(c, 0.0) for c in NEED_CATEGORIES] for t in HOUSEHOLD_TYPES])
         self.hours = np.array([params.need_hours[c] for c in NEED_CATEGORIES])
         #: hours each household can still give this week
-        self.free_hours = np.zeros(model.space.n_units)
+        self.unit = model.households.declare("help", free_hours=Column(np.float64, 0.0))
 
-    def grow(self, n_units: int) -> None:
-        """New units were built: they have no free hours until a household moves in."""
-        self.free_hours = np.concatenate([self.free_hours, np.zeros(n_units - len(self.free_hours))])
+    @property
+    def free_hours(self) -> np.ndarray:
+        return self.unit.free_hours
+
+    def spend_hours(self, slots: np.ndarray, hours: np.ndarray) -> None:
+        """Households ``slots`` give ``hours`` of their free time this week (repeats add up)."""
+        np.subtract.at(self.unit.free_hours, slots, hours)
 
     def arise(self, model) -> Needs:
         """Draw this week's needs: each category independently, scaled by fragility."""
         hh = model.households
         slots = np.flatnonzero(hh.occupied)
-        self.free_hours = np.where(hh.occupied, hh.help_hours, 0.0)
+        self.unit.free_hours[:] = np.where(hh.occupied, hh.help_hours, 0.0)
         w = self.p.fragility_weight
-        rate = self.rates[hh.htype[slots]] * (1.0 - w + 2.0 * w * hh.fragility[slots])[:, None]
+        rate = self.rates[hh.htype[slots]] * weighted(w, hh.fragility[slots])[:, None]
         hit = self.rng.random(rate.shape) < np.minimum(rate, 1.0)
         row, cat = np.nonzero(hit)
         order = self.rng.permutation(len(row))
@@ -146,21 +182,23 @@ class NeedsAndHelp:
             c = np.flatnonzero((rank == r) & (needs.outcome[need_of] == PENDING))
             if len(c) == 0:
                 break
-            self.try_helpers(model, needs, need_of[c], helper[c], edge[c], channel=0)
+            self.try_helpers(model, needs, need_of[c], helper[c], edge[c], channel=OWN_TIE)
 
-    def willingness(self, model, requester, helper, edge, hours) -> np.ndarray:
-        """Probability that ``helper`` agrees to help ``requester`` with a need of ``hours``."""
-        hh = model.households
+    def willingness(self, model, helper: np.ndarray, edge: np.ndarray | None) -> np.ndarray:
+        """Probability that ``helper`` agrees to help over tie ``edge`` (None: a neighbour without a tie, who
+        owes nothing): willingness x strength factor x trust factor x availability, at most 1."""
+        q, hh = self.p, model.households
         s = model.ties.strength[edge] if edge is not None else np.zeros(len(helper))
         balance = model.ties.balance(edge, helper) if edge is not None else np.zeros(len(helper))
-        p = self.p.willingness * (0.4 + 0.6 * s) * (0.5 + hh.trust[helper]) * self.availability(model, helper, balance)
+        p = (q.willingness * (q.strength_floor + (1.0 - q.strength_floor) * s) * (q.trust_offset + hh.trust[helper])
+             * self.availability(model, helper, balance))
         return np.clip(p, 0.0, 1.0)
 
     def availability(self, model, helper: np.ndarray, balance: np.ndarray) -> np.ndarray:
         """The helper-side factor of willingness, shared by every channel of help: reciprocity (``balance``:
         hours the helper owes the asker, from the ledger) times the share of its weekly free time left."""
-        recip = np.clip(1.0 + self.p.reciprocity_weight * balance, 0.2, 2.0)
-        time = np.clip(self.free_hours[helper] / np.maximum(model.households.help_hours[helper], 1e-9), 0.0, 1.0)
+        recip = np.clip(1.0 + self.p.reciprocity_weight * balance, self.p.reciprocity_min, self.p.reciprocity_max)
+        time = np.clip(self.unit.free_hours[helper] / np.maximum(model.households.help_hours[helper], 1e-9), 0.0, 1.0)
         return recip * time
 
     def try_helpers(self, model, needs: Needs, need_idx, helper, edge, channel: int,
@@ -172,9 +210,8 @@ class NeedsAndHelp:
         """
         rng = self.rng if rng is None else rng
         hours = needs.hours[need_idx]
-        req = needs.requester[need_idx]
         if willing is None:
-            willing = self.willingness(model, req, helper, edge, hours)
+            willing = self.willingness(model, helper, edge)
         yes = rng.random(len(need_idx)) < willing
         need_idx, helper, hours = need_idx[yes], helper[yes], hours[yes]
         edge = edge[yes] if edge is not None else None
@@ -185,19 +222,15 @@ class NeedsAndHelp:
         csum = np.cumsum(hours)
         group_start = np.r_[True, helper[1:] != helper[:-1]]
         base = np.maximum.accumulate(np.where(group_start, csum - hours, 0.0))
-        fits = (csum - base) <= self.free_hours[helper] + 1e-9
+        fits = (csum - base) <= self.unit.free_hours[helper] + 1e-9
         need_idx, helper, hours = need_idx[fits], helper[fits], hours[fits]
-        np.subtract.at(self.free_hours, helper, hours)
-        needs.outcome[need_idx] = MET_NEIGHBOUR
-        needs.helper[need_idx] = helper
-        needs.channel[need_idx] = channel
-        if edge is not None:
-            needs.edge[need_idx] = edge[fits]
+        self.spend_hours(helper, hours)
+        needs.meet(need_idx, helper, channel, edge[fits] if edge is not None else None)
         return need_idx
 
     def settle(self, model, needs: Needs) -> None:
         """Needs still pending are unmet; outcomes update trust, satisfaction, ties and the ledger."""
-        needs.outcome[needs.outcome == PENDING] = UNMET
+        needs.close()
         hh, p, ties = model.households, self.p, model.ties
         met = np.flatnonzero(needs.outcome == MET_NEIGHBOUR)
         req, helper = needs.requester[met], needs.helper[met]
@@ -207,14 +240,13 @@ class NeedsAndHelp:
         ties.record_help(edge[has], helper[has], needs.hours[met][has], model.week)
         ties.strengthen(edge[has], model.config.encounters.contact_gain, model.week)  # a help act is a contact
         ties.strengthen(edge[has], p.tie_gain_help, model.week)                      # and builds the tie more
-        close_gap(hh.trust, req, p.trust_gain_helped)
-        close_gap(hh.trust, helper, p.trust_gain_helper)
-        close_gap(hh.satisfaction, req, p.satisfaction_helped)
+        hh.close_gap("trust", req, p.trust_gain_helped)
+        hh.close_gap("trust", helper, p.trust_gain_helper)
+        hh.close_gap("satisfaction", req, p.satisfaction_helped)
         served = needs.requester[needs.outcome == MET_SERVICE]
-        close_gap(hh.satisfaction, served, p.satisfaction_served)
+        hh.close_gap("satisfaction", served, p.satisfaction_served)
         unmet = needs.requester[needs.outcome == UNMET]
-        lower(hh.satisfaction, unmet, p.satisfaction_unmet)
-        lower(hh.trust, unmet, p.trust_loss_unmet)
+        hh.lower("satisfaction", unmet, p.satisfaction_unmet)
+        hh.lower("trust", unmet, p.trust_loss_unmet)
         model.events.add("help_acts", len(met))
         model.events.add_needs(hh.htype[needs.requester], needs.outcome)
-        model.last_needs = needs

@@ -15,6 +15,7 @@ import numpy as np
 from abm.errors import ConfigError
 from abm.params import param
 from abm.population import weekly
+from abm.store import KEEP, Column
 from abm.ties import NEVER
 from abm.vocabulary import HOUSEHOLD_TYPES, SOCIAL_TENURES, TENURE_CODE, TENURES
 
@@ -29,7 +30,7 @@ class MovingParams:
     #: hazard multiplier exp(w x (satisfaction_ref - satisfaction))
     dissatisfaction_weight: float = param(3.0, lo=0.0, hi=20.0)
     satisfaction_ref: float = param(0.5, lo=0.0, hi=1.0)
-    #: hazard multiplier exp(w x max(0, rent burden - 0.3))
+    #: hazard multiplier exp(w x max(0, rent burden - population.rent_burden_threshold))
     burden_weight: float = param(6.0, lo=0.0, hi=50.0)
     #: hazard multiplier 1 + w x (open conflicts the household is in)
     conflict_weight: float = param(1.0, lo=0.0, hi=20.0)
@@ -64,26 +65,36 @@ class Moving:
         self.life = weekly(np.array([params.life_event_annual[t] for t in HOUSEHOLD_TYPES]))
         self.delay = np.array([params.relet_delay_weeks[t] for t in TENURES])
         self.social = np.isin(np.arange(len(TENURES)), [TENURE_CODE[t] for t in SOCIAL_TENURES])
-        #: week from which each empty unit can be let (NEVER: not waiting)
-        self.relet_at = np.full(model.space.n_units, NEVER, dtype=np.int64)
+        #: households waiting for a unit of a social tenure
+        self.waiting_list = model.config.neighbourhood.initial_waiting_list
+        #: week from which each empty unit can be let (NEVER: not waiting; new units wait for whoever lets them)
+        self.unit = model.households.declare("moving", relet_at=Column(np.int64, NEVER, KEEP))
 
-    def grow(self, n_units: int) -> None:
-        """New units were built: they wait for whoever lets them (see ``model.add_building``)."""
-        self.relet_at = np.concatenate([self.relet_at, np.full(n_units - len(self.relet_at), NEVER, dtype=np.int64)])
+    @property
+    def relet_at(self) -> np.ndarray:
+        return self.unit.relet_at
+
+    def relet_from(self, units: np.ndarray, week: np.ndarray | int) -> None:
+        """Empty ``units`` are let (to the waiting list or the market) from ``week`` on."""
+        self.unit.relet_at[units] = week
+
+    def take_from_list(self, n: int) -> None:
+        """``n`` applicants leave the waiting list: they were let a unit (a first letting of a lever's unit)."""
+        self.waiting_list -= n
 
     def step(self, model) -> None:
         self.move_out(model)
-        model.waiting_list += int(self.rng.poisson(self.p.waiting_inflow_per_week))
+        self.waiting_list += int(self.rng.poisson(self.p.waiting_inflow_per_week))
         self.relet(model)
 
     def hazard(self, model, slots: np.ndarray) -> np.ndarray:
         """Weekly probability that each household in ``slots`` moves out."""
         hh, p = model.households, self.p
         tenure = model.space.unit_tenure[slots]
-        burden = hh.rent_burden(model.config.population.charges_eur_month)[slots]
+        excess = hh.excess_burden(model.config.population)[slots]
         conflicts = model.conflicts.open_per_slot(model.space.n_units)[slots]
         h = (self.base[tenure] * np.exp(p.dissatisfaction_weight * (p.satisfaction_ref - hh.satisfaction[slots]))
-             * np.exp(p.burden_weight * np.maximum(burden - 0.3, 0.0)) * (1.0 + p.conflict_weight * conflicts))
+             * np.exp(p.burden_weight * excess) * (1.0 + p.conflict_weight * conflicts))
         return np.minimum(1.0, h + self.life[hh.htype[slots]])
 
     def move_out(self, model) -> None:
@@ -93,14 +104,14 @@ class Moving:
         if len(leaving) == 0:
             return
         model.remove_households(leaving)
-        self.relet_at[leaving] = model.week + self.delay[model.space.unit_tenure[leaving]]
+        self.relet_from(leaving, model.week + self.delay[model.space.unit_tenure[leaving]])
         model.events.add("moves_out", len(leaving))
 
     def vacancies(self, model) -> np.ndarray:
         """Habitable empty units whose re-let delay has passed, in random order."""
         hh = model.households
-        ready = np.flatnonzero(model.space.habitable & ~hh.occupied & (self.relet_at != NEVER)
-                               & (self.relet_at <= model.week))
+        relet_at = self.unit.relet_at
+        ready = np.flatnonzero(model.space.habitable & ~hh.occupied & (relet_at != NEVER) & (relet_at <= model.week))
         return self.rng.permutation(ready)
 
     def relet(self, model) -> None:
@@ -113,9 +124,9 @@ class Moving:
         members = queue[:0]
         if model.allocation is not None:  # the allocation lever may reserve units for cooperative members
             members, queue = model.allocation.reserve(queue)
-        queue = queue[: model.waiting_list]
-        model.waiting_list -= len(queue)
+        queue = queue[: self.waiting_list]
+        self.waiting_list -= len(queue)
         new = np.concatenate([market, queue, members])
         if len(new):
             model.add_households(np.sort(new), coop_members=members)
-            self.relet_at[new] = NEVER
+            self.relet_from(new, NEVER)

@@ -28,7 +28,7 @@ class WellbeingParams:
     #: target increase for belonging: full with ``belonging_ties`` strong ties
     belonging_weight: float = param(0.3, lo=0.0, hi=1.0)
     belonging_ties: int = param(3, lo=1, hi=50)
-    #: target decrease per unit of rent burden above 30 % of income
+    #: target decrease per unit of rent burden above population.rent_burden_threshold (30 % of income)
     burden_weight: float = param(0.6, lo=0.0, hi=5.0)
 
 
@@ -39,11 +39,10 @@ class Wellbeing:
 
     def step(self, model) -> None:
         hh, p = model.households, self.p
-        occ = hh.occupied
         strong = model.ties.degree(model.config.encounters.strong_threshold)
         belonging = np.minimum(strong / p.belonging_ties, 1.0)
-        excess = np.maximum(hh.rent_burden(model.config.population.charges_eur_month) - 0.3, 0.0)
+        excess = hh.excess_burden(model.config.population)
         target = np.clip(p.satisfaction_base + p.belonging_weight * belonging - p.burden_weight * excess, 0.0, 1.0)
-        hh.satisfaction[occ] += p.satisfaction_relax * (target[occ] - hh.satisfaction[occ])
-        hh.trust[occ] += p.trust_relax * (self.trust_anchor - hh.trust[occ])
-        hh.age_head[occ] += 1.0 / 52.0
+        hh.relax("satisfaction", target, p.satisfaction_relax)
+        hh.relax("trust", self.trust_anchor, p.trust_relax)
+        hh.grow_older(1.0 / 52.0)

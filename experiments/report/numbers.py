@@ -6,11 +6,8 @@ from __future__ import annotations
 import math
 
 from abm.indicators import RANGES
+from experiments.horizon import HEADLINE  # the headline table: indicators by their mean over the horizon, then its net present cost
 
-#: the headline table, in reading order: indicators by their mean over the horizon, then the horizon's net
-#: present cost (experiments.horizon)
-HEADLINE = ("cohesion_index", "neomutualism_index", "isolated_elderly_alone_share", "needs_met_neighbours_share",
-            "conflicts_resolved_share", "turnover_per_year", "cost_net_pv_eur")
 #: the weekly series among them (trajectories)
 SERIES = tuple(i for i in HEADLINE if i in RANGES)
 

@@ -62,7 +62,7 @@ def test_social_mix_brings_the_buildings_closer_to_the_target_mix(base, mix):
 def test_each_allocation_is_paid_for(base, need):
     for m in need:
         lever = m.levers[0]
-        recent = sum(1 for w in lever.lettings if w > m.week - 52)
+        recent = sum(1 for w in lever.lettings.weeks if w > m.week - 52)
         assert recent > 0
         cost = m.indicators()["cost_year_total"]
         assert cost == pytest.approx(200.0 * recent) and m.costs_by_payer()["acer"] == pytest.approx(cost)
@@ -85,12 +85,12 @@ def test_coop_share_reserves_vacancies_for_members_outside_the_waiting_list():
 
 def test_candidates_are_capped_by_the_waiting_list():
     m = run(config("policy=allocation_need", "policy.allocation.candidates=50"), 0, 0)
-    m.waiting_list = 0
+    m.moving.waiting_list = 0
     units = np.flatnonzero(~m.households.occupied & m.space.habitable)[:3]
     attrs = m.generator.draw(np.random.default_rng(0), m.space.unit_tenure[units], m.space.unit_m2[units])
-    state = m.levers[0].draw.bit_generator.state
-    m.levers[0].choose(units, attrs, None)
-    used = m.levers[0].draw
+    state = m.levers[0].rng.bit_generator.state
+    attrs = m.levers[0].choose(units, attrs, None)
+    used = m.levers[0].rng
     fresh = np.random.default_rng()
     fresh.bit_generator.state = state
     # with 3 applicants on the list (the 3 being housed) only 3 candidates per unit are compared

@@ -63,12 +63,12 @@ def test_it_runs_the_shared_spaces_it_manages_while_alive():
     for _ in range(20):
         m.step()
         # managed exactly in the weeks its volunteers had the hours to run it
-        assert bool(m.encounters.managed[0]) == coop.running_spaces
+        assert bool(m.space.managed[0]) == coop.running_spaces
         managed.append(coop.running_spaces)
     assert coop.alive and any(managed)
     coop.fail("money")
     m.step()
-    assert not m.encounters.managed[0]  # the courtyard is unmanaged again (acer_estate: manager none)
+    assert not m.space.managed[0]  # the courtyard is unmanaged again (acer_estate: manager none)
 
 
 def test_a_space_it_manages_has_no_manager_and_no_volunteers_once_it_failed():
@@ -81,7 +81,7 @@ def test_a_space_it_manages_has_no_manager_and_no_volunteers_once_it_failed():
     running, volunteered = [], 0
     for _ in range(12):
         m.step()
-        assert bool(m.encounters.managed[laundry.index]) == coop.running_spaces
+        assert bool(m.space.managed[laundry.index]) == coop.running_spaces
         running.append(coop.running_spaces)
         took_task = (m.households.last_volunteer == m.week) & (m.encounters.visited == laundry.index)
         took_task[coop.volunteers] = False  # the cooperative's own volunteers of the week
@@ -91,7 +91,7 @@ def test_a_space_it_manages_has_no_manager_and_no_volunteers_once_it_failed():
     users = 0
     for _ in range(8):
         m.step()
-        assert not m.encounters.managed[laundry.index]
+        assert not m.space.managed[laundry.index]
         users += int((m.encounters.visited[laundry.eligible] == laundry.index).sum())
         # nobody takes on a task in the laundry any more (the cooperative's own volunteers are gone too)
         assert not (m.households.last_volunteer == m.week).any()

@@ -41,13 +41,13 @@ def test_attending_raises_participation_propensity_feedback():
 
 
 def test_no_facilitator_hours_no_assemblies_and_more_hours_more_attendance():
-    m = _run(GOVERNANCE, "policy.coop_governance.facilitation_hours_per_week=0", weeks=26)
+    m = _run(GOVERNANCE, "policy.coop_governance.hours_per_week=0", weeks=26)
     lever = m.levers[0]
     assert lever.acts["assemblies"] == 0 and lever.acts["skipped_assemblies"] > 0
     assert (m.households.last_participation < 0).all()
-    low = [_run(GOVERNANCE, "policy.coop_governance.facilitation_hours_per_week=4", seed=s, weeks=26)
+    low = [_run(GOVERNANCE, "policy.coop_governance.hours_per_week=4", seed=s, weeks=26)
            for s in range(4)]
-    high = [_run(GOVERNANCE, "policy.coop_governance.facilitation_hours_per_week=12", seed=s, weeks=26)
+    high = [_run(GOVERNANCE, "policy.coop_governance.hours_per_week=12", seed=s, weeks=26)
             for s in range(4)]
     came = [[(m.households.last_participation >= 0).sum() for m in ms] for ms in (low, high)]
     assert np.mean(came[1]) > np.mean(came[0])

@@ -15,6 +15,7 @@ from abm.errors import ConfigError
 from abm.levers.common import find_lever
 from abm.levers.funding import annuity
 from abm.space import BuildingSpec
+from abm.submodels.help import BROKERED
 from abm.ties import NEVER
 from abm.vocabulary import TENURE_CODE
 
@@ -69,9 +70,9 @@ def test_several_buildings_on_schedule():
                  "policy.ers_fund.delay_weeks=5")
     m = run(cfg, 2, 16)
     assert [b.name for b in m.space.buildings[-2:]] == ["ERS_nuovo_1", "ERS_nuovo_2"]
-    assert m.units_created == 32
+    assert m.space.units_created == 32
     m = run(cfg, 2, 25)
-    assert m.units_created == 48 and m.space.buildings[-1].name == "ERS_nuovo_3"
+    assert m.space.units_created == 48 and m.space.buildings[-1].name == "ERS_nuovo_3"
 
 
 def _check_invariants(m) -> None:
@@ -84,7 +85,9 @@ def _check_invariants(m) -> None:
     # one household per unit, each with its own agent
     occ = np.flatnonzero(hh.occupied)
     assert sorted(m.residents) == occ.tolist()
-    assert len(set(hh.agent_id[occ].tolist())) == len(occ) and (hh.agent_id[~hh.occupied] == -1).all()
+    assert len(set(hh.hid[occ].tolist())) == len(occ) and (hh.hid[~hh.occupied] == -1).all()
+    for owner, (group, name, _) in hh.columns().items():  # every declared column grew with the estate
+        assert len(getattr(group, name)) == n, owner
     # ties only among present households
     assert hh.occupied[ties.u].all() and hh.occupied[ties.v].all() and (ties.u < ties.v).all()
     # proximity groups: a landing is one floor of one stairwell of one building
@@ -134,11 +137,11 @@ def _reach_of_levers_in_new_building(*overrides: str, seed: int, weeks: int = 40
         m.step()
         new = np.arange(240, m.space.n_units)
         needs = m.last_needs
-        brokered += int(np.isin(needs.requester[needs.channel == 1], new).sum())
-        invited = np.union1d(invited, new[governance.body.invited_agent[new] >= 0])
+        brokered += int(np.isin(needs.requester[needs.channel == BROKERED], new).sum())
+        invited = np.union1d(invited, new[governance.body.invited(new, 0)])
     new = np.arange(240, m.space.n_units)
     return {"units": len(new), "porter_covers": int(porter.covered[new].sum()),
-            "visited": int((porter.visited_week[new] > NEVER).sum()), "brokered": brokered,
+            "visited": int((porter.unit.visited_week[new] > NEVER).sum()), "brokered": brokered,
             "self_management_covers": int(np.isin(new, governance.body.units).sum()),
             "members": int(np.isin(new, governance.body.members()).sum()), "invited": len(invited)}
 

@@ -128,9 +128,9 @@ def test_each_lever_spends_what_its_parameters_say_week_by_week():
     # staff levers: a week of staff in each of weeks 1..steps, nothing in week 0
     assert total["portierato", "running"] == pytest.approx(staff(p.portierato.hours_per_week, p.portierato) * steps / 52)
     assert total["coop_governance", "running"] == pytest.approx(
-        staff(p.coop_governance.facilitation_hours_per_week, p.coop_governance) * steps / 52)
+        staff(p.coop_governance.hours_per_week, p.coop_governance) * steps / 52)
     assert total["timebank", "running"] == pytest.approx(
-        (staff(p.timebank.facilitator_hours_per_week, p.timebank) + p.timebank.fixed_cost_year) * steps / 52)
+        (staff(p.timebank.hours_per_week, p.timebank) + p.timebank.fixed_cost_year) * steps / 52)
     assert c[c.step == 0]["kind"].eq("capital").all()
     # mediation: staff plus the fee of every case it took; allocation: an assessment per letting
     assert total["mediation", "running"] == pytest.approx(

@@ -7,6 +7,7 @@ import pytest
 from abm.errors import ConfigError
 from abm.levers.common import staff_cost_year
 from abm.levers.portierato import PortieratoParams
+from abm.submodels.help import BROKERED
 from levers.paired import acts, effect, model, refused_key, tail_means
 
 PORTIERATO = "policy=portierato"
@@ -64,7 +65,7 @@ def test_brokered_help_is_by_a_neighbour_not_yet_a_tie_and_may_create_the_tie():
         before = m.ties.key.copy()
         m.step()
         needs = m.last_needs
-        met = np.flatnonzero(needs.channel == 1)
+        met = np.flatnonzero(needs.channel == BROKERED)
         req, helper = needs.requester[met], needs.helper[met]
         assert (space.unit_building[req] == space.unit_building[helper]).all()
         key = (np.minimum(req, helper).astype(np.int64) << 32) | np.maximum(req, helper)
@@ -81,7 +82,7 @@ def test_only_covered_buildings_are_served():
     for _ in range(26):
         m.step()
         needs = m.last_needs
-        assert not outside[needs.requester[needs.channel == 1]].any()
+        assert not outside[needs.requester[needs.channel == BROKERED]].any()
     assert (m.households.last_participation[outside] < 0).all()  # events only for building A
     assert (m.households.last_participation[~outside] > 0).any()
 

@@ -50,10 +50,10 @@ def test_lever_spaces_go_through_the_core_encounters():
     m = run(cfg, 1, 4)
     n_core = len(cfg.neighbourhood.shared_spaces)
     assert len(m.space.spaces) == n_core + len(cfg.policy.shared_services.spaces)
-    assert len(m.encounters.crowding) == len(m.encounters.managed) == len(m.space.spaces)
+    assert len(m.encounters.crowding) == len(m.space.managed) == len(m.space.spaces)
     lever_idx = [s.index for s in m.space.spaces[n_core:]]
     assert np.isin(m.encounters.visited, lever_idx).any()
-    assert list(m.encounters.managed[n_core:]) == [s.manager != "none" for s in cfg.policy.shared_services.spaces]
+    assert list(m.space.managed[n_core:]) == [s.manager != "none" for s in cfg.policy.shared_services.spaces]
 
 
 def _laundry(manager: str) -> ServiceSpaceSpec:

@@ -16,9 +16,9 @@ SOCIAL = ("portierato", "mediation", "timebank", "community_coop", "coop_governa
 DISABLED_BUT_DOSED = (
     "policy.portierato.hours_per_week=80", "policy.portierato.outreach.boost=50",
     "policy.mediation.uptake=0.9", "policy.mediation.hours_per_week=40",
-    "policy.timebank.founding_members=80", "policy.timebank.facilitator_hours_per_week=30",
+    "policy.timebank.founding_members=80", "policy.timebank.hours_per_week=30",
     "policy.community_coop.volunteering=0.9", "policy.community_coop.manage_spaces=[courtyard]",
-    "policy.coop_governance.facilitation_hours_per_week=30",
+    "policy.coop_governance.hours_per_week=30",
 )
 
 

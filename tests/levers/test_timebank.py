@@ -7,6 +7,7 @@ import pytest
 from abm.levers.common import staff_cost_year
 from abm.levers.timebank import TimebankParams
 from abm.submodels.help import MET_NEIGHBOUR
+from abm.submodels.help import TIMEBANK as BANK_CHANNEL
 from levers.paired import acts, effect, model, refused_key, tail_means
 
 TIMEBANK = "policy=timebank"
@@ -38,11 +39,11 @@ def test_an_exchange_credits_the_helper_debits_the_requester_and_creates_the_tie
     occ = np.flatnonzero(m.households.occupied)
     a, b = occ[0], occ[-1]  # far apart: different buildings
     assert m.ties.find(np.array([a]), np.array([b]))[0] == -1
-    before = bank.balance.copy()
+    before = bank.unit.balance.copy()
     m.events.start_week(1)
     bank.record(np.array([a]), np.array([b]), np.array([2.5]))
-    assert bank.balance[b] - before[b] == 2.5 and bank.balance[a] - before[a] == -2.5
-    assert bank.balance.sum() == pytest.approx(before.sum())
+    assert bank.unit.balance[b] - before[b] == 2.5 and bank.unit.balance[a] - before[a] == -2.5
+    assert bank.unit.balance.sum() == pytest.approx(before.sum())
     assert m.ties.find(np.array([a]), np.array([b]))[0] >= 0
     assert m.events.total("timebank_hours", 1) == 2.5
 
@@ -54,7 +55,7 @@ def test_exchanges_are_help_by_members_through_the_bank_channel():
     for _ in range(40):
         m.step()
         needs = m.last_needs
-        tb = needs.channel == 2
+        tb = needs.channel == BANK_CHANNEL
         assert (needs.outcome[tb] == MET_NEIGHBOUR).all()
         members = bank.members.mask()
         assert members[needs.requester[tb]].all()
@@ -65,7 +66,7 @@ def test_exchanges_are_help_by_members_through_the_bank_channel():
 
 def test_without_a_facilitator_the_time_bank_decays():
     seeds = range(5)
-    kept = [model(TIMEBANK, f"policy.timebank.facilitator_hours_per_week={h}", seed=s, collect=False)
+    kept = [model(TIMEBANK, f"policy.timebank.hours_per_week={h}", seed=s, collect=False)
             for h in (0, 5) for s in seeds]
     for m in kept:
         for _ in range(52):
@@ -79,7 +80,7 @@ def test_without_a_facilitator_the_time_bank_decays():
 
 
 @pytest.mark.parametrize("override,key", [
-    ("policy.timebank.facilitator_hours_per_week=-2", "policy.timebank.facilitator_hours_per_week"),
+    ("policy.timebank.hours_per_week=-2", "policy.timebank.hours_per_week"),
     ("policy.timebank.acceptance=1.2", "policy.timebank.acceptance"),
     ("policy.timebank.categories=[company,gossip]", "policy.timebank.categories[1]"),
     ("policy.timebank.payer=bank", "policy.timebank.payer"),

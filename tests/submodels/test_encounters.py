@@ -8,7 +8,8 @@ from conftest import make_model, mean_indicator
 def test_without_encounters_ties_only_decay():
     for seed in range(3):
         m = make_model("cooperative.partners_per_assembly=0", seed=seed)  # warm-up builds the ties
-        m.encounters.levels = [(groups, 0.0) for groups, _ in m.encounters.levels]  # then nobody meets
+        for level in ("landing", "stairwell", "building", "neighbourhood"):  # then nobody meets
+            setattr(m.encounters.p, f"rate_{level}", 0.0)
         m.encounters.p.partners_per_visit = 0
         start = len(m.ties)
         assert start > 0

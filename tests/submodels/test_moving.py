@@ -21,7 +21,7 @@ def test_leaving_households_take_their_ties_and_units_are_relet_after_the_delay(
     assert not m.households.occupied[slot]
     assert not ((t.u == slot) | (t.v == slot)).any()
     assert slot not in m.residents
-    m.waiting_list = 5
+    m.moving.waiting_list = 5
     for _ in range(2):
         m.step()
         assert not m.households.occupied[slot] or m.households.moved_in[slot] >= 3
