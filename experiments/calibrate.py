@@ -92,11 +92,12 @@ def prepare(cfg: DictConfig) -> Setup:
     if not used:
         raise ConfigError("calibration.targets", requested, "at least one target the model can compute "
                                                             "(every one selected is marked 'requires')")
+    base = compose_model(cal.model, "calibration.model")
     scenarios, built = {}, {}
     for n in used + validation:
         sc = tuple(targets[n].scenario)
         if sc not in scenarios:
-            scenarios[sc] = compose_model([*cal.model, *sc], f"targets.{n}.scenario")
+            scenarios[sc] = base if not sc else compose_model([*cal.model, *sc], f"targets.{n}.scenario")
             built[sc] = NeighbourhoodModel(config=copy.deepcopy(scenarios[sc]), collect=False)
         statistics.check_args(f"targets.{n}", targets[n].statistic, targets[n].args, scenarios[sc].steps,
                               built[sc])

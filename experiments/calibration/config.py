@@ -123,3 +123,15 @@ def fingerprint(cal: CalibrationConfig, targets: dict[str, Target], used: list[s
                                                                                      "validate")}
     what["targets"] = {n: asdict(targets[n]) for n in used}
     return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def compose_calibrate(overrides: list[str] | tuple[str, ...] = ()) -> DictConfig:
+    """``configs/calibrate.yaml`` composed with command-line style overrides, outside a Hydra app."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from abm.config import CONFIG_DIR
+
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        return compose(config_name="calibrate", overrides=list(overrides))
