@@ -109,7 +109,8 @@ def prepare(cfg: DictConfig) -> Setup:
                 locate(config, key)
             except ConfigError as e:
                 raise ConfigError(f"calibration.parameters.{key}", e.value, f"{e.allowed} (scenario {list(sc)})")
-    return Setup(cal, targets, used, validation, skipped, priors, scenarios, fingerprint(cal, targets, used))
+    return Setup(cal, targets, used, validation, skipped, priors, scenarios,
+                 fingerprint(cal, targets, used, scenarios))
 
 
 # --- pyabc ------------------------------------------------------------------------------------------------------
@@ -235,16 +236,23 @@ def run_generations(setup: Setup, sampler, out: Path, run_id: int):
                  cal.population_size, cal.replicates)
         abc.run(max_nr_populations=1)
         g = generations(history).iloc[-1]
-        log.info("generation %d done: threshold %.4g, %d evaluations, acceptance %.3f, %.0f s",
-                 int(g["t"]) + 1, g["epsilon"], int(g["samples"]), g["acceptance_rate"], g["wall_time"])
+        log.info("generation %d done: threshold %.4g, %d evaluations, acceptance %.3f, effective sample size %.1f, "
+                 "%.0f s", int(g["t"]) + 1, g["epsilon"], int(g["samples"]), g["acceptance_rate"], g["ess"],
+                 g["wall_time"])
+        if g["ess"] < 0.1 * cal.population_size:
+            log.warning("the weights of generation %d are concentrated on few particles (effective sample size "
+                        "%.1f of %d): raise calibration.population_size", int(g["t"]) + 1, g["ess"],
+                        cal.population_size)
 
 
 def generations(history):
-    """One row per generation: t, threshold, evaluations, particles, acceptance rate, wall seconds."""
+    """One row per generation: t, threshold, evaluations, particles, acceptance rate, effective sample size
+    (1 / sum of squared normalised weights: how many particles the weighted population is worth), seconds."""
     df = history.get_all_populations()
     df = df[df["t"] >= 0].reset_index(drop=True)
     df["acceptance_rate"] = df["particles"] / df["samples"]
-    return df[["t", "epsilon", "samples", "particles", "acceptance_rate", "wall_time", "population_end_time"]]
+    df["ess"] = [1.0 / float(np.sum(history.get_distribution(m=0, t=int(t))[1] ** 2)) for t in df["t"]]
+    return df[["t", "epsilon", "samples", "particles", "acceptance_rate", "ess", "wall_time", "population_end_time"]]
 
 
 def calibrate(setup: Setup, out: Path) -> dict:

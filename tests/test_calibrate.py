@@ -89,8 +89,8 @@ def test_seeds_are_a_pure_function_of_seed_stream_values_and_draw():
     s = seeds_for(0, "abc", v, 3)
     assert s == seeds_for(0, "abc", dict(reversed(list(v.items()))), 3)   # order of keys does not matter
     assert len(set(s)) == 3 and all(0 <= x < 2**63 for x in s)
-    others = [seeds_for(1, "abc", v, 3), seeds_for(0, "predictive", v, 3), seeds_for(0, "abc", {**v, "a": 0.1 + 1e-15}, 3),
-              seeds_for(0, "abc", v, 3, draw=1)]
+    others = [seeds_for(1, "abc", v, 3), seeds_for(0, "predictive", v, 3),
+              seeds_for(0, "abc", {**v, "a": 0.1 + 1e-15}, 3), seeds_for(0, "abc", v, 3, draw=1)]
     assert all(o != s for o in others)
 
 
@@ -142,7 +142,7 @@ def test_an_evaluation_is_the_mean_over_its_seeds_and_repeats_exactly():
     assert all(np.isnan(x) for x in bad.evaluate({"encounters.initial_strength": 0.01}, [1]).values())
 
 
-# --- the posterior file -------------------------------------------------------------------------------------------------
+# --- the posterior file ----------------------------------------------------------------------------------------
 def test_a_posterior_round_trips_bit_for_bit_and_draws_by_weight(tmp_path, base):
     priors = {k: prior_of(base, k, None, None) for k in ("encounters.tie_formation", "help.max_asks")}
     rng = np.random.default_rng(3)
@@ -172,7 +172,7 @@ def test_a_file_that_is_not_a_posterior_is_refused(tmp_path):
         read(tmp_path / "missing.json")
 
 
-# --- the test calibration, for real ---------------------------------------------------------------------------------------
+# --- the test calibration, for real ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def calibrated(tmp_path_factory):
     out = tmp_path_factory.mktemp("calibration") / "test"
@@ -194,7 +194,8 @@ def test_the_test_calibration_writes_every_output(calibrated):
         png = out / "prior_posterior" / f"{key}.png"
         assert png.read_bytes()[:4] == b"\x89PNG"
     fit = pd.read_csv(out / "fit.csv")
-    assert list(fit["target"]) == ["erp_turnover", "households_no_neighbour_contact", "households_with_neighbour_friend"]
+    assert list(fit["target"]) == ["erp_turnover", "households_no_neighbour_contact",
+                                   "households_with_neighbour_friend"]
     assert list(fit["role"]) == ["calibrated", "calibrated", "validation"]
     assert (fit["q05"] <= fit["median"]).all() and (fit["median"] <= fit["q95"]).all() and (fit["draws"] == 4).all()
     assert (out / "fit.png").read_bytes()[:4] == b"\x89PNG"
@@ -225,8 +226,9 @@ def test_resuming_continues_the_same_run_from_its_database(calibrated, tmp_path)
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("calibration_run")
-def test_a_resumed_calibration_equals_one_run_through(calibrated, tmp_path):
-    """With the single-process sampler: 1 generation then 1 more gives the posterior of 2 in one go, bit for bit."""
+def test_a_stopped_or_killed_calibration_resumed_equals_one_run_through(calibrated, tmp_path):
+    """With the single-process sampler, 1 generation then 1 more, or a run killed during its second generation
+    and started again, gives the posterior of 2 generations in one go, bit for bit."""
     resumed, _ = calibrated
     if json.loads((resumed / "calibration.json").read_text())["generations"] != 2:
         r = calibrate_cli("calibration=test", "calibration.max_populations=2", f"hydra.run.dir={resumed}")
@@ -234,8 +236,21 @@ def test_a_resumed_calibration_equals_one_run_through(calibrated, tmp_path):
     through = tmp_path / "through"
     r = calibrate_cli("calibration=test", "calibration.max_populations=2", f"hydra.run.dir={through}")
     assert r.returncode == 0, r.stderr[-3000:]
-    for name in ("posterior.csv", "predictive.csv"):
-        assert (through / name).read_bytes() == (resumed / name).read_bytes(), name
+    killed = tmp_path / "killed"
+    args = [sys.executable, "-m", "experiments.calibrate", "calibration=test", "calibration.max_populations=2",
+            f"hydra.run.dir={killed}"]
+    proc = subprocess.Popen(args, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:                      # kill it once its second generation has started
+        if "generation 2 of 2" in line:
+            proc.kill()
+            break
+    proc.wait()
+    assert not (killed / "posterior.csv").exists()
+    r = calibrate_cli("calibration=test", "calibration.max_populations=2", f"hydra.run.dir={killed}")
+    assert r.returncode == 0 and "resuming run 1" in r.stderr, r.stderr[-3000:]
+    for name in ("posterior.csv", "predictive.csv", "fit.csv"):
+        assert (through / name).read_bytes() == (resumed / name).read_bytes() == (killed / name).read_bytes(), name
 
 
 def test_bad_input_on_the_command_line_stops_before_anything_is_written(tmp_path):

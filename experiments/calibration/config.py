@@ -117,11 +117,15 @@ def to_config(cfg: DictConfig | CalibrationConfig) -> CalibrationConfig:
     return cfg
 
 
-def fingerprint(cal: CalibrationConfig, targets: dict[str, Target], used: list[str]) -> str:
-    """A hash of what the calibration computes: model, priors, targets used, seeds, population, distance."""
+def fingerprint(cal: CalibrationConfig, targets: dict[str, Target], used: list[str], scenarios: dict) -> str:
+    """A hash of what the calibration computes: priors, targets used, seeds, population, distance, and the
+    resolved run configuration of every scenario (so a changed model default changes it too)."""
+    from experiments.outputs import config_hash
+
     what = {k: v for k, v in asdict(cal).items() if k not in RUN_CONTROL and k not in ("name", "targets",
                                                                                      "validate")}
     what["targets"] = {n: asdict(targets[n]) for n in used}
+    what["scenarios"] = {" ".join(sc): config_hash(config) for sc, config in scenarios.items()}
     return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
