@@ -129,8 +129,9 @@ def parameter_figure(post: Posterior, key: str, path: Path) -> None:
     p = post.priors[key]
     x = post.values[key].to_numpy(dtype=float)
     fig, ax = plt.subplots(figsize=(5, 3.2))
+    ess = 1.0 / float(np.sum(post.weights ** 2))
     ax.hist(x, bins=20, range=(p.lo, p.hi), weights=post.weights, density=True, color="tab:blue", alpha=0.6,
-            label="posterior (last generation)")
+            label=f"posterior: {len(x)} particles, effective {ess:.1f}")
     ax.plot([p.lo, p.lo, p.hi, p.hi], [0, 1 / (p.hi - p.lo), 1 / (p.hi - p.lo), 0], color="0.3", lw=1.5,
             label=f"prior: uniform [{p.lo:g}, {p.hi:g}]")
     order = np.argsort(x)
