@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from benchmarks import machine, report, runs
+from benchmarks import calibration
 from benchmarks.reference import BoltzmannWealth
 from benchmarks.steps import Stepper, district
 
@@ -84,6 +85,7 @@ def main(argv: list[str] | None = None) -> dict:
         "startup_s": report.summary(per("run", "startup_s"), "s", clock="wall time from launch to the first step",
                                     cpu=report.summary(per("run", "startup_cpu_s"), "s")),
     }
+    figures.update(calibration.figures(args.quick, reps, log))  # issue 14: the calibration loop
     extra = {
         "full_us_per_household_step": report.summary(per("full", "cpu_us"), "us"),
         "large_us_per_household_step": report.summary(per("large", "cpu_us"), "us"),

@@ -20,6 +20,7 @@ TARGETS = {
 #: the figures every result file has, in table order
 FIGURES = ("reference_us_per_agent_step", "core_us_per_household_step", "core_ratio", "full_ratio",
            "scaling_ratio", "peak_rss_mb", "runs_per_hour_per_core", "startup_s")
+FIGURES += ("calibration_evals_per_hour_per_core", "calibration_loop_ratio")  # benchmarks/calibration.py
 
 
 def summary(values: list[float], unit: str, **extra) -> dict:
