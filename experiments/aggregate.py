@@ -12,7 +12,8 @@ Writes into MULTIRUN_DIR (contract read by the report; docs/SWEEPS.md explains e
                            cost-effectiveness rows
 - ``by_group_summary.csv`` scenario, household_type, indicator, n, mean, ci_low, ci_high at the horizon
 - ``sweep_status.json``    expected / completed / failed (with the error) / missing runs
-- ``sweep_meta.json``      experiment, neighbourhood, steps, seeds, scenarios, version, config hashes, date
+- ``sweep_meta.json``      experiment, neighbourhood, steps, seeds, scenarios, version, config hashes, date,
+                           provenance (runs per model version, git state, package versions)
 
 Runs that failed or are missing are named on the terminal (and in sweep_status.json), never silently
 averaged away; the exit status is 1 when there are any.
@@ -34,6 +35,7 @@ import pyarrow.parquet as pq
 
 import abm
 from experiments.outputs import atomic_write, write_text
+from experiments.provenance import check_pooling, of_runs
 from experiments.stats import paired, ratio_interval, t_interval
 from experiments.sweep import describe_status, read_manifest, sweep_status
 
@@ -222,8 +224,9 @@ def meta(sweep_dir: Path, man: dict, names: dict, overrides: dict, completed: li
 
 
 # --- the whole aggregation -------------------------------------------------------------------------------
-def aggregate(sweep_dir: Path, baseline: str | None = None) -> dict:
-    """Write every aggregate file into ``sweep_dir``; return the tables and the status."""
+def aggregate(sweep_dir: Path, baseline: str | None = None, allow_mixed_versions: bool = False) -> dict:
+    """Write every aggregate file into ``sweep_dir``; return the tables and the status.  Refuses (SystemExit)
+    to pool runs of different model versions unless ``allow_mixed_versions`` (experiments.provenance)."""
     sweep_dir = Path(sweep_dir)
     man = read_manifest(sweep_dir)
     status = sweep_status(sweep_dir, man)
@@ -235,6 +238,7 @@ def aggregate(sweep_dir: Path, baseline: str | None = None) -> dict:
     if not completed:
         raise SystemExit("error: no completed run to aggregate\n" + describe_status(status, sweep_dir))
     param_keys = sorted({k for ov in overrides.values() for k in ov})
+    provs = check_pooling(sweep_dir, [r["run_id"] for r in completed], allow_mixed_versions)
 
     horizon, by_group = stream_runs(sweep_dir, completed, names, param_keys)
     indicators = [c for c in read_timeseries(sweep_dir / completed[0]["run_id"]).columns if c != "step"]
@@ -248,7 +252,8 @@ def aggregate(sweep_dir: Path, baseline: str | None = None) -> dict:
     for name, df in tables.items():
         write_text(sweep_dir / f"{name}.csv", df.to_csv(index=False, float_format="%.10g"))
     write_text(sweep_dir / "sweep_status.json", json.dumps(status, indent=1))
-    write_text(sweep_dir / "sweep_meta.json", json.dumps(meta(sweep_dir, man, names, overrides, completed), indent=1))
+    write_text(sweep_dir / "sweep_meta.json", json.dumps({**meta(sweep_dir, man, names, overrides, completed),
+                                                          "provenance": of_runs(provs)}, indent=1))
     return {**tables, "status": status, "baseline": base, "order": order}
 
 
@@ -294,8 +299,10 @@ def main(argv=None) -> int:
     ap.add_argument("--baseline", help="scenario the others are compared with (default: 'baseline', else "
                                        "the one with policy=baseline, else the first)")
     ap.add_argument("--quiet", action="store_true", help="no headline table")
+    ap.add_argument("--allow-mixed-versions", action="store_true",
+                    help="pool runs made by different versions of the model (refused by default)")
     args = ap.parse_args(argv)
-    result = aggregate(args.sweep_dir, args.baseline)
+    result = aggregate(args.sweep_dir, args.baseline, args.allow_mixed_versions)
     if not args.quiet:
         print(headline(result), flush=True)
     print(describe_status(result["status"], args.sweep_dir), file=sys.stderr)

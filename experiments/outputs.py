@@ -6,15 +6,16 @@ Files of one run directory:
 - ``timeseries.parquet`` one row per week, one column per indicator
 - ``by_group.parquet``   week x household type x indicator (tidy)
 - ``summary.json``       indicators and lever costs by payer at the last week, what each lever did
-                         (``levers``), seed, config hash, package version, and the yearly tallies behind the sweep's cost-effectiveness (:func:`tallies`)
-- ``DONE``               written last: the run is complete (sweeps skip runs that have it)
+                         (``levers``), seed, config hash, package version, the yearly tallies behind the sweep's
+                         cost-effectiveness (:func:`tallies`) and the run's ``provenance`` (model version, run
+                         identity, git commit and dirty flag, installed dependency versions; experiments.provenance)
+- ``DONE``               written last: the run is complete (sweeps skip runs that have it and the same identity)
 - ``error.txt``          the traceback, if the run raised
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import math
 import os
@@ -69,11 +70,10 @@ def config_yaml(config) -> str:
 
 
 def config_hash(config) -> str:
-    """A short stable hash of the resolved configuration (without the seed)."""
-    d = dataclasses.asdict(config)
-    d.pop("seed", None)
-    d.pop("output", None)
-    return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    """A short stable hash of the resolved configuration and the input files it names (without the seed)."""
+    from experiments.provenance import config_digest
+
+    return config_digest(config)[:12]
 
 
 def timeseries(model) -> pd.DataFrame:
@@ -121,7 +121,9 @@ def tallies(model, ts: pd.DataFrame) -> dict:
     }
 
 
-def summary(model, config) -> dict:
+def summary(model, config, overrides: dict[str, str] | None = None) -> dict:
+    from experiments.provenance import record
+
     ts = timeseries(model)
     last = ts.iloc[-1]
     return {
@@ -139,18 +141,24 @@ def summary(model, config) -> dict:
         #: per enabled lever: payer, yearly cost at the last week and what it did over the run
         "levers": model.lever_activity(),
         "tallies": tallies(model, ts),
+        "provenance": record(config, overrides),
     }
 
 
-def write_run(out: Path, model, config, wall_seconds: float | None = None) -> None:
-    """All result files of a finished run, then the completion marker."""
+def write_run(out: Path, model, config, wall_seconds: float | None = None,
+              overrides: dict[str, str] | None = None) -> None:
+    """All result files of a finished run, each written atomically, then the completion marker (a kill at any
+    moment leaves either the complete run or no ``DONE``); ``overrides`` (a sweep's run) go into the recipe."""
     out = Path(out)
     (out / DONE).unlink(missing_ok=True)
+    for tmp in out.glob(".*.tmp"):  # left by a process killed while writing
+        tmp.unlink(missing_ok=True)
     write_text(out / "config.yaml", config_yaml(config))
     write_parquet(out / "timeseries.parquet", timeseries(model))
     if config.output.get("by_group", True):
         write_parquet(out / "by_group.parquet", by_group(model))
-    s = summary(model, config)
+    s = summary(model, config, overrides)
     write_text(out / "summary.json", json.dumps(s, indent=2, sort_keys=True))
     (out / ERROR).unlink(missing_ok=True)
-    write_text(out / DONE, json.dumps({"wall_seconds": wall_seconds}))
+    write_text(out / DONE, json.dumps({"wall_seconds": wall_seconds,
+                                       "run_identity": s["provenance"]["run_identity"]}))

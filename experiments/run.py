@@ -3,9 +3,10 @@
 Validates everything (config ranges, CSV inputs) before writing anything; on bad input prints one
 clear error naming the key and exits with status 2, leaving no result files behind.
 
-With ``-m`` it is one job of a sweep (``python -m experiments.run -m +experiment=smoke``): the job is
-skipped if its run directory is already complete, and a failure is written to ``error.txt`` instead of
-stopping the sweep (see :mod:`experiments.sweep`).
+With ``-m`` it is a sweep (``python -m experiments.run -m +experiment=smoke``): each job is a task of
+several runs (:mod:`experiments.tasks`); a run is skipped if its directory already holds a completed run of
+the same identity, and a failure is written to ``error.txt`` instead of stopping the sweep (see
+:mod:`experiments.sweep`).
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from pathlib import Path
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from abm.config import to_sim_config
 from abm.errors import ConfigError
 from experiments.sensitivity import apply_design
-from experiments.sweep import guarded_job
+from experiments.sweep import execute_run, parse_overrides, recipe_overrides
 
 HEADLINE = ("cohesion_index", "neomutualism_index", "isolated_share", "isolated_elderly_alone_share",
             "needs_met_neighbours_share", "needs_unmet_share", "conflicts_open", "turnover_per_year",
@@ -47,14 +48,14 @@ def build(cfg: DictConfig):
     return sim, new_model(sim)
 
 
-def run_and_write(model, sim, out: Path, progress: bool = False) -> float:
+def run_and_write(model, sim, out: Path, progress: bool = False, overrides: dict | None = None) -> float:
     """Step the model to the horizon and write its results; the simulation's wall time in seconds."""
     t0 = time.perf_counter()
     simulate(model, sim.steps, progress=progress)
     seconds = time.perf_counter() - t0
     from experiments.outputs import write_run  # the parquet writer is needed only now: not on the way to step 1
 
-    write_run(out, model, sim, seconds)
+    write_run(out, model, sim, seconds, overrides=overrides)
     return seconds
 
 
@@ -121,9 +122,16 @@ def _remove_if_empty(out: Path) -> None:
 
 @hydra.main(version_base="1.3", config_path="../configs", config_name="config")
 def main(cfg: DictConfig) -> None:
-    out = Path(HydraConfig.get().runtime.output_dir)
-    if HydraConfig.get().mode == RunMode.MULTIRUN:
-        return guarded_job(out, lambda: configure(cfg), lambda sim: run_and_write(new_model(sim), sim, out))
+    hc = HydraConfig.get()
+    out = Path(hc.runtime.output_dir)
+    if hc.mode == RunMode.MULTIRUN:
+        if OmegaConf.select(cfg, "output.task", default=None) is not None:  # a task of hydra/sweeper=abitare
+            from experiments.tasks import run_task
+
+            return run_task(cfg, Path(hc.sweep.dir))
+        overrides = recipe_overrides(parse_overrides(hc.overrides.task))  # one run per job (another sweeper)
+        return execute_run(out, lambda: configure(cfg),
+                           lambda sim: run_and_write(new_model(sim), sim, out, overrides=overrides))
     try:
         sim, model = build(cfg)
     except ConfigError as e:

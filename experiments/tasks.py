@@ -1,0 +1,275 @@
+"""Sweeps in tasks: several runs per launcher job, each job's configuration composed once.
+
+Hydra composes the configuration of every job twice (once to check the batch, once in the job), which used
+to cost more than a short run itself.  The sweeper ``hydra/sweeper=abitare`` (the default; plugin in
+``hydra_plugins/abitare_sweeper``) expands the sweep exactly as Hydra's basic sweeper does, then
+(:func:`sweep`):
+
+1. judges every planned run from its directory without composing anything (experiments.sweep.state_on_disk):
+   completed runs of the same recipe are skipped, runs made by another model version are reported and rerun
+   (``hydra.sweeper.stale=rerun``, the default), kept (``keep``: mixing allowed) or the sweep stops before any
+   work (``refuse``), runs claimed by another live sweep are left to it;
+2. groups the other runs into tasks: runs that differ only in what is set after composition (the seed, a
+   sensitivity design row) share one composition; a group is cut into near-equal tasks of at most
+   ``hydra.sweeper.runs_per_task`` runs (default: about three tasks per worker), biggest first;
+3. writes the plan (``<sweep dir>/.abitare/plan-<id>.json``) and launches one job per task through the
+   configured launcher (joblib, submitit local or SLURM): the job's overrides are those of its first run
+   plus ``output.task=plan-<id>/<k>``; the job (:func:`run_task`) derives each run's configuration from its
+   own composed one and runs them one after another, each under its claim, each written as it finishes;
+4. waits for runs that another sweep was computing, and runs those it left unfinished;
+5. says how many runs it computed, and removes its plan.
+
+A task that dies (kill -9, out of memory) loses only the run it was computing; a rerun finds the others.
+
+**Where a shared spin-up plugs in** (the credible-baseline issue): a spin-up state depends on the
+parameters other than the policy and on the seed.  :func:`build_model` is the only place a run's model is
+made; with a spin-up it would fetch the state of ``(model version, spin-up parameters, seed)`` from a
+store in the sweep directory (computed by the first run that needs it, under a claim like a run's, written
+atomically), and start the run from a copy of it.  Grouping tasks by that key instead of by composition
+(:func:`group_key`) would let one task reuse the state in memory.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import math
+import os
+import shutil
+import sys
+import uuid
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from experiments.sweep import parse_overrides, recipe_overrides, run_dir, state_on_disk
+
+PLAN_DIR = ".abitare"
+#: keys set on a composed configuration to derive a run's: runs differing only in these share a composition
+DERIVED = ("seed", "output.design_row")
+STALE_POLICIES = ("rerun", "keep", "refuse")
+TASK_KEY = "output.task"
+
+
+def note(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# --- planning (in the process that launches the sweep) -------------------------------------------------
+def planned_runs(jobs: list[list[str]], default_seed: int) -> list[dict]:
+    runs = []
+    for job in jobs:
+        ov = parse_overrides(job)
+        seed = int(ov.get("seed", default_seed))
+        runs.append({"run_id": run_dir(job, default_seed), "seed": seed, "job": list(job),
+                     "overrides": recipe_overrides(ov)})
+    return runs
+
+
+def group_key(run: dict) -> str:
+    """Runs with the same key share one composed configuration (everything but the DERIVED keys)."""
+    return json.dumps({k: v for k, v in run["overrides"].items() if k not in DERIVED}, sort_keys=True)
+
+
+def workers(config: DictConfig) -> int:
+    """How many tasks the launcher runs at once: joblib's n_jobs, submitit's array parallelism, else 1."""
+    n = OmegaConf.select(config, "hydra.launcher.n_jobs", default=None)
+    if n is not None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        return max(1, cores + 1 + int(n)) if int(n) < 0 else max(1, int(n))
+    return max(1, int(OmegaConf.select(config, "hydra.launcher.array_parallelism", default=1) or 1))
+
+
+def make_tasks(runs: list[dict], runs_per_task: int | None, n_workers: int) -> list[list[dict]]:
+    """Runs grouped by composition and cut into near-equal tasks, biggest first."""
+    if not runs:
+        return []
+    size = runs_per_task or max(1, math.ceil(len(runs) / (3 * n_workers)))
+    groups: dict[str, list[dict]] = {}
+    for r in runs:
+        groups.setdefault(group_key(r), []).append(r)
+    tasks = []
+    for members in groups.values():
+        k = math.ceil(len(members) / size)
+        cut = [round(i * len(members) / k) for i in range(k + 1)]
+        tasks += [members[a:b] for a, b in zip(cut, cut[1:])]
+    return sorted(tasks, key=len, reverse=True)
+
+
+def check_choices(sweeper, jobs: list[list[str]]) -> None:
+    """Every config-group choice of the sweep exists (a typo would otherwise fail only inside its task)."""
+    loader = sweeper.hydra_context.config_loader
+    seen: dict[str, set] = {}
+    for job in jobs:
+        for key, value in parse_overrides(job).items():
+            if "." not in key and not key.startswith("hydra") and loader.repository.group_exists(key):
+                seen.setdefault(key, set()).add(value)
+    for group, values in seen.items():
+        options = set(loader.get_group_options(group))
+        bad = sorted(values - options)
+        if bad:
+            raise ValueError(f"no config {group}={bad[0]}; {group} is one of: {', '.join(sorted(options))}")
+
+
+def judge(sweep_dir: Path, runs: list[dict], stale: str) -> dict[str, list[dict]]:
+    """Runs by what their directories hold: done, stale, busy (claimed elsewhere), todo."""
+    from experiments.claims import is_claimed
+    from experiments.provenance import recipe
+
+    out = {"done": [], "stale": [], "busy": [], "todo": []}
+    for r in runs:
+        path = sweep_dir / r["run_id"]
+        state = state_on_disk(path, recipe(r["overrides"], r["seed"]))
+        if state == "done" or (state == "stale" and stale == "keep"):
+            out["done"].append(r)
+        elif is_claimed(path):
+            out["busy"].append(r)
+        else:
+            out["stale" if state == "stale" else "todo"].append(r)
+    return out
+
+
+def report_stale(sweep_dir: Path, stale_runs: list[dict], policy: str) -> None:
+    if not stale_runs:
+        return
+    from experiments.provenance import model_version, read_provenance
+
+    versions = sorted({read_provenance(sweep_dir / r["run_id"]).get("model_version") or "unknown"
+                       for r in stale_runs})
+    head = (f"{len(stale_runs)} completed runs in {sweep_dir} were made by other code (model version "
+            f"{', '.join(versions)}; this code: {model_version()}), e.g. {stale_runs[0]['run_id']}")
+    if policy == "refuse":
+        note(f"error: {head}.\nNothing was run: rerun them (hydra.sweeper.stale=rerun), keep them and mix "
+             f"versions (hydra.sweeper.stale=keep), or sweep into another directory")
+        sys.exit(2)
+    note(f"{head}: running them again (hydra.sweeper.stale=keep keeps them, =refuse stops instead)")
+
+
+def launch(sweeper, sweep_dir: Path, tasks: list[list[dict]], stale: str, first_idx: int):
+    """Write the plan, launch one job per task, return (job returns, statuses by run id)."""
+    plan_id = f"plan-{uuid.uuid4().hex[:12]}"
+    plan = {"stale": stale, "tasks": [[{k: r[k] for k in ("run_id", "seed", "overrides")} for r in t]
+                                      for t in tasks]}
+    from experiments.outputs import write_text
+
+    write_text(sweep_dir / PLAN_DIR / f"{plan_id}.json", json.dumps(plan))
+    jobs = [[*t[0]["job"], f"++{TASK_KEY}={plan_id}/{k}"] for k, t in enumerate(tasks)]
+    statuses: dict[str, str] = {}
+    returns = []
+    try:
+        returns = sweeper.launcher.launch(jobs, initial_job_idx=first_idx)
+        for k, ret in enumerate(returns):
+            try:
+                statuses.update(ret.return_value or {})
+            except Exception as e:  # noqa: BLE001 - a task that raised: its runs stay missing
+                note(f"error: task {k} ({len(tasks[k])} runs from {tasks[k][0]['run_id']}) failed: "
+                     f"{type(e).__name__}: {e}")
+    except Exception as e:  # noqa: BLE001 - e.g. a worker killed: the runs not written stay missing
+        note(f"error: the launcher stopped: {type(e).__name__}: {e}")
+    finally:
+        shutil.rmtree(sweep_dir / PLAN_DIR / plan_id, ignore_errors=True)
+        (sweep_dir / PLAN_DIR / f"{plan_id}.json").unlink(missing_ok=True)
+    return returns, statuses
+
+
+def sweep(sweeper, arguments: list[str], runs_per_task: int | None, stale: str):
+    """The whole sweep (see the module's docstring); returns the launcher's job returns, batch by batch."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from experiments.claims import wait_released
+
+    if stale not in STALE_POLICIES:
+        raise ValueError(f"hydra.sweeper.stale={stale}: one of {', '.join(STALE_POLICIES)}")
+    if runs_per_task is not None and runs_per_task < 1:
+        raise ValueError(f"hydra.sweeper.runs_per_task={runs_per_task}: a number >= 1, or null (automatic)")
+    config = sweeper.config
+    parser = OverridesParser.create(config_loader=sweeper.hydra_context.config_loader)
+    jobs = BasicSweeper.split_arguments(parser.parse_overrides(sweeper._parse_config() + list(arguments)), None)[0]
+    sweep_dir = Path(config.hydra.sweep.dir)
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    OmegaConf.save(config, sweep_dir / "multirun.yaml")
+    check_choices(sweeper, jobs)
+    if jobs:  # one composition checks what every job shares (a misspelt key fails here, not in the tasks)
+        sweeper.hydra_context.config_loader.load_sweep_config(config, list(jobs[0]))
+    runs = planned_runs(jobs, int(config.seed))
+
+    returns, ran, found_done, elsewhere, idx = [], 0, None, 0, 0
+    pending = runs
+    for _round in range(3):
+        state = judge(sweep_dir, pending, stale)
+        if found_done is None:
+            found_done = len(state["done"])
+            report_stale(sweep_dir, state["stale"], stale)
+        todo = state["todo"] + state["stale"]
+        tasks = make_tasks(todo, runs_per_task, workers(config))
+        statuses = {}
+        if tasks:
+            rets, statuses = launch(sweeper, sweep_dir, tasks, stale, idx)
+            returns.append(rets)
+            idx += len(tasks)
+        ran += sum(1 for s in statuses.values() if s in ("completed", "failed"))
+        busy = state["busy"] + [r for r in todo if statuses.get(r["run_id"]) == "claimed"]
+        if not busy:
+            break
+        elsewhere += len(busy)
+        wait_released([sweep_dir / r["run_id"] for r in busy], note)
+        pending = busy
+    note(f"this sweep ran {ran} of {len(runs)} runs ({found_done or 0} were complete already"
+         + (f", {elsewhere} were being run by another process meanwhile" if elsewhere else "") + ")")
+    if (sweep_dir / PLAN_DIR).is_dir() and not any((sweep_dir / PLAN_DIR).iterdir()):
+        (sweep_dir / PLAN_DIR).rmdir()
+    return returns
+
+
+# --- one task (in the launcher's job) ------------------------------------------------------------------
+def task_dir(ref: str) -> str:
+    """The Hydra job directory of task ``plan-<id>/<k>`` (removed with the plan)."""
+    plan_id, _, k = str(ref).partition("/")
+    return f"{PLAN_DIR}/{plan_id}/task{k}"
+
+
+def derive(base: DictConfig, sim0, run: dict):
+    """A run's validated configuration from its task's composed one: the seed set, a design row applied."""
+    from experiments.run import configure
+
+    if "output.design_row" in run["overrides"]:
+        cfg = copy.deepcopy(base)
+        OmegaConf.update(cfg, "output.design_row", int(run["overrides"]["output.design_row"]), merge=False)
+        sim = configure(cfg)
+    else:
+        sim = copy.deepcopy(sim0())
+    output = {k: v for k, v in sim.output.items() if k != "task"}
+    return dataclasses.replace(sim, seed=run["seed"], output=output)
+
+
+def build_model(sim):
+    """The model of one run (the one place a shared spin-up state would be fetched: see the module's docstring)."""
+    from experiments.run import new_model
+
+    return new_model(sim)
+
+
+def run_task(cfg: DictConfig, sweep_dir: Path) -> dict[str, str]:
+    """Run the runs of task ``output.task`` one after another; their statuses by run id (never raises)."""
+    from experiments.run import configure, run_and_write
+    from experiments.sweep import execute_run
+
+    plan_id, _, k = str(cfg.output.task).partition("/")
+    plan = json.loads((sweep_dir / PLAN_DIR / f"{plan_id}.json").read_text(encoding="utf-8"))
+    cache = []
+
+    def sim0():
+        if not cache:
+            cache.append(configure(cfg))
+        return cache[0]
+
+    statuses = {}
+    for run in plan["tasks"][int(k)]:
+        out = sweep_dir / run["run_id"]
+        statuses[run["run_id"]] = execute_run(
+            out, lambda run=run: derive(cfg, sim0, run),
+            lambda sim, out=out, run=run: run_and_write(build_model(sim), sim, out, overrides=run["overrides"]),
+            plan["stale"])
+    return statuses
