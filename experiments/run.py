@@ -12,6 +12,7 @@ the same identity, and a failure is written to ``error.txt`` instead of stopping
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -120,6 +121,30 @@ def _remove_if_empty(out: Path) -> None:
         pass
 
 
+def mode_from_command_line(hydra_app, config_name, overrides):
+    """Stands in for Hydra's ``Hydra.get_mode``, which composes the whole configuration (a fifth of a run's
+    start-up) only to read ``hydra.mode``: when no file of configs/ sets it, it can only come from the command
+    line (``-m``, or an override ``hydra.mode=RUN|MULTIRUN``, returned here), and the result is the same."""
+    for line in overrides:
+        key, _, value = str(line).partition("=")
+        if key.lstrip("+") == "hydra.mode":
+            return RunMode[value.strip()]
+    return None
+
+
+def configs_set_mode(config_dir: Path = Path(__file__).resolve().parent.parent / "configs") -> bool:
+    """True if a config file may set ``hydra.mode`` (then Hydra's own composition decides)."""
+    pattern = re.compile(r"^\s*mode\s*:", re.MULTILINE)
+    return any(pattern.search(p.read_text(encoding="utf-8")) for p in config_dir.rglob("*.yaml"))
+
+
+def shortcut_get_mode() -> None:
+    from hydra._internal.hydra import Hydra
+
+    if not configs_set_mode():
+        Hydra.get_mode = mode_from_command_line
+
+
 @hydra.main(version_base="1.3", config_path="../configs", config_name="config")
 def main(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
@@ -144,4 +169,5 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
+    shortcut_get_mode()
     main()
