@@ -85,7 +85,8 @@ def make_tasks(runs: list[dict], runs_per_task: int | None, n_workers: int) -> l
     """Runs grouped by composition and cut into near-equal tasks, biggest first."""
     if not runs:
         return []
-    size = runs_per_task or max(1, math.ceil(len(runs) / (3 * n_workers)))
+    # about three tasks per worker: the last tasks to finish are small, and few compositions are repeated
+    size = runs_per_task or max(1, len(runs) // (3 * n_workers))
     groups: dict[str, list[dict]] = {}
     for r in runs:
         groups.setdefault(group_key(r), []).append(r)
