@@ -1,4 +1,4 @@
-"""Sweeps in tasks: several runs per launcher job, each job's configuration composed once.
+"""Sweeps as a few long-lived tasks that share out the runs: each configuration composed once per task.
 
 Hydra composes the configuration of every job twice (once to check the batch, once in the job), which used
 to cost more than a short run itself.  The sweeper ``hydra/sweeper=abitare`` (the default; plugin in
@@ -9,24 +9,25 @@ to cost more than a short run itself.  The sweeper ``hydra/sweeper=abitare`` (th
    completed runs of the same recipe are skipped, runs made by another model version are reported and rerun
    (``hydra.sweeper.stale=rerun``, the default), kept (``keep``: mixing allowed) or the sweep stops before any
    work (``refuse``), runs claimed by another live sweep are left to it;
-2. groups the other runs into tasks: runs that differ only in what is set after composition (the seed, a
-   sensitivity design row) share one composition; a group is cut into near-equal tasks of at most
-   ``hydra.sweeper.runs_per_task`` runs (default: about three tasks per worker), biggest first;
-3. writes the plan (``<sweep dir>/.abitare/plan-<id>.json``) and launches one job per task through the
-   configured launcher (joblib, submitit local or SLURM): the job's overrides are those of its first run
-   plus ``output.task=plan-<id>/<k>``; the job (:func:`run_task`) derives each run's configuration from its
-   own composed one and runs them one after another, each under its claim, each written as it finishes;
-4. waits for runs that another sweep was computing, and runs those it left unfinished;
+2. writes the plan (``<sweep dir>/.abitare/plan-<id>.json``: the runs left, ordered so that runs sharing a
+   composition are neighbours) and launches ``hydra.sweeper.tasks`` jobs (default: one per worker, i.e.
+   joblib's ``n_jobs`` or submitit's ``array_parallelism``, at most one per run) through the configured
+   launcher: joblib, submitit local or SLURM;
+3. each task (:func:`run_task`) walks the plan from its own starting point (task k of T starts k/T of the way
+   in, and wraps round) and computes every run that is neither done nor claimed by another task, claiming
+   it first: the runs are shared out as the tasks go, so no worker idles while another has a queue, and a
+   task that dies (kill -9, a cluster time-out) leaves its runs to the others.  A configuration is composed
+   once per task and group of runs that differ only in what is set after composition (the seed, a
+   sensitivity design row), and each run's is derived from it;
+4. waits for runs that another sweep was computing, and launches again what nobody finished;
 5. says how many runs it computed, and removes its plan.
-
-A task that dies (kill -9, out of memory) loses only the run it was computing; a rerun finds the others.
 
 **Where a shared spin-up plugs in** (the credible-baseline issue): a spin-up state depends on the
 parameters other than the policy and on the seed.  :func:`build_model` is the only place a run's model is
-made; with a spin-up it would fetch the state of ``(model version, spin-up parameters, seed)`` from a
-store in the sweep directory (computed by the first run that needs it, under a claim like a run's, written
-atomically), and start the run from a copy of it.  Grouping tasks by that key instead of by composition
-(:func:`group_key`) would let one task reuse the state in memory.
+made; with a spin-up it would fetch the state of ``(model version, spin-up parameters, seed)`` from a store
+in the sweep directory (computed by the first run that needs it, under a claim like a run's, written
+atomically) and start the run from a copy of it; ordering the plan by that key (:func:`group_key`) would let
+a task keep the state in memory for the scenarios of one seed.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-import math
 import os
 import shutil
 import sys
@@ -81,21 +81,12 @@ def workers(config: DictConfig) -> int:
     return max(1, int(OmegaConf.select(config, "hydra.launcher.array_parallelism", default=1) or 1))
 
 
-def make_tasks(runs: list[dict], runs_per_task: int | None, n_workers: int) -> list[list[dict]]:
-    """Runs grouped by composition and cut into near-equal tasks, biggest first."""
-    if not runs:
-        return []
-    # about three tasks per worker: the last tasks to finish are small, and few compositions are repeated
-    size = runs_per_task or max(1, len(runs) // (3 * n_workers))
-    groups: dict[str, list[dict]] = {}
-    for r in runs:
-        groups.setdefault(group_key(r), []).append(r)
-    tasks = []
-    for members in groups.values():
-        k = math.ceil(len(members) / size)
-        cut = [round(i * len(members) / k) for i in range(k + 1)]
-        tasks += [members[a:b] for a, b in zip(cut, cut[1:])]
-    return sorted(tasks, key=len, reverse=True)
+def order_runs(runs: list[dict]) -> list[dict]:
+    """Runs sharing a composition next to each other (stable: the sweep's order within a group)."""
+    first: dict[str, int] = {}
+    for i, r in enumerate(runs):
+        first.setdefault(group_key(r), i)
+    return sorted(runs, key=lambda r: first[group_key(r)])
 
 
 def check_choices(sweeper, jobs: list[list[str]]) -> None:
@@ -147,25 +138,29 @@ def report_stale(sweep_dir: Path, stale_runs: list[dict], policy: str) -> None:
     note(f"{head}: running them again (hydra.sweeper.stale=keep keeps them, =refuse stops instead)")
 
 
-def launch(sweeper, sweep_dir: Path, tasks: list[list[dict]], stale: str, first_idx: int):
-    """Write the plan, launch one job per task, return (job returns, statuses by run id)."""
-    plan_id = f"plan-{uuid.uuid4().hex[:12]}"
-    plan = {"stale": stale, "tasks": [[{k: r[k] for k in ("run_id", "seed", "overrides")} for r in t]
-                                      for t in tasks]}
+def launch(sweeper, sweep_dir: Path, runs: list[dict], n_tasks: int, stale: str, first_idx: int):
+    """Write the plan, launch ``n_tasks`` jobs sharing ``runs``, return (job returns, statuses by run id)."""
+    import time
+
     from experiments.outputs import write_text
 
+    plan_id = f"plan-{uuid.uuid4().hex[:12]}"
+    runs = order_runs(runs)
+    plan = {"stale": stale, "created": time.time(), "tasks": n_tasks,
+            "runs": [{k: r[k] for k in ("run_id", "seed", "overrides", "job")} for r in runs]}
     write_text(sweep_dir / PLAN_DIR / f"{plan_id}.json", json.dumps(plan))
-    jobs = [[*t[0]["job"], f"++{TASK_KEY}={plan_id}/{k}"] for k, t in enumerate(tasks)]
+    jobs = [[*runs[start(k, n_tasks, len(runs))]["job"], f"++{TASK_KEY}={plan_id}/{k}"] for k in range(n_tasks)]
     statuses: dict[str, str] = {}
     returns = []
     try:
         returns = sweeper.launcher.launch(jobs, initial_job_idx=first_idx)
         for k, ret in enumerate(returns):
             try:
-                statuses.update(ret.return_value or {})
-            except Exception as e:  # noqa: BLE001 - a task that raised: its runs stay missing
-                note(f"error: task {k} ({len(tasks[k])} runs from {tasks[k][0]['run_id']}) failed: "
-                     f"{type(e).__name__}: {e}")
+                for rid, status in (ret.return_value or {}).items():
+                    if statuses.get(rid) in (None, "claimed", "skipped", "failed elsewhere"):
+                        statuses[rid] = status
+            except Exception as e:  # noqa: BLE001 - a task that raised: the runs nobody finished stay missing
+                note(f"error: task {k} of {n_tasks} failed: {type(e).__name__}: {e}")
     except Exception as e:  # noqa: BLE001 - e.g. a worker killed: the runs not written stay missing
         note(f"error: the launcher stopped: {type(e).__name__}: {e}")
     finally:
@@ -174,7 +169,7 @@ def launch(sweeper, sweep_dir: Path, tasks: list[list[dict]], stale: str, first_
     return returns, statuses
 
 
-def sweep(sweeper, arguments: list[str], runs_per_task: int | None, stale: str):
+def sweep(sweeper, arguments: list[str], tasks: int | None, stale: str):
     """The whole sweep (see the module's docstring); returns the launcher's job returns, batch by batch."""
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -183,8 +178,8 @@ def sweep(sweeper, arguments: list[str], runs_per_task: int | None, stale: str):
 
     if stale not in STALE_POLICIES:
         raise ValueError(f"hydra.sweeper.stale={stale}: one of {', '.join(STALE_POLICIES)}")
-    if runs_per_task is not None and runs_per_task < 1:
-        raise ValueError(f"hydra.sweeper.runs_per_task={runs_per_task}: a number >= 1, or null (automatic)")
+    if tasks is not None and tasks < 1:
+        raise ValueError(f"hydra.sweeper.tasks={tasks}: a number >= 1, or null (one per worker)")
     config = sweeper.config
     parser = OverridesParser.create(config_loader=sweeper.hydra_context.config_loader)
     jobs = BasicSweeper.split_arguments(parser.parse_overrides(sweeper._parse_config() + list(arguments)), None)[0]
@@ -192,8 +187,6 @@ def sweep(sweeper, arguments: list[str], runs_per_task: int | None, stale: str):
     sweep_dir.mkdir(parents=True, exist_ok=True)
     OmegaConf.save(config, sweep_dir / "multirun.yaml")
     check_choices(sweeper, jobs)
-    if jobs:  # one composition checks what every job shares (a misspelt key fails here, not in the tasks)
-        sweeper.hydra_context.config_loader.load_sweep_config(config, list(jobs[0]))
     runs = planned_runs(jobs, int(config.seed))
 
     returns, ran, found_done, elsewhere, idx = [], 0, None, 0, 0
@@ -204,19 +197,20 @@ def sweep(sweeper, arguments: list[str], runs_per_task: int | None, stale: str):
             found_done = len(state["done"])
             report_stale(sweep_dir, state["stale"], stale)
         todo = state["todo"] + state["stale"]
-        tasks = make_tasks(todo, runs_per_task, workers(config))
         statuses = {}
-        if tasks:
-            rets, statuses = launch(sweeper, sweep_dir, tasks, stale, idx)
+        if todo:
+            n_tasks = min(len(todo), tasks or workers(config))
+            rets, statuses = launch(sweeper, sweep_dir, todo, n_tasks, stale, idx)
             returns.append(rets)
-            idx += len(tasks)
+            idx += n_tasks
         ran += sum(1 for s in statuses.values() if s in ("completed", "failed"))
         busy = state["busy"] + [r for r in todo if statuses.get(r["run_id"]) == "claimed"]
-        if not busy:
+        unreached = [r for r in todo if r["run_id"] not in statuses]  # its tasks died first: run it again
+        if not busy and not unreached:
             break
         elsewhere += len(busy)
         wait_released([sweep_dir / r["run_id"] for r in busy], note)
-        pending = busy
+        pending = busy + unreached
     note(f"this sweep ran {ran} of {len(runs)} runs ({found_done or 0} were complete already"
          + (f", {elsewhere} were being run by another process meanwhile" if elsewhere else "") + ")")
     if (sweep_dir / PLAN_DIR).is_dir() and not any((sweep_dir / PLAN_DIR).iterdir()):
@@ -231,18 +225,44 @@ def task_dir(ref: str) -> str:
     return f"{PLAN_DIR}/{plan_id}/task{k}"
 
 
-def derive(base: DictConfig, sim0, run: dict):
-    """A run's validated configuration from its task's composed one: the seed set, a design row applied."""
-    from experiments.run import configure
+def start(k: int, n_tasks: int, n_runs: int) -> int:
+    """Where task ``k`` of ``n_tasks`` starts walking the plan's ``n_runs`` runs."""
+    return (k * n_runs) // n_tasks
 
-    if "output.design_row" in run["overrides"]:
-        cfg = copy.deepcopy(base)
-        OmegaConf.update(cfg, "output.design_row", int(run["overrides"]["output.design_row"]), merge=False)
-        sim = configure(cfg)
-    else:
-        sim = copy.deepcopy(sim0())
-    output = {k: v for k, v in sim.output.items() if k != "task"}
-    return dataclasses.replace(sim, seed=run["seed"], output=output)
+
+class Configs:
+    """The validated configurations of a task's runs: one composition per group of runs (group_key), each run's
+    derived from it (seed set, design row applied).  The task's own composed configuration is the first."""
+
+    def __init__(self, cfg: DictConfig, first: dict):
+        from hydra.core.hydra_config import HydraConfig
+
+        self.config_name = HydraConfig.get().job.config_name
+        self.composed = {group_key(first): cfg}
+        self.validated: dict[str, object] = {}
+
+    def base(self, run: dict) -> DictConfig:
+        key = group_key(run)
+        if key not in self.composed:
+            from hydra import compose
+
+            self.composed[key] = compose(config_name=self.config_name, overrides=list(run["job"]))
+        return self.composed[key]
+
+    def __call__(self, run: dict):
+        from experiments.run import configure
+
+        if "output.design_row" in run["overrides"]:
+            cfg = copy.deepcopy(self.base(run))
+            OmegaConf.update(cfg, "output.design_row", int(run["overrides"]["output.design_row"]), merge=False)
+            sim = configure(cfg)
+        else:
+            key = group_key(run)
+            if key not in self.validated:
+                self.validated[key] = configure(self.base(run))
+            sim = copy.deepcopy(self.validated[key])
+        output = {k: v for k, v in sim.output.items() if k != "task"}
+        return dataclasses.replace(sim, seed=run["seed"], output=output)
 
 
 def build_model(sim):
@@ -252,25 +272,39 @@ def build_model(sim):
     return new_model(sim)
 
 
+def failed_since(out: Path, t0: float) -> bool:
+    """The run failed after ``t0`` (in another task of this sweep: not retried by this one)."""
+    from experiments.outputs import ERROR
+
+    try:
+        return (out / ERROR).stat().st_mtime >= t0
+    except FileNotFoundError:
+        return False
+
+
 def run_task(cfg: DictConfig, sweep_dir: Path) -> dict[str, str]:
-    """Run the runs of task ``output.task`` one after another; their statuses by run id (never raises)."""
-    from experiments.run import configure, run_and_write
+    """Task k of a plan: walk the runs from its starting point, compute each one nobody has done or claimed;
+    their statuses by run id (never raises)."""
+    from experiments.provenance import recipe
+    from experiments.run import run_and_write
     from experiments.sweep import execute_run
 
     plan_id, _, k = str(cfg.output.task).partition("/")
     plan = json.loads((sweep_dir / PLAN_DIR / f"{plan_id}.json").read_text(encoding="utf-8"))
-    cache = []
-
-    def sim0():
-        if not cache:
-            cache.append(configure(cfg))
-        return cache[0]
-
+    runs = plan["runs"]
+    first = start(int(k), plan["tasks"], len(runs))
+    configs = Configs(cfg, runs[first])
     statuses = {}
-    for run in plan["tasks"][int(k)]:
+    for run in runs[first:] + runs[:first]:
         out = sweep_dir / run["run_id"]
+        if state_on_disk(out, recipe(run["overrides"], run["seed"])) == "done":
+            statuses[run["run_id"]] = "skipped"  # done meanwhile by another task
+            continue
+        if failed_since(out, plan["created"]):
+            statuses[run["run_id"]] = "failed elsewhere"  # not retried by every task in turn
+            continue
         statuses[run["run_id"]] = execute_run(
-            out, lambda run=run: derive(cfg, sim0, run),
+            out, lambda run=run: configs(run),
             lambda sim, out=out, run=run: run_and_write(build_model(sim), sim, out, overrides=run["overrides"]),
             plan["stale"])
     return statuses

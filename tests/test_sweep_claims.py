@@ -71,7 +71,7 @@ def test_a_claimed_run_waits_for_its_holder_and_a_killed_holder_frees_it(tmp_pat
 def test_two_sweeps_on_one_directory_compute_every_run_once(tmp_path):
     d = tmp_path / "sweep"
     runs = ("policy=baseline,portierato", "seed=range(0,5)", "steps=26", "hydra.launcher.n_jobs=1",
-            "hydra.sweeper.runs_per_task=1")
+            "hydra.sweeper.tasks=1")
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
     procs = [start_sweep(d, log, *runs) for log in logs]
     codes = [p.wait(timeout=900) for p in procs]

@@ -1,5 +1,5 @@
-"""``hydra/sweeper=abitare``: Hydra's basic sweep (same expansion of ``key=a,b`` and ``range()``), run as tasks of
-several runs each, with resume by run identity and claims (the work is in experiments.tasks; this module is
+"""``hydra/sweeper=abitare``: Hydra's basic sweep (same expansion of ``key=a,b`` and ``range()``), run as a few tasks that
+share out the runs, with resume by run identity and claims (the work is in experiments.tasks; this module is
 imported whenever Hydra starts, so it stays light)."""
 
 from dataclasses import dataclass
@@ -14,8 +14,8 @@ class AbitareSweeperConf:
     _target_: str = "hydra_plugins.abitare_sweeper.abitare_sweeper.AbitareSweeper"
     #: the sweep, as for the basic sweeper: {key: "a,b" or "range(0,5)"}
     params: Optional[Dict[str, str]] = None
-    #: runs per launcher job; null: about three jobs per worker (joblib n_jobs, submitit array_parallelism)
-    runs_per_task: Optional[int] = None
+    #: launcher jobs that share out the runs; null: one per worker (joblib n_jobs, submitit array_parallelism)
+    tasks: Optional[int] = None
     #: a completed run made by another model version: rerun | keep (mix versions) | refuse (stop, run nothing)
     stale: str = "rerun"
     #: not used (every task is launched in one batch); kept so that configs written for the basic sweeper work
@@ -26,13 +26,13 @@ ConfigStore.instance().store(group="hydra/sweeper", name="abitare", node=Abitare
 
 
 class AbitareSweeper(BasicSweeper):
-    def __init__(self, params: Optional[Dict[str, str]] = None, runs_per_task: Optional[int] = None,
+    def __init__(self, params: Optional[Dict[str, str]] = None, tasks: Optional[int] = None,
                  stale: str = "rerun", max_batch_size: Optional[int] = None) -> None:
         super().__init__(max_batch_size=None, params=params)
-        self.runs_per_task = runs_per_task
+        self.tasks = tasks
         self.stale = stale
 
     def sweep(self, arguments: List[str]) -> Any:
         from experiments.tasks import sweep
 
-        return sweep(self, arguments, self.runs_per_task, self.stale)
+        return sweep(self, arguments, self.tasks, self.stale)
