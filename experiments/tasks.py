@@ -153,7 +153,7 @@ def launch(sweeper, sweep_dir: Path, runs: list[dict], n_tasks: int, stale: str,
     statuses: dict[str, str] = {}
     returns = []
     try:
-        returns = sweeper.launcher.launch(jobs, initial_job_idx=first_idx)
+        returns = launch_jobs(sweeper, jobs, first_idx, sweep_dir)
         for k, ret in enumerate(returns):
             try:
                 for rid, status in (ret.return_value or {}).items():
@@ -167,6 +167,34 @@ def launch(sweeper, sweep_dir: Path, runs: list[dict], n_tasks: int, stale: str,
         shutil.rmtree(sweep_dir / PLAN_DIR / plan_id, ignore_errors=True)
         (sweep_dir / PLAN_DIR / f"{plan_id}.json").unlink(missing_ok=True)
     return returns, statuses
+
+
+def launch_jobs(sweeper, jobs: list[list[str]], first_idx: int, sweep_dir: Path) -> list:
+    """The launcher's job returns for ``jobs``.  With joblib and several jobs, the first job runs in this process
+    meanwhile, and joblib gets one worker fewer: this process has imported everything already and would only
+    wait, where a new worker would spend a second importing the model (docs/PERFORMANCE.md)."""
+    launcher = sweeper.launcher
+    if type(launcher).__name__ != "JoblibLauncher" or len(jobs) < 2:
+        return launcher.launch(jobs, initial_job_idx=first_idx)
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hydra import compose
+    from hydra.core.utils import JobReturn, JobStatus
+
+    here = JobReturn(overrides=list(jobs[0]), status=JobStatus.COMPLETED)
+    saved = launcher.joblib.get("n_jobs")
+    launcher.joblib["n_jobs"] = len(jobs) - 1
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            others = pool.submit(launcher.launch, jobs[1:], initial_job_idx=first_idx + 1)
+            try:
+                cfg = compose(config_name=sweeper.config.hydra.job.config_name, overrides=list(jobs[0]))
+                here.return_value = run_task(cfg, sweep_dir)
+            except Exception as e:  # noqa: BLE001 - reported like a failed job
+                here.status, here.return_value = JobStatus.FAILED, e
+            return [here, *others.result()]
+    finally:
+        launcher.joblib["n_jobs"] = saved
 
 
 def sweep(sweeper, arguments: list[str], tasks: int | None, stale: str):
