@@ -150,6 +150,8 @@ def write_run(out: Path, model, config, wall_seconds: float | None = None,
     """All result files of a finished run, each written atomically, then the completion marker (a kill at any
     moment leaves either the complete run or no ``DONE``); ``overrides`` (a sweep's run) go into the recipe."""
     out = Path(out)
+    if config.seed is None:  # the caller's config of a model that drew its own seed: record the seed it ran
+        config = dataclasses.replace(config, seed=model.seed)
     (out / DONE).unlink(missing_ok=True)
     for tmp in out.glob(".*.tmp"):  # left by a process killed while writing
         tmp.unlink(missing_ok=True)

@@ -232,6 +232,7 @@ def sweep(sweeper, arguments: list[str], tasks: int | None, stale: str):
             returns.append(rets)
             idx += n_tasks
         ran += sum(1 for s in statuses.values() if s in ("completed", "failed"))
+        found_done += sum(1 for s in statuses.values() if s in ("skipped", "kept"))  # same identity, other recipe
         busy = state["busy"] + [r for r in todo if statuses.get(r["run_id"]) == "claimed"]
         unreached = [r for r in todo if r["run_id"] not in statuses]  # its tasks died first: run it again
         if not busy and not unreached:
@@ -239,7 +240,7 @@ def sweep(sweeper, arguments: list[str], tasks: int | None, stale: str):
         elsewhere += len(busy)
         wait_released([sweep_dir / r["run_id"] for r in busy], note)
         pending = busy + unreached
-    note(f"this sweep ran {ran} of {len(runs)} runs ({found_done or 0} were complete already"
+    note(f"this sweep ran {ran} of {len(runs)} runs ({found_done} were complete already"
          + (f", {elsewhere} were being run by another process meanwhile" if elsewhere else "") + ")")
     if (sweep_dir / PLAN_DIR).is_dir() and not any((sweep_dir / PLAN_DIR).iterdir()):
         (sweep_dir / PLAN_DIR).rmdir()

@@ -42,8 +42,9 @@ def test_without_a_seed_a_fresh_one_is_drawn_and_recorded(tmp_path):
     # the recorded seed reproduces the run
     again = NeighbourhoodModel(config=small(seed=a.seed))
     assert np.array_equal(series(a), series(again), equal_nan=True)
-    write_run(tmp_path, a, a.config)
+    write_run(tmp_path, a, cfg)  # the caller's config, without a seed: the seed drawn is recorded
     assert json.loads((tmp_path / "summary.json").read_text())["seed"] == a.seed
+    assert f"seed: {a.seed}" in (tmp_path / "config.yaml").read_text()
 
 
 def test_a_given_seed_wins_and_the_config_is_not_changed():
