@@ -26,6 +26,7 @@ LOCALES = Path(__file__).resolve().parent / "locales"
 SAME_IN_BOTH = frozenset({
     "term.acer", "term.asp", "term.erp", "term.ers", "term.sieg", "term.cohousing", "term.scenario",
     "report.simulated.scenario", "report.headline.scenario", "report.headline.nd_mark",
+    "report.payer.acer", "report.payer.asp",
 })
 
 

@@ -325,6 +325,22 @@ def cost_year_total(s: State) -> float:
     return float(sum(s.lever_costs.values()))
 
 
+# --- weekly counts: what the horizon account adds up over a period (experiments.horizon) ------------------
+def isolated_households(s: State) -> float:
+    """Households with no tie now (a week of it is a household-week of isolation)."""
+    return float(np.count_nonzero(s.degree == 0))
+
+
+def needs_met_neighbours_week(s: State) -> float:
+    """Needs met by another household this week."""
+    return float(s.events.needs_window(1)[:, MET_NEIGHBOUR].sum())
+
+
+def conflicts_resolved_week(s: State) -> float:
+    """Conflicts resolved this week (by the parties, the portierato or mediation)."""
+    return s.events.total("conflicts_resolved", 1)
+
+
 INDICATORS = {f.__name__: f for f in (
     ties_mean, strong_ties_mean, isolated_share, isolated_elderly_alone_share, clustering,
     largest_component_share, bridging_origin_share, intergenerational_share, trust_mean, satisfaction_mean,
@@ -334,6 +350,7 @@ INDICATORS = {f.__name__: f for f in (
     conflicts_new_per_100_year, conflicts_open, conflicts_resolved_share,
     occupancy_share, vacant_units, turnover_per_year, waiting_list, rent_burden_share, units_created,
     community_coop_alive, cost_year_total, *(_cost(lever) for lever in LEVERS),
+    isolated_households, needs_met_neighbours_week, conflicts_resolved_week,
 )}
 
 #: [lo, hi] of each indicator (hi None = unbounded), as in the catalogue

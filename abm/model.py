@@ -17,6 +17,7 @@ from abm.errors import ConfigError
 from abm.events import EventLog
 from abm.inputs import load_buildings, load_households
 from abm.levers import build_levers, check_neighbourhood
+from abm.levers.base import CostRow
 from abm.params import validate
 from abm.population import Households, PopulationGenerator
 from abm.rng import stream
@@ -30,6 +31,9 @@ from abm.ties import TieGraph
 from abm.vocabulary import PAYERS, TENURE_CODE
 
 logging.getLogger("mesa").setLevel(logging.WARNING)
+
+#: the data collector's table of what the levers spent each week (one row per lever, payer, kind and asset)
+COST_COLUMNS = ["step", "lever", *CostRow._fields]
 
 
 class NeighbourhoodModel(mesa.Model):
@@ -88,7 +92,7 @@ class NeighbourhoodModel(mesa.Model):
         if collect:
             reporters = {name: _reporter(f) for name, f in indicators.INDICATORS.items()}
             reporters["by_type"] = lambda m: indicators.by_type(m._indicator_state)
-            self.datacollector = mesa.DataCollector(model_reporters=reporters)
+            self.datacollector = mesa.DataCollector(model_reporters=reporters, tables={"costs": COST_COLUMNS})
             self.collect()
 
     # --- set-up ----------------------------------------------------------------------------------------
@@ -221,6 +225,9 @@ class NeighbourhoodModel(mesa.Model):
     def collect(self) -> None:
         self._indicator_state = indicators.State(self)
         self.datacollector.collect(self)
+        for lever in self.levers:
+            for row in lever.costs():
+                self.datacollector.add_table_row("costs", {"step": self.week, "lever": lever.name, **row._asdict()})
 
     def graph_measures(self) -> dict[str, float]:
         """Clustering and largest component, recomputed every ``indicators.graph_every`` weeks and at the

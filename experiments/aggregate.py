@@ -1,22 +1,29 @@
-"""Aggregate a sweep: ``python -m experiments.aggregate MULTIRUN_DIR [--baseline NAME]``.
+"""Aggregate a sweep: ``python -m experiments.aggregate MULTIRUN_DIR [KEY=VALUE ...] [--baseline NAME]``.
 
 Writes into MULTIRUN_DIR (contract read by the report; docs/SWEEPS.md explains every column):
 
 - ``results.parquet``      tidy: run_id, scenario, seed, param.<key>..., step, indicator, value (streamed,
                            one run at a time, so a sweep of thousands of runs never sits in memory)
 - ``scenarios.csv``        scenario, param.<key>... (the overrides that make each scenario)
-- ``summary.csv``          scenario, indicator, n, mean, sd, ci_low, ci_high at the horizon (last week),
-                           t-based 95 % interval over seeds
-- ``effects.csv``          scenario, indicator, n_pairs, diff_mean, diff_sd, ci_low, ci_high,
+- ``summary.csv``          scenario, indicator, statistic, n, mean, sd, ci_low, ci_high: t-based 95 % interval
+                           over seeds of each indicator at the window's last week, its mean over the window
+                           and over its last year, and the window's totals (costs, cumulative effects)
+- ``effects.csv``          scenario, indicator, statistic, n_pairs, diff_mean, diff_sd, ci_low, ci_high,
                            distinguishable: each scenario minus the baseline, paired by seed, plus the
                            cost-effectiveness rows
-- ``by_group_summary.csv`` scenario, household_type, indicator, n, mean, ci_low, ci_high at the horizon
+- ``cost_account.csv``     scenario, payer, asset, measure, n, mean, sd, ci_low, ci_high: the costs over the
+                           window by payer and by the asset capital creates
+- ``cost_by_year.csv``     scenario, year, kind, n, mean, sd, ci_low, ci_high: money spent in each year
+- ``by_group_summary.csv`` scenario, household_type, indicator, statistic, n, mean, sd, ci_low, ci_high
 - ``sweep_status.json``    expected / completed / failed (with the error) / missing runs
 - ``sweep_meta.json``      experiment, neighbourhood, steps, seeds, scenarios, version, config hashes, date,
-                           provenance (runs per model version, git state, package versions)
+                           the settings of the horizon account, and the provenance (runs per model version,
+                           git state, package versions)
 
-Runs that failed or are missing are named on the terminal (and in sweep_status.json), never silently
-averaged away; the exit status is 1 when there are any.
+The horizon account (window, discount rate, remaining value of assets) is :mod:`experiments.horizon`; its
+settings are Hydra overrides (``discount_rate=0.03 end_week=104``); a wrong key or value stops before any
+work (exit status 2).  Runs that failed or are missing are named on the terminal (and in
+sweep_status.json), never silently averaged away; the exit status is 1 when there are any.
 """
 
 from __future__ import annotations
@@ -34,15 +41,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import abm
-from experiments.outputs import atomic_write, write_text
+from abm.errors import ConfigError
+from experiments import horizon
+from experiments.horizon import HorizonSettings
+from experiments.outputs import COST_SCHEMA, atomic_write, write_text
 from experiments.provenance import check_pooling, of_runs
 from experiments.stats import paired, ratio_interval, t_interval
 from experiments.sweep import describe_status, read_manifest, sweep_status
 
-CE_NEEDS = "eur_per_extra_need_met_by_neighbours"
-CE_TIES = "eur_per_isolated_household_reconnected"
+#: the terminal's headline: indicators by their mean over the window, costs by the window's net present value
 HEADLINE = ("cohesion_index", "neomutualism_index", "isolated_elderly_alone_share", "needs_met_neighbours_share",
-            "needs_unmet_share", "conflicts_resolved_share", "cost_year_total")
+            "needs_unmet_share", "conflicts_resolved_share", "cost_net_pv_eur")
 
 
 # --- scenarios ----------------------------------------------------------------------------------------
@@ -94,11 +103,10 @@ def horizon_values(sweep_dir: Path, run_ids: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows).reset_index(drop=True)
 
 
-def _tallies(run_path: Path) -> dict:
-    try:
-        return json.loads((run_path / "summary.json").read_text(encoding="utf-8")).get("tallies", {})
-    except (OSError, ValueError):
-        return {}
+def read_costs(run_path: Path) -> pd.DataFrame | None:
+    """What the run's levers spent each week; None for a run written before costs were recorded."""
+    path = run_path / "costs.parquet"
+    return pq.read_table(path).to_pandas() if path.exists() else None
 
 
 # --- results.parquet -----------------------------------------------------------------------------------
@@ -120,10 +128,43 @@ def _tidy(ts: pd.DataFrame, run: dict, scenario: str, param_keys: list[str], sch
     return pa.table(cols, schema=schema)
 
 
-def stream_runs(sweep_dir: Path, runs: list[dict], names: dict[str, str], param_keys: list[str]):
-    """Write results.parquet one run at a time; return the horizon rows, tallies and by-group horizon rows."""
+def run_rows(ts: pd.DataFrame, spent: pd.DataFrame | None, settings: HorizonSettings) -> tuple[list, list, list]:
+    """One run's account as rows: (statistic, indicator, value), (payer, asset, measure, value) of the costs,
+    (year, kind, value) of the spending by year (costs NaN for a run without its costs table)."""
+    start, end = settings.window(int(ts["step"].max()))
+    eff = horizon.effects(ts, start, end, settings.last_year_weeks)
+    acc = horizon.cost_account(spent if spent is not None else pd.DataFrame(columns=COST_SCHEMA.names),
+                               start, end, settings)
+    if spent is None:
+        acc = {part: {k: dict.fromkeys(v, math.nan) for k, v in rows.items()} for part, rows in acc.items()}
+    values = [(st, ind, v) for st, d in eff.items() for ind, v in d.items()]
+    values += [(horizon.PERIOD, m, v) for m, v in acc["payers"][horizon.ALL].items()]
+    costs = [(payer, horizon.ALL, m, v) for payer, d in acc["payers"].items() for m, v in d.items()]
+    costs += [(horizon.ALL, asset, m, v) for asset, d in acc["assets"].items() for m, v in d.items()]
+    years = [(y, k, v) for y, d in acc["by_year"].items() for k, v in d.items()]
+    return values, costs, years
+
+
+def _by_group_rows(path: Path, start: int, end: int) -> pd.DataFrame | None:
+    """A run's per-household-type indicators at the window's last week and their mean over its weeks."""
+    if not (path / "by_group.parquet").exists():
+        return None
+    bg = pq.read_table(path / "by_group.parquet").to_pandas()
+    last = bg[bg["step"] == end].assign(statistic=horizon.LAST_WEEK)
+    period = bg[(bg["step"] > start) & (bg["step"] <= end)]
+    period = period.groupby(["household_type", "indicator"], sort=False)["value"].mean().reset_index()
+    return pd.concat([last.drop(columns="step"), period.assign(statistic=horizon.PERIOD_MEAN)], ignore_index=True)
+
+
+def stream_runs(sweep_dir: Path, runs: list[dict], names: dict[str, str], param_keys: list[str],
+                settings: HorizonSettings) -> dict[str, pd.DataFrame]:
+    """Write results.parquet one run at a time; return each run's account as tidy frames: ``values``
+    (statistic, indicator), ``costs`` (payer, asset, measure), ``years`` (year, kind) and ``groups``
+    (household_type, indicator, statistic), each with run_id, scenario and seed."""
     schema = _schema(param_keys)
-    horizon, groups = [], []
+    parts: dict[str, list] = {"values": [], "costs": [], "years": [], "groups": []}
+    columns = {"values": ["statistic", "indicator", "value"], "costs": ["payer", "asset", "measure", "value"],
+               "years": ["year", "kind", "value"]}
 
     def write(tmp: Path) -> None:
         with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
@@ -133,76 +174,104 @@ def stream_runs(sweep_dir: Path, runs: list[dict], names: dict[str, str], param_
                 ts = read_timeseries(path)
                 writer.write_table(_tidy(ts, run, scenario, param_keys, schema))
                 key = {"run_id": run["run_id"], "scenario": scenario, "seed": run["seed"]}
-                t = _tallies(path)
-                horizon.append({**key, **ts.iloc[-1].drop("step").to_dict(),
-                                **{f"tally.{k}": (math.nan if v is None else v) for k, v in t.items()}})
-                if (path / "by_group.parquet").exists():
-                    bg = pq.read_table(path / "by_group.parquet").to_pandas()
-                    bg = bg[bg["step"] == bg["step"].max()].drop(columns="step")
-                    groups.append(bg.assign(**key))
+                for name, rows in zip(("values", "costs", "years"), run_rows(ts, read_costs(path), settings)):
+                    parts[name].append(pd.DataFrame(rows, columns=columns[name]).assign(**key))
+                bg = _by_group_rows(path, *settings.window(int(ts["step"].max())))
+                if bg is not None:
+                    parts["groups"].append(bg.assign(**key))
 
     atomic_write(sweep_dir / "results.parquet", write)
-    by_group = pd.concat(groups, ignore_index=True) if groups else pd.DataFrame(
-        columns=["household_type", "indicator", "value", "run_id", "scenario", "seed"])
-    return pd.DataFrame(horizon), by_group
+    empty = {"groups": ["household_type", "indicator", "value", "statistic"], **columns}
+    return {k: pd.concat(v, ignore_index=True) if v else pd.DataFrame(columns=[*empty[k], "run_id", "scenario", "seed"])
+            for k, v in parts.items()}
 
 
 # --- tables ---------------------------------------------------------------------------------------------
-def summary_table(horizon: pd.DataFrame, order: list[str], indicators: list[str]) -> pd.DataFrame:
+def level_table(runs: pd.DataFrame, order: list[str], by: list[str]) -> pd.DataFrame:
+    """Mean, sd and t-based 95 % interval over seeds of ``value``, per scenario (in ``order``) and ``by``."""
     rows = []
-    for sc in order:
-        sub = horizon[horizon["scenario"] == sc]
-        for ind in indicators:
-            iv = t_interval(sub[ind]) if len(sub) else t_interval([])
-            rows.append({"scenario": sc, "indicator": ind, "n": iv.n, "mean": iv.mean, "sd": iv.sd,
-                         "ci_low": iv.low, "ci_high": iv.high})
-    return pd.DataFrame(rows, columns=["scenario", "indicator", "n", "mean", "sd", "ci_low", "ci_high"])
-
-
-def _paired_frame(horizon: pd.DataFrame, scenario: str, baseline: str, cols: list[str]) -> pd.DataFrame:
-    s = horizon[horizon["scenario"] == scenario].set_index("seed")[cols]
-    b = horizon[horizon["scenario"] == baseline].set_index("seed")[cols]
-    return s.join(b, how="inner", lsuffix="", rsuffix="@base").sort_index()
-
-
-def effects_table(horizon: pd.DataFrame, order: list[str], baseline: str, indicators: list[str]) -> pd.DataFrame:
-    cols = ["scenario", "indicator", "n_pairs", "diff_mean", "diff_sd", "ci_low", "ci_high", "distinguishable"]
-    tally = ["tally.cost_eur_per_year", "tally.needs_met_neighbours_per_year", "tally.households_with_tie"]
-    for t in tally:
-        if t not in horizon:
-            horizon = horizon.assign(**{t: math.nan})
-    rows = []
-    for sc in order:
-        if sc == baseline:
-            continue
-        pf = _paired_frame(horizon, sc, baseline, indicators + tally)
-        for ind in indicators:
-            iv = t_interval(paired(pf[ind], pf[f"{ind}@base"]))
-            rows.append({"scenario": sc, "indicator": ind, "n_pairs": iv.n, "diff_mean": iv.mean, "diff_sd": iv.sd,
-                         "ci_low": iv.low, "ci_high": iv.high, "distinguishable": iv.excludes_zero})
-        cost = (pf[tally[0]] - pf[f"{tally[0]}@base"]).to_numpy()
-        for name, benefit_col in ((CE_NEEDS, tally[1]), (CE_TIES, tally[2])):
-            benefit = (pf[benefit_col] - pf[f"{benefit_col}@base"]).to_numpy()
-            keep = ~(np.isnan(cost) | np.isnan(benefit))
-            est, lo, hi = ratio_interval(cost, benefit)
-            rows.append({"scenario": sc, "indicator": name, "n_pairs": int(keep.sum()), "diff_mean": est,
-                         "diff_sd": math.nan, "ci_low": lo, "ci_high": hi,
-                         "distinguishable": t_interval(benefit[keep]).low > 0})
-    return pd.DataFrame(rows, columns=cols)
-
-
-def by_group_table(by_group: pd.DataFrame, order: list[str]) -> pd.DataFrame:
-    rows = []
-    for (sc, ht, ind), sub in by_group.groupby(["scenario", "household_type", "indicator"], sort=False):
+    for (sc, *keys), sub in runs.groupby(["scenario", *by], sort=False):
         iv = t_interval(sub["value"])
-        rows.append({"scenario": sc, "household_type": ht, "indicator": ind, "n": iv.n, "mean": iv.mean,
+        rows.append({"scenario": sc, **dict(zip(by, keys)), "n": iv.n, "mean": iv.mean, "sd": iv.sd,
                      "ci_low": iv.low, "ci_high": iv.high})
-    df = pd.DataFrame(rows, columns=["scenario", "household_type", "indicator", "n", "mean", "ci_low", "ci_high"])
+    df = pd.DataFrame(rows, columns=["scenario", *by, "n", "mean", "sd", "ci_low", "ci_high"])
     rank = {s: i for i, s in enumerate(order)}
     return df.sort_values("scenario", key=lambda s: s.map(rank), kind="stable").reset_index(drop=True)
 
 
-def meta(sweep_dir: Path, man: dict, names: dict, overrides: dict, completed: list[dict]) -> dict:
+def summary_table(values: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """Levels of every (indicator, statistic); a scenario without a completed run is listed with n = 0."""
+    keys = values[["indicator", "statistic"]].drop_duplicates()
+    absent = [sc for sc in order if sc not in set(values["scenario"])]
+    gaps = [keys.assign(scenario=sc, value=math.nan) for sc in absent]
+    return level_table(pd.concat([values, *gaps], ignore_index=True) if gaps else values, order,
+                       ["indicator", "statistic"])
+
+
+def _paired_frame(values: pd.DataFrame, scenario: str, baseline: str) -> pd.DataFrame:
+    """Seeds x (statistic, indicator) of a scenario, joined with the baseline's (suffix ``@base``)."""
+    def wide(sc):
+        sub = values[values["scenario"] == sc]
+        return sub.pivot_table(index="seed", columns=["statistic", "indicator"], values="value", sort=False,
+                               dropna=False, aggfunc="first")
+    s, b = wide(scenario), wide(baseline)
+    b.columns = pd.MultiIndex.from_tuples([(st, f"{ind}@base") for st, ind in b.columns])
+    return s.join(b, how="inner").sort_index()
+
+
+EFFECT_COLUMNS = ["scenario", "indicator", "statistic", "n_pairs", "diff_mean", "diff_sd", "ci_low", "ci_high",
+                  "distinguishable"]
+
+
+def effects_table(values: pd.DataFrame, order: list[str], baseline: str) -> pd.DataFrame:
+    """Each scenario minus the baseline, paired by seed, for every (indicator, statistic); then the
+    cost-effectiveness ratios (:func:`ce_row`)."""
+    keys = list(dict.fromkeys(zip(values["statistic"], values["indicator"])))
+    rows = []
+    for sc in order:
+        if sc == baseline:
+            continue
+        pf = _paired_frame(values, sc, baseline)
+        for st, ind in keys:  # a scenario (or baseline) without completed runs: n_pairs 0, NaN
+            a, b = (pf[c] if c in pf else [] for c in ((st, ind), (st, f"{ind}@base")))
+            iv = t_interval(paired(a, b) if len(a) and len(b) else [])
+            rows.append({"scenario": sc, "indicator": ind, "statistic": st, "n_pairs": iv.n, "diff_mean": iv.mean,
+                         "diff_sd": iv.sd, "ci_low": iv.low, "ci_high": iv.high, "distinguishable": iv.excludes_zero})
+        rows += [ce_row(sc, name, pf) for name in horizon.CE_RATIOS]
+    return pd.DataFrame(rows, columns=EFFECT_COLUMNS)
+
+
+def ce_row(scenario: str, name: str, pf: pd.DataFrame) -> dict:
+    """Extra net present cost over extra cumulative benefit, paired by seed (ratio of the means, paired
+    bootstrap interval).  Undefined (NaN, ``distinguishable`` false) unless the benefit's own 95 % interval
+    lies above 0; an unbounded upper end (resamples without a positive benefit) is left NaN."""
+    benefit_name, sign = horizon.CE_RATIOS[name]
+    P = horizon.PERIOD
+
+    def diff(col):
+        if (P, col) not in pf:
+            return np.full(len(pf), math.nan)
+        return (pf[(P, col)] - pf[(P, f"{col}@base")]).to_numpy(dtype=float)
+
+    cost, benefit = diff("cost_net_pv_eur"), sign * diff(benefit_name)
+    keep = ~(np.isnan(cost) | np.isnan(benefit))
+    defined = bool(t_interval(benefit[keep]).low > 0)
+    est, lo, hi = ratio_interval(cost, benefit) if defined else (math.nan,) * 3
+    return {"scenario": scenario, "indicator": name, "statistic": P, "n_pairs": int(keep.sum()), "diff_mean": est,
+            "diff_sd": math.nan, "ci_low": lo, "ci_high": hi if math.isfinite(hi) else math.nan,
+            "distinguishable": defined}
+
+
+def cost_tables(runs: dict[str, pd.DataFrame], order: list[str]) -> dict[str, pd.DataFrame]:
+    """``cost_account``: per scenario, payer (``all`` for every payer) and asset (``all``, or what capital
+    creates), each cost measure over the window; ``cost_by_year``: money spent in each year of the window
+    by kind (undiscounted); both mean, sd and 95 % interval over seeds."""
+    return {"cost_account": level_table(runs["costs"], order, ["payer", "asset", "measure"]),
+            "cost_by_year": level_table(runs["years"], order, ["year", "kind"])}
+
+
+def meta(sweep_dir: Path, man: dict, names: dict, overrides: dict, completed: list[dict],
+         settings: HorizonSettings, windows: set) -> dict:
     hashes: dict[str, set] = {}
     for r in completed:
         try:
@@ -219,14 +288,19 @@ def meta(sweep_dir: Path, man: dict, names: dict, overrides: dict, completed: li
         "command": man.get("command"),
         "version": abm.__version__,
         "config_hashes": {k: sorted(v) for k, v in hashes.items()},
+        #: how costs and effects were counted over the horizon, and the windows (start, end week) of the runs
+        "horizon": {"settings": settings.as_dict(),
+                    "windows": [{"start_week": a, "end_week": b} for a, b in sorted(windows)]},
         "aggregated": dt.datetime.now().isoformat(timespec="seconds"),
     }
 
 
 # --- the whole aggregation -------------------------------------------------------------------------------
-def aggregate(sweep_dir: Path, baseline: str | None = None, allow_mixed_versions: bool = False) -> dict:
+def aggregate(sweep_dir: Path, baseline: str | None = None, settings: HorizonSettings | None = None,
+              allow_mixed_versions: bool = False) -> dict:
     """Write every aggregate file into ``sweep_dir``; return the tables and the status.  Refuses (SystemExit)
     to pool runs of different model versions unless ``allow_mixed_versions`` (experiments.provenance)."""
+    settings = settings or HorizonSettings()
     sweep_dir = Path(sweep_dir)
     man = read_manifest(sweep_dir)
     status = sweep_status(sweep_dir, man)
@@ -240,69 +314,92 @@ def aggregate(sweep_dir: Path, baseline: str | None = None, allow_mixed_versions
     param_keys = sorted({k for ov in overrides.values() for k in ov})
     provs = check_pooling(sweep_dir, [r["run_id"] for r in completed], allow_mixed_versions)
 
-    horizon, by_group = stream_runs(sweep_dir, completed, names, param_keys)
-    indicators = [c for c in read_timeseries(sweep_dir / completed[0]["run_id"]).columns if c != "step"]
+    windows = {settings.window(steps) for steps in _steps(sweep_dir, completed)}  # a window that does not fit: now
+    runs = stream_runs(sweep_dir, completed, names, param_keys, settings)
     tables = {
         "scenarios": pd.DataFrame([{"scenario": names[d], **{f"param.{k}": ov.get(k) for k in param_keys}}
                                    for d, ov in overrides.items()], columns=["scenario"] + [f"param.{k}" for k in param_keys]),
-        "summary": summary_table(horizon, order, indicators),
-        "effects": effects_table(horizon, order, base, indicators),
-        "by_group_summary": by_group_table(by_group, order),
+        "summary": summary_table(runs["values"], order),
+        "effects": effects_table(runs["values"], order, base),
+        "by_group_summary": level_table(runs["groups"], order, ["household_type", "indicator", "statistic"]),
+        **cost_tables(runs, order),
     }
     for name, df in tables.items():
         write_text(sweep_dir / f"{name}.csv", df.to_csv(index=False, float_format="%.10g"))
     write_text(sweep_dir / "sweep_status.json", json.dumps(status, indent=1))
-    write_text(sweep_dir / "sweep_meta.json", json.dumps({**meta(sweep_dir, man, names, overrides, completed),
-                                                          "provenance": of_runs(provs)}, indent=1))
-    return {**tables, "status": status, "baseline": base, "order": order}
+    write_text(sweep_dir / "sweep_meta.json",
+               json.dumps({**meta(sweep_dir, man, names, overrides, completed, settings, windows),
+                           "provenance": of_runs(provs)}, indent=1))
+    return {**tables, "status": status, "baseline": base, "order": order, "settings": settings, "windows": windows}
+
+
+def _steps(sweep_dir: Path, completed: list[dict]) -> set[int]:
+    """The lengths (last week) of the completed runs."""
+    return {int(pq.read_metadata(sweep_dir / r["run_id"] / "timeseries.parquet").num_rows) - 1 for r in completed}
 
 
 def _pm(mean: float, low: float, high: float) -> str:
     if math.isnan(mean):
         return "n/a"
-    return f"{mean:.3g}" if math.isnan(low) else f"{mean:.3g} ±{(high - low) / 2:.2g}"
+    fmt = ",.0f" if abs(mean) >= 1000 else ".3g"
+    return f"{mean:{fmt}}" if math.isnan(low) else f"{mean:{fmt}} ±{(high - low) / 2:{fmt}}"
 
 
 def headline(result: dict, indicators=HEADLINE) -> str:
-    """The terminal table: per scenario, each headline indicator at the horizon as mean ± half-width of
-    its 95 % CI, then the paired difference from the baseline (* when its CI excludes 0)."""
-    s = result["summary"].set_index(["scenario", "indicator"])
-    e = result["effects"].set_index(["scenario", "indicator"])
-    inds = [i for i in indicators if (result["order"][0], i) in s.index]
+    """The terminal table: per scenario, each headline indicator's mean over the window's weeks (costs: the
+    window's net present cost) as mean ± half-width of its 95 % CI, then the paired difference from the
+    baseline (* when its CI excludes 0), then the cost-effectiveness."""
+    s = result["summary"].set_index(["scenario", "indicator", "statistic"])
+    e = result["effects"].set_index(["scenario", "indicator", "statistic"])
+    key = {i: (i, horizon.headline_statistic(i)) for i in indicators}
+    inds = [i for i in indicators if (result["order"][0], *key[i]) in s.index]
     levels, diffs = {}, {}
     for sc in result["order"]:
-        levels[sc] = {i: _pm(*s.loc[(sc, i), ["mean", "ci_low", "ci_high"]]) for i in inds}
+        levels[sc] = {i: _pm(*s.loc[(sc, *key[i]), ["mean", "ci_low", "ci_high"]]) for i in inds}
         if sc != result["baseline"]:
-            diffs[sc] = {i: _pm(*e.loc[(sc, i), ["diff_mean", "ci_low", "ci_high"]])
-                         + ("*" if e.loc[(sc, i), "distinguishable"] else "") for i in inds}
+            diffs[sc] = {i: _pm(*e.loc[(sc, *key[i]), ["diff_mean", "ci_low", "ci_high"]])
+                         + ("*" if e.loc[(sc, *key[i]), "distinguishable"] else "") for i in inds}
     n = int(result["summary"]["n"].max()) if len(result["summary"]) else 0
+    st = result["settings"]
+    window = ", ".join(f"weeks {a}-{b}" for a, b in sorted(result["windows"]))
     with pd.option_context("display.width", 250, "display.max_columns", 50, "display.max_colwidth", 30):
-        out = [f"At the horizon, mean ± half-width of the 95 % CI over up to {n} seeds:",
+        out = [f"Over the horizon ({window}; costs: net present value at {st.discount_rate:.1%} a year), "
+               f"mean ± half-width of the 95 % CI over up to {n} seeds:",
                pd.DataFrame.from_dict(levels, orient="index").to_string()]
         if diffs:
             out += [f"\nPaired difference from '{result['baseline']}' (* = 95 % CI excludes 0):",
                     pd.DataFrame.from_dict(diffs, orient="index").to_string()]
-        ce = result["effects"][result["effects"]["indicator"].isin([CE_NEEDS, CE_TIES])]
-        if ce["diff_mean"].notna().any():
-            cells = {(r.scenario, r.indicator): (f"{r.diff_mean:,.0f} [{r.ci_low:,.0f}, {r.ci_high:,.0f}]"
-                                                 if not math.isnan(r.diff_mean) else "n/a (no extra benefit)")
+        ce = result["effects"][result["effects"]["indicator"].isin(list(horizon.CE_RATIOS))]
+        if len(ce):
+            cells = {(r.scenario, r.indicator): (f"{r.diff_mean:,.0f} [{r.ci_low:,.0f}, "
+                                                 f"{'open' if math.isnan(r.ci_high) else f'{r.ci_high:,.0f}'}]"
+                                                 if r.distinguishable else "no distinguishable benefit")
                      for r in ce.itertuples()}
-            table = pd.Series(cells).unstack()[[CE_NEEDS, CE_TIES]]
+            table = pd.Series(cells).unstack()[list(horizon.CE_RATIOS)]
             table = table.reindex([sc for sc in result["order"] if sc in table.index])
-            out += ["\nCost-effectiveness, EUR [95 % bootstrap CI] (docs/SWEEPS.md):", table.to_string()]
+            out += ["\nCost-effectiveness, net present EUR per unit of benefit [95 % bootstrap CI] (docs/SWEEPS.md):",
+                    table.to_string()]
     return "\n".join(out)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m experiments.aggregate", description=__doc__.split("\n\n")[0])
     ap.add_argument("sweep_dir", type=Path, help="the sweep directory (hydra.sweep.dir)")
+    ap.add_argument("settings", nargs="*", metavar="KEY=VALUE",
+                    help="settings of the horizon account (experiments.horizon.HorizonSettings): discount_rate, "
+                         "start_week, end_week, last_year_weeks, residual_value, asset_life_years.<asset>")
     ap.add_argument("--baseline", help="scenario the others are compared with (default: 'baseline', else "
                                        "the one with policy=baseline, else the first)")
     ap.add_argument("--quiet", action="store_true", help="no headline table")
     ap.add_argument("--allow-mixed-versions", action="store_true",
                     help="pool runs made by different versions of the model (refused by default)")
-    args = ap.parse_args(argv)
-    result = aggregate(args.sweep_dir, args.baseline, args.allow_mixed_versions)
+    args = ap.parse_intermixed_args(argv)
+    try:
+        settings = horizon.settings(args.settings)
+        result = aggregate(args.sweep_dir, args.baseline, settings, args.allow_mixed_versions)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     if not args.quiet:
         print(headline(result), flush=True)
     print(describe_status(result["status"], args.sweep_dir), file=sys.stderr)

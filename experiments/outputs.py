@@ -5,10 +5,13 @@ Files of one run directory:
 - ``config.yaml``        the resolved configuration
 - ``timeseries.parquet`` one row per week, one column per indicator
 - ``by_group.parquet``   week x household type x indicator (tidy)
+- ``costs.parquet``      what the levers spent each week: step, lever, payer, kind (running or capital), eur,
+                         asset and service_week (capital: what it creates and the week that enters service)
 - ``summary.json``       indicators and lever costs by payer at the last week, what each lever did
-                         (``levers``), seed, config hash, package version, the yearly tallies behind the sweep's
-                         cost-effectiveness (:func:`tallies`) and the run's ``provenance`` (model version, run
-                         identity, git commit and dirty flag, installed dependency versions; experiments.provenance)
+                         (``levers``), seed, config hash, package version, the run's costs and effects
+                         over the whole run (``horizon``: :func:`experiments.horizon.account` at the default
+                         settings of the aggregate) and the run's ``provenance`` (model version, run identity,
+                         git commit and dirty flag, installed dependency versions; experiments.provenance)
 - ``DONE``               written last: the run is complete (sweeps skip runs that have it and the same identity)
 - ``error.txt``          the traceback, if the run raised
 """
@@ -29,12 +32,14 @@ import pyarrow.parquet as pq
 import yaml
 
 import abm
-from abm.indicators import BY_TYPE, INDICATORS, State
-from abm.submodels.help import MET_NEIGHBOUR
+from abm.indicators import BY_TYPE, INDICATORS
+from experiments.horizon import HorizonSettings, account
 from abm.vocabulary import HOUSEHOLD_TYPES
 
 DONE = "DONE"
 ERROR = "error.txt"
+#: the horizon account each run's summary.json holds: the aggregate's default settings
+DEFAULT_HORIZON = HorizonSettings()
 
 
 def atomic_write(path: Path, write) -> None:
@@ -58,8 +63,8 @@ def write_text(path: Path, text: str) -> None:
     atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
-def write_parquet(path: Path, df: pd.DataFrame) -> None:
-    table = pa.Table.from_pandas(df, preserve_index=False)
+def write_parquet(path: Path, df: pd.DataFrame, schema: pa.Schema | None = None) -> None:
+    table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
     atomic_write(path, lambda p: pq.write_table(table, p, compression="zstd"))
 
 
@@ -100,31 +105,29 @@ def _clean(v):
     return None if isinstance(v, float) and math.isnan(v) else v
 
 
-YEAR = 52
+COST_SCHEMA = pa.schema([("step", pa.int64()), ("lever", pa.string()), ("payer", pa.string()),
+                         ("kind", pa.string()), ("eur", pa.float64()), ("asset", pa.string()),
+                         ("service_week", pa.int64())])
 
 
-def tallies(model, ts: pd.DataFrame) -> dict:
-    """Counts behind the cost-effectiveness of a sweep (docs/SWEEPS.md), over the last year of the run.
-
-    - ``needs_met_neighbours_per_year``: needs met by another household in the last 52 weeks (fewer in a
-      shorter run, then scaled to a year);
-    - ``households_with_tie``: occupied units whose household has at least one tie, at the last week;
-    - ``cost_eur_per_year``: mean of ``cost_year_total`` (EUR per year) over the last 52 weekly values.
-    """
-    weeks = model.events.weeks(YEAR)
-    met = float(model.events.needs_window(YEAR)[:, MET_NEIGHBOUR].sum())
-    return {
-        "weeks_counted": int(weeks),
-        "needs_met_neighbours_per_year": met * YEAR / weeks,
-        "households_with_tie": int((State(model).degree > 0).sum()),
-        "cost_eur_per_year": _clean(float(ts["cost_year_total"].to_numpy()[-YEAR:].mean())),
-    }
+def costs(model) -> pd.DataFrame:
+    """The data collector's table of what the levers spent each week (:meth:`abm.levers.base.Lever.costs`)."""
+    df = model.datacollector.get_table_dataframe("costs")[COST_SCHEMA.names]
+    return df.astype({"step": "int64", "eur": "float64", "service_week": "int64"})
 
 
-def summary(model, config, overrides: dict[str, str] | None = None) -> dict:
+def _json_safe(obj):
+    if isinstance(obj, dict):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    return _clean(obj)
+
+
+def summary(model, config, ts: pd.DataFrame | None = None, spent: pd.DataFrame | None = None,
+            overrides: dict[str, str] | None = None) -> dict:
     from experiments.provenance import record
 
-    ts = timeseries(model)
+    ts = timeseries(model) if ts is None else ts
+    spent = costs(model) if spent is None else spent
     last = ts.iloc[-1]
     return {
         "seed": config.seed,
@@ -140,7 +143,8 @@ def summary(model, config, overrides: dict[str, str] | None = None) -> dict:
         "costs_by_payer": model.costs_by_payer(),
         #: per enabled lever: payer, yearly cost at the last week and what it did over the run
         "levers": model.lever_activity(),
-        "tallies": tallies(model, ts),
+        #: costs and effects over the whole run, counted as the aggregate does by default (docs/SWEEPS.md)
+        "horizon": {"settings": DEFAULT_HORIZON.as_dict(), **_json_safe(account(ts, spent, DEFAULT_HORIZON))},
         "provenance": record(config, overrides),
     }
 
@@ -156,10 +160,12 @@ def write_run(out: Path, model, config, wall_seconds: float | None = None,
     for tmp in out.glob(".*.tmp"):  # left by a process killed while writing
         tmp.unlink(missing_ok=True)
     write_text(out / "config.yaml", config_yaml(config))
-    write_parquet(out / "timeseries.parquet", timeseries(model))
+    ts, spent = timeseries(model), costs(model)
+    write_parquet(out / "timeseries.parquet", ts)
     if config.output.get("by_group", True):
         write_parquet(out / "by_group.parquet", by_group(model))
-    s = summary(model, config, overrides)
+    write_parquet(out / "costs.parquet", spent, COST_SCHEMA)
+    s = summary(model, config, ts, spent, overrides)
     write_text(out / "summary.json", json.dumps(s, indent=2, sort_keys=True))
     (out / ERROR).unlink(missing_ok=True)
     write_text(out / DONE, json.dumps({"wall_seconds": wall_seconds,

@@ -70,3 +70,21 @@ def test_need_shares_sum_to_one_and_moves_happen():
         assert abs(total - 1.0) < 1e-9
     assert moved > 0  # the invariants above were exercised across move-outs and re-lets
     check_week(m)
+
+
+def test_weekly_counts_add_up_to_the_windowed_shares():
+    """The weekly counts the horizon account adds up agree with the published shares over their windows:
+    needs met by neighbours over 4 weeks, conflicts resolved over 52 weeks, isolated households now."""
+    m = make_model("policy=mediation", seed=5)
+    for _ in range(70):
+        m.step()
+    df = m.datacollector.get_model_vars_dataframe()
+    ind = df.iloc[-1]
+    needs4 = m.events.needs_window(4).sum()
+    assert df["needs_met_neighbours_week"].iloc[-4:].sum() == round(ind["needs_met_neighbours_share"] * needs4)
+    ended = m.events.total("conflicts_ended", 52)
+    assert ended > 0 and df["conflicts_resolved_week"].iloc[-52:].sum() > 0
+    assert df["conflicts_resolved_week"].iloc[-52:].sum() == round(ind["conflicts_resolved_share"] * ended)
+    households = int(m.households.occupied.sum())
+    assert ind["isolated_households"] == round(ind["isolated_share"] * households)
+    assert df["needs_met_neighbours_week"].iloc[0] == 0 and df["conflicts_resolved_week"].iloc[0] == 0

@@ -15,6 +15,7 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+import matplotlib.text
 import numpy as np
 import pandas as pd
 import pytest
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 
 from abm.i18n import LANGUAGES, SAME_IN_BOTH, table
 from browser import launch, playwright
+from experiments.horizon import CE_RATIOS, PERIOD_QUANTITIES, headline_statistic
 from experiments.report import write_report
 from experiments.report.__main__ import main
 from experiments.report.context import Context
@@ -182,7 +184,7 @@ def test_report_keys_exist_for_every_indicator_and_term():
     from experiments.report.sweep import CE_INDICATORS
 
     keys = table()
-    for name in [*INDICATORS, *CE_INDICATORS]:
+    for name in [*INDICATORS, *CE_INDICATORS, *PERIOD_QUANTITIES]:
         assert f"indicator.{name}" in keys and f"explain.{name}" in keys, name
     for term in TERMS:
         assert f"term.{term}" in keys and f"glossary.{term}" in keys, term
@@ -215,7 +217,7 @@ def test_the_leak_check_catches_an_english_label():
 def test_figures_speak_the_report_language(sweeps, lang):
     ctx = Context(load(sweeps["incomplete"]), lang)
     figs = {k: f for k, f in ctx.draw_figures().items() if f is not None}
-    assert set(figs) == {"trajectories", "effects", "frontier", "dose", "by_type"}
+    assert set(figs) == {"trajectories", "effects", "costs", "frontier", "dose", "by_type"}
     drawn = " ".join(s for f in figs.values() for s in texts(f))
     assert leaked(drawn, lang) == []
     assert ctx.indicator("cohesion_index") in drawn and ctx.tr("report.axis.years") in drawn
@@ -227,7 +229,9 @@ def test_headline_table_numbers_equal_effects_csv(sweeps, name, lang):
     cells = Cells()
     cells.feed(_html(sweeps, name, lang))
     effects = pd.read_csv(sweeps[name] / "effects.csv")
-    expected = effects[effects["indicator"].isin(HEADLINE)]
+    # indicators by their mean over the horizon, the cost over the whole horizon
+    expected = effects[effects["indicator"].isin(HEADLINE)
+                       & (effects["statistic"] == effects["indicator"].map(headline_statistic))]
     compared = {"smoke": ["portierato"], "incomplete": [DOSE_10, DOSE_20]}[name]
     assert cells.rows == compared
     assert len(cells.cells) == len(expected) == len(compared) * len(HEADLINE)
@@ -241,6 +245,101 @@ def test_headline_table_numbers_equal_effects_csv(sweeps, name, lang):
         u = unit(cell["data-indicator"])
         shown = parse(cell["text"], lang) / SCALE[u]
         assert abs(shown - row["diff_mean"]) <= 0.5 * 10 ** -DECIMALS[u] / SCALE[u] + 1e-12, cell
+
+
+class Table(HTMLParser):
+    """The rows of a table (by id): per row its data-scenario and the cells' text and data-* attributes."""
+
+    def __init__(self, table_id: str):
+        super().__init__()
+        self.table_id, self.rows, self._in, self._cell = table_id, [], False, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table" and a.get("id") == self.table_id:
+            self._in = True
+        elif self._in and tag == "tr" and "data-scenario" in a:
+            self.rows.append({"scenario": a["data-scenario"], "cells": []})
+        elif self._in and tag == "td" and self.rows:
+            self._cell = {"text": "", **a}
+            self.rows[-1]["cells"].append(self._cell)
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self._in = False
+        elif tag == "td":
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell["text"] += data
+
+
+def _table(html: str, table_id: str) -> list[dict]:
+    t = Table(table_id)
+    t.feed(html)
+    return t.rows
+
+
+@pytest.mark.parametrize("name,lang", [("smoke", "it"), ("incomplete", "en")])
+def test_cost_chart_headline_and_cost_tables_say_the_same(sweeps, name, lang):
+    """The cost figure writes each scenario's extra net present cost as the headline does, and the cost-
+    effectiveness table's cost column is the same number; all of them are effects.csv's."""
+    html = _html(sweeps, name, lang)
+    effects = pd.read_csv(sweeps[name] / "effects.csv")
+    ctx = Context(load(sweeps[name]), lang)
+    fig = ctx.draw_figures()["costs"]
+    chart = [t.get_text() for t in fig.findobj(matplotlib.text.Annotation) if t.get_gid() == "net-pv"]
+    cells = Cells()
+    cells.feed(html)
+    headline = {c["scenario"]: c["text"] for c in cells.cells if c["data-indicator"] == "cost_net_pv_eur"}
+    ce = {r["scenario"]: r["cells"][0]["text"].strip() for r in _table(html, "ce-table")}
+    compared = list(headline)
+    assert compared and len(chart) == len(compared)
+    for scenario, text in zip(compared, chart):
+        row = effects[(effects.scenario == scenario) & (effects.indicator == "cost_net_pv_eur")
+                      & (effects.statistic == "period")].iloc[0]
+        expected = ctx.value("cost_net_pv_eur", row["diff_mean"], sign=True)
+        assert headline[scenario] == expected == ce[scenario] and text == f"{expected} EUR"
+        assert row["diff_mean"] > 0  # the portierato costs something
+    # the account table's levels are summary.csv's
+    summary = pd.read_csv(sweeps[name] / "summary.csv")
+    for r in _table(html, "account-table"):
+        for cell in r["cells"]:
+            if "data-measure" in cell:
+                level = summary[(summary.scenario == r["scenario"]) & (summary.indicator == cell["data-measure"])
+                                & (summary.statistic == "period")]["mean"].item()
+                assert float(cell["data-value"]) == level
+
+
+@pytest.mark.parametrize("name,lang", [("smoke", "it"), ("smoke", "en"), ("incomplete", "it")])
+def test_cost_effectiveness_is_a_number_or_words_never_inf(sweeps, name, lang):
+    html = _html(sweeps, name, lang)
+    effects = pd.read_csv(sweeps[name] / "effects.csv")
+    words = table()["report.ce.no_benefit"][lang]
+    seen = set()
+    for r in _table(html, "ce-table"):
+        for cell in r["cells"][1:]:
+            row = effects[(effects.scenario == r["scenario"]) & (effects.indicator == cell["data-indicator"])].iloc[0]
+            if bool(row["distinguishable"]):
+                assert parse(cell["text"].split("[")[0], lang) == pytest.approx(row["diff_mean"], abs=0.5)
+                seen.add("number")
+            else:
+                assert cell["text"].strip() == words and math.isnan(row["diff_mean"])
+                seen.add("words")
+    assert seen  # the smoke sweep's portierato has both: a cost per isolation-year avoided, and no conflict benefit
+    if name == "smoke":
+        assert seen == {"number", "words"}
+    text = visible_text(html)
+    assert not re.search(r"\binf\b|∞", text, flags=re.I)
+
+
+def test_methods_state_the_horizon_settings(sweeps):
+    meta = json.loads((sweeps["smoke"] / "sweep_meta.json").read_text())["horizon"]
+    rate = number(100 * meta["settings"]["discount_rate"], 1, "en")
+    text = visible_text(_html(sweeps, "smoke", "en"))
+    assert f"discount rate of {rate} % a year" in text and "480/2014" in text
+    assert "weeks 0–26" in text and "useful life 50 years" in text
 
 
 def test_not_distinguishable_cells_carry_the_marker(sweeps):
@@ -273,7 +372,7 @@ def test_incomplete_sweep_is_announced_first(sweeps, lang):
 def no_figures(monkeypatch):
     """Render without drawing (figures are tested elsewhere): the page then says what is missing."""
     monkeypatch.setattr(Context, "draw_figures", lambda self: dict.fromkeys(
-        ("trajectories", "effects", "frontier", "dose", "by_type")))
+        ("trajectories", "effects", "costs", "frontier", "dose", "by_type")))
 
 
 def test_sweep_without_status_file_is_announced(sweeps, tmp_path, no_figures):
@@ -306,7 +405,7 @@ def test_report_loads_nothing_from_outside(sweeps):
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", html)
     assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//", html)
     imgs = re.findall(r'<img src="([^"]{0,40})', html)
-    assert len(imgs) == 5 and all(s.startswith("data:image/png;base64,") for s in imgs)
+    assert len(imgs) == 6 and all(s.startswith("data:image/png;base64,") for s in imgs)
 
 
 # --- command line -----------------------------------------------------------------------------------------------------
@@ -366,7 +465,7 @@ def test_dose_is_the_one_numeric_parameter_that_varies(sweeps):
 def test_a_baseline_not_named_baseline_is_found_and_labelled(sweeps, tmp_path):
     d = tmp_path / "renamed"
     copy_without_runs(sweeps["smoke"], d)
-    for f in ("scenarios.csv", "summary.csv", "by_group_summary.csv"):
+    for f in ("scenarios.csv", "summary.csv", "by_group_summary.csv", "cost_account.csv", "cost_by_year.csv"):
         df = pd.read_csv(d / f)
         df["scenario"] = df["scenario"].replace("baseline", "policy=baseline")
         df.to_csv(d / f, index=False)
@@ -461,7 +560,7 @@ def test_report_renders_offline_in_chromium(sweeps, name, lang):
             browser.close()
 
     assert blocked == [] and all(_local(u) for u in requested), f"network requests: {blocked or requested}"
-    assert len(images) == (5 if name == "incomplete" else 4)  # the smoke sweep has no dose: no dose-response
+    assert len(images) == (6 if name == "incomplete" else 5)  # the smoke sweep has no dose: no dose-response
     for img in images:
         assert img["complete"] and img["w"] > 600 and img["h"] > 200 and img["shown"] > 600, img
     assert table_visible and rows == (2 if name == "incomplete" else 1)

@@ -39,12 +39,15 @@ def test_smoke_sweep_has_ten_runs_and_intervals(smoke):
     assert set(res["param.steps"]) == {"26"}
     assert set(res["step"]) == set(range(27))
     summary = pd.read_csv(d / "summary.csv")
-    coh = summary[summary.indicator == "cohesion_index"].set_index("scenario")
+    coh = summary[(summary.indicator == "cohesion_index") & (summary.statistic == "last_week")].set_index("scenario")
     assert (coh["n"] == 5).all()
     assert (coh["ci_low"] < coh["mean"]).all() and (coh["mean"] < coh["ci_high"]).all()
-    # the horizon mean is the mean of the last week's values
+    # the last week's mean is the mean of the last week's values, the period's that of the weeks 1..26
     last = res[(res.step == 26) & (res.indicator == "cohesion_index")].groupby("scenario")["value"].mean()
     assert coh["mean"].to_dict() == pytest.approx(last.to_dict(), rel=1e-9)
+    period = summary[(summary.indicator == "cohesion_index") & (summary.statistic == "period_mean")].set_index("scenario")
+    weeks = res[(res.step > 0) & (res.indicator == "cohesion_index")].groupby(["scenario", "seed"])["value"].mean()
+    assert period["mean"].to_dict() == pytest.approx(weeks.groupby("scenario").mean().to_dict(), rel=1e-9)
     status = json.loads((d / "sweep_status.json").read_text())
     assert status["expected"] == 10 and len(status["completed"]) == 10
     assert status["failed"] == [] and status["missing"] == []
@@ -53,11 +56,18 @@ def test_smoke_sweep_has_ten_runs_and_intervals(smoke):
                                     "param.policy": ["baseline", "portierato"], "param.steps": [26, 26]}
     eff = pd.read_csv(d / "effects.csv")
     assert set(eff["scenario"]) == {"portierato"}  # compared with the baseline
-    cost = eff[eff.indicator == "cost_year_total"].iloc[0]
+    cost = eff[(eff.indicator == "cost_net_pv_eur") & (eff.statistic == "period")].iloc[0]
     assert cost["n_pairs"] == 5 and cost["diff_mean"] > 0 and bool(cost["distinguishable"])
-    met = eff[eff.indicator == "needs_met_neighbours_share"].iloc[0]
+    met = eff[(eff.indicator == "needs_met_neighbours_share") & (eff.statistic == "period_mean")].iloc[0]
     assert met["diff_mean"] > 0  # brokering: more needs met by neighbours
-    assert {"eur_per_extra_need_met_by_neighbours", "eur_per_isolated_household_reconnected"} <= set(eff.indicator)
+    assert {"pv_eur_per_extra_need_met_by_neighbours", "pv_eur_per_household_year_of_isolation_avoided",
+            "pv_eur_per_extra_conflict_resolved"} <= set(eff.indicator)
+    # each run's summary.json counts its horizon as the aggregate does by default
+    run = json.loads((d / res["run_id"].iloc[-1] / "summary.json").read_text())["horizon"]
+    costs = pd.read_csv(d / "cost_account.csv")
+    portierato = costs[(costs.scenario == "portierato") & (costs.payer == "all") & (costs.measure == "cost_eur")]
+    assert run["window"] == {"start_week": 0, "end_week": 26, "years": 0.5}
+    assert run["costs"]["payers"]["all"]["cost_eur"] == pytest.approx(portierato["mean"].item())
     meta = json.loads((d / "sweep_meta.json").read_text())
     assert meta["experiment"] == "smoke" and meta["seeds"] == [0, 1, 2, 3, 4] and meta["steps"] == 26
     assert "cohesion_index" in (d / "headline.txt").read_text()  # the headline table
@@ -156,7 +166,8 @@ def test_summary_intervals_are_t_based(smoke):
     d = smoke
     res = results(d)
     last = res[res.step == res.step.max()]
-    summary = pd.read_csv(d / "summary.csv").set_index(["scenario", "indicator"])
+    summary = pd.read_csv(d / "summary.csv")
+    summary = summary[summary.statistic == "last_week"].set_index(["scenario", "indicator"])
     from scipy import stats
 
     for (sc, ind), g in last.groupby(["scenario", "indicator"]):

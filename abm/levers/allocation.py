@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from abm.params import check_shares, param
-from abm.levers.base import Lever, register
+from abm.levers.base import CostRow, Lever, register
 from abm.vocabulary import HOUSEHOLD_TYPES, PAYERS, SOCIAL_TENURES, TENURE_CODE
 
 RULES = ("ranked_need", "social_mix")
@@ -201,3 +201,9 @@ class Allocation(Lever):
         week = self.model.week
         recent = sum(1 for w in self.lettings if w > week - 52)
         return self.p.cost_per_letting * recent * 52.0 / max(1, min(52, week))
+
+    def costs(self) -> list[CostRow]:
+        """The assessments of this week's allocations."""
+        week = self.model.week
+        made = sum(1 for w in self.lettings if w == week)
+        return [CostRow(self.p.payer, "running", self.p.cost_per_letting * made)] if made else []

@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import mesa
+
+#: kinds of spending: running costs (staff, spaces, fees, grants) and capital (works, set-up of spaces)
+KINDS = ("running", "capital")
+#: assets that capital creates: units built by the ERS fund, units regenerated, the set-up of shared spaces
+ASSETS = ("new_units", "regenerated_units", "shared_space")
+
+
+class CostRow(NamedTuple):
+    """Money a lever spent in one week, EUR, by who pays and of what kind.
+
+    Capital names the ``asset`` it creates and the week that asset enters service (``service_week``,
+    the scheduled week for works still under way); running costs have neither ("", -1)."""
+
+    payer: str
+    kind: str
+    eur: float
+    asset: str = ""
+    service_week: int = -1
 
 class Lever(mesa.Agent):
     """Base class: hooks called by the model's step; override the ones the lever acts through."""
@@ -33,6 +53,14 @@ class Lever(mesa.Agent):
     def costs_by_payer(self) -> dict[str, float]:
         """Its yearly cost split by who pays it (all of it by its ``payer`` unless the lever says otherwise)."""
         return {self.p.payer: self.yearly_cost()}
+
+    def costs(self) -> list[CostRow]:
+        """What it spent this week (``model.week``): by default its running cost by payer at the current yearly
+        rate over 52 weeks, from week 1 (week 0 is the set-up: no week of service yet).  Levers whose cost
+        counts events of the week, or that spend capital, say so themselves."""
+        if self.model.week < 1:
+            return []
+        return [CostRow(payer, "running", cost / 52.0) for payer, cost in self.costs_by_payer().items() if cost]
 
     def summary(self) -> dict[str, float]:
         """What the lever did since week 0, for ``summary.json``: its counts of acts and any state the lever

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from abm.errors import ConfigError
-from abm.levers.base import Lever, register
+from abm.levers.base import CostRow, Lever, register
 from abm.levers.common import Membership, fit
 from abm.params import param
 from abm.population import weekly
@@ -141,7 +141,7 @@ class CommunityCoop(Lever):
         """Last week's income and costs; a negative balance ends the cooperative."""
         p, week = self.p, self.model.week
         hours = self.service_hours[(week - 1) % 52]
-        fees = len(self.members) * p.member_fee_year / 52.0 + hours * p.user_fee_per_hour
+        fees = self.week_fees(hours)
         self.fees[(week - 1) % 52] = fees
         income = fees
         if week <= p.grant_years * 52:
@@ -149,6 +149,14 @@ class CommunityCoop(Lever):
         self.budget += income - p.fixed_cost_year / 52.0 - hours * p.cost_per_service_hour
         if self.budget < 0:
             self.fail("money")
+
+    def week_fees(self, hours: float) -> float:
+        """Members' fees for a week and users' fees for ``hours`` of service, EUR."""
+        return len(self.members) * self.p.member_fee_year / 52.0 + hours * self.p.user_fee_per_hour
+
+    def week_cost(self, hours: float) -> float:
+        """A week's fixed cost and the cost of ``hours`` of service, EUR (what :meth:`keep_accounts` pays)."""
+        return self.p.fixed_cost_year / 52.0 + hours * self.p.cost_per_service_hour
 
     def recruit(self) -> None:
         hh = self.model.households
@@ -240,6 +248,18 @@ class CommunityCoop(Lever):
         out = {self.p.payer: cost - fees}
         out["residents"] = out.get("residents", 0.0) + fees
         return out
+
+    def costs(self) -> list[CostRow]:
+        """This week's running cost (fixed cost and service hours; nothing once failed, nor in week 0): the
+        week's members' and users' fees paid by ``residents``, the rest by its ``payer``."""
+        week = self.model.week
+        if week < 1 or not self.alive:
+            return []
+        hours = float(self.service_hours[week % 52])
+        cost = self.week_cost(hours)
+        fees = min(self.week_fees(hours), cost)
+        return [row for row in (CostRow(self.p.payer, "running", cost - fees), CostRow("residents", "running", fees))
+                if row.eur]
 
     def yearly_cost(self) -> float:
         """Running cost at the current rate: fixed cost plus the service hours of the last 52 weeks (0 once failed)."""

@@ -11,7 +11,8 @@ submodel (ERS is a social tenure: from the waiting list).
 
 Cost (``cost_mode``, see :mod:`abm.levers.funding`): ``outlay`` = spending over the trailing year, each
 building's units x ``cost_per_unit`` spread over its weeks of works; ``annuity`` = each finished unit's
-instalment over ``annuity_years`` at ``policy.funding.interest_rate``.
+instalment over ``annuity_years`` at ``policy.funding.interest_rate``.  Week by week (``costs``) the works'
+outlay is capital creating new units.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ import numpy as np
 
 from abm.errors import ConfigError
 from abm.levers.allocation import applicants, let_from_waiting_list
-from abm.levers.base import Lever, register
-from abm.levers.funding import COST_MODES, capital_per_year
+from abm.levers.base import CostRow, Lever, register
+from abm.levers.funding import COST_MODES, capital_per_year, capital_rows
 from abm.params import param
 from abm.space import BuildingSpec
 from abm.vocabulary import PAYERS
@@ -121,3 +122,10 @@ class ErsFund(Lever):
         return capital_per_year(p.cost_mode, self.units_per_building * p.cost_per_unit, self.start, self.delivered,
                                 p.delay_weeks, p.annuity_years, self.model.config.policy.funding.interest_rate,
                                 self.model.week)
+
+    def costs(self) -> list[CostRow]:
+        """This week's outlay on the works of each building (its units x ``cost_per_unit`` spread over its weeks
+        of works), capital creating new units that enter service when the building is delivered."""
+        p = self.p
+        return capital_rows(p.payer, "new_units", self.units_per_building * p.cost_per_unit, self.start,
+                            p.delay_weeks, self.model.week)

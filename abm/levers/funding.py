@@ -19,6 +19,10 @@ Capital (set-up costs of shared spaces, regeneration works, new buildings) is co
   running costs, as in a cost-effectiveness analysis.
 
 Set-up costs of shared spaces are always annualised (``annuity`` over the space's ``setup_years``).
+
+Both are ways of showing a yearly rate (the ``cost_year_*`` indicators).  What was spent week by week, over
+the whole run, is each lever's :meth:`~abm.levers.base.Lever.costs` (written to ``costs.parquet``): capital
+as it is spent on the works (:func:`outlay_this_week`), whatever the ``cost_mode``, with the asset it creates.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from abm.levers.base import CostRow
 from abm.params import param
 
 COST_MODES = ("outlay", "annuity")
@@ -45,7 +50,7 @@ def annuity(capital: float, rate: float, years: int) -> float:
     """The constant yearly instalment that repays ``capital`` over ``years`` at interest ``rate``."""
     if capital == 0.0:
         return 0.0
-    if rate < 1e-9:  # no interest (or too little to matter): straight-line repayment
+    if rate * years < 1e-12:  # no interest, or too little to change the instalment by 1e-12: straight line
         return capital / years
     # 1 - (1 + rate)^-years, accurate for rates near 0 too
     return capital * rate / -math.expm1(-years * math.log1p(rate))
@@ -60,6 +65,26 @@ def outlay_per_year(cost: np.ndarray | float, start: np.ndarray, weeks: int, now
     start = np.asarray(start)
     overlap = np.clip(np.minimum(start + weeks - 1, now) - np.maximum(start, lo) + 1, 0, None)
     return float(np.sum(np.asarray(cost) * overlap / weeks) * 52.0 / span)
+
+
+def outlay_this_week(cost: np.ndarray | float, start: np.ndarray, weeks: int, now: int) -> np.ndarray:
+    """Money spent in week ``now`` on each of the works of :func:`outlay_per_year` (the same spreading: ``cost``
+    evenly over ``weeks`` from its ``start``, all of it in its start week when ``weeks`` is 0)."""
+    weeks = max(int(weeks), 1)
+    start = np.asarray(start)
+    under_way = (start <= now) & (now <= start + weeks - 1)
+    return np.where(under_way, np.asarray(cost, dtype=float) / weeks, 0.0)
+
+
+def capital_rows(payer: str, asset: str, cost: np.ndarray | float, start: np.ndarray, delay_weeks: int,
+                 now: int) -> list[CostRow]:
+    """This week's capital outlay on works started at ``start`` (see :func:`outlay_this_week`), one
+    :class:`CostRow` per week in which the works enter service (``start + delay_weeks``)."""
+    start = np.asarray(start, dtype=np.int64)
+    spent = outlay_this_week(cost, start, delay_weeks, now)
+    service = start + delay_weeks
+    return [CostRow(payer, "capital", float(spent[service == w].sum()), asset, int(w))
+            for w in np.unique(service[spent > 0])]
 
 
 def capital_per_year(mode: str, cost: float, start: np.ndarray, delivered: np.ndarray, delay_weeks: int,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from abm.levers.base import Lever, register
+from abm.levers.base import CostRow, Lever, register
 from abm.levers.common import StaffedParams, staff_cost_year
 from abm.params import param
 from abm.vocabulary import PAYERS
@@ -156,3 +156,12 @@ class Mediation(Lever):
 
     def yearly_cost(self) -> float:
         return staff_cost_year(self.p.hours_per_week, self.p) + self.p.cost_per_case * self.cases_per_year()
+
+    def costs(self) -> list[CostRow]:
+        """A week of staff (from week 1) and the fees of the cases taken this week."""
+        week = self.model.week
+        if week < 1:
+            return []
+        taken = sum(1 for w in self.intake_weeks if w == week)
+        eur = staff_cost_year(self.p.hours_per_week, self.p) / 52.0 + self.p.cost_per_case * taken
+        return [CostRow(self.p.payer, "running", eur)] if eur else []

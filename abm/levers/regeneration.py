@@ -24,7 +24,8 @@ Cost (``cost_mode``, see :mod:`abm.levers.funding`): ``outlay`` = spending on wo
 each unit's ``cost_per_unit`` spread over its weeks of works (= ``units_per_year x cost_per_unit`` while the
 programme runs);
 ``annuity`` = each finished unit's instalment over ``annuity_years``; plus each shared space's running and
-annualised set-up cost.
+annualised set-up cost.  Week by week (``costs``) the works' outlay is capital creating regenerated units, a
+space's set-up cost capital in the week it opens.
 """
 
 from __future__ import annotations
@@ -35,10 +36,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from abm.levers.allocation import applicants, ensure_residents_coop, let_from_waiting_list
-from abm.levers.base import Lever, register
-from abm.levers.funding import COST_MODES, capital_per_year
+from abm.levers.base import CostRow, Lever, register
+from abm.levers.funding import COST_MODES, capital_per_year, capital_rows
 from abm.levers.shared_services import (ServiceSpaceSpec, check_manager_levers, check_residents_coop,
-                                        check_space_buildings, record_use)
+                                        check_space_buildings, record_use, space_costs)
 from abm.params import param
 from abm.vocabulary import PAYERS, TENURE_CODE, TENURES
 
@@ -102,8 +103,9 @@ class Regeneration(Lever):
         self.units = np.zeros(0, dtype=np.int64)
         self.started = np.zeros(0, dtype=np.int64)
         self.finished = np.zeros(0, dtype=bool)
-        #: building index -> its collaborative-housing shared space
+        #: building index -> its collaborative-housing shared space, and the week it opened
         self.spaces: dict[int, object] = {}
+        self.opened: dict[int, int] = {}
         if params.rule == "coop_members":
             ensure_residents_coop(model)
 
@@ -179,6 +181,7 @@ class Regeneration(Lever):
             spec.building = nb.buildings[b].name
             spec.name = f"{spec.name}_{spec.building}"
             self.spaces[b] = self.model.add_shared_space(spec, eligible)
+            self.opened[b] = self.model.week
 
     def space_users(self, b: int, served: np.ndarray) -> np.ndarray:
         """Units whose households may use the space in building ``b``: the regenerated units it serves, the
@@ -198,3 +201,11 @@ class Regeneration(Lever):
         capital = capital_per_year(p.cost_mode, p.cost_per_unit, self.started, self.finished, p.delay_weeks,
                                    p.annuity_years, rate, self.model.week)
         return float(capital + sum(s.spec.yearly_cost(rate) for s in self.spaces.values()))
+
+    def costs(self) -> list[CostRow]:
+        """This week's outlay on works (each unit's ``cost_per_unit`` spread over its weeks of works: capital
+        creating regenerated units) and its shared spaces' set-up and running costs."""
+        p, week = self.p, self.model.week
+        works = capital_rows(p.payer, "regenerated_units", p.cost_per_unit, self.started, p.delay_weeks, week)
+        spaces = [(self.spaces[b].spec, self.opened[b]) for b in self.spaces]
+        return works + space_costs(spaces, p.payer, week)

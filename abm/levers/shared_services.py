@@ -15,7 +15,8 @@ friction.  On top of the core mechanism this lever adds what the manager organis
   (opening rota, cleaning, plots) with ``volunteer_probability`` a week (``volunteers_share``).
 
 Cost: running cost per year plus the set-up cost annualised over ``setup_years`` at
-``policy.funding.interest_rate`` (see :mod:`abm.levers.funding`).
+``policy.funding.interest_rate`` (see :mod:`abm.levers.funding`).  Week by week (``costs``): the set-up cost
+as capital in the week a space opens, its running cost over 52 weeks from its first week of use.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from abm.errors import ConfigError
-from abm.levers.base import Lever, register
+from abm.levers.base import CostRow, Lever, register
 from abm.levers.funding import annuity
 from abm.params import param
 from abm.space import SharedSpaceSpec
@@ -70,6 +71,16 @@ def default_spaces() -> list[ServiceSpaceSpec]:
                          use_probability=0.03, manager="none", running_cost_year=1000.0, setup_cost=3000.0,
                          setup_years=5, collective=True),
     ]
+
+
+def space_costs(spaces: list[tuple[ServiceSpaceSpec, int]], payer: str, week: int) -> list[CostRow]:
+    """What shared spaces (each with the week it opened) cost in ``week``: the set-up cost of those opened
+    this week (capital creating the space), the running cost over 52 weeks of those in use (from the week
+    after they opened)."""
+    setup = sum(spec.setup_cost for spec, opened in spaces if opened == week)
+    running = sum(spec.running_cost_year for spec, opened in spaces if opened < week) / 52.0
+    rows = [CostRow(payer, "capital", float(setup), "shared_space", week)] if setup else []
+    return rows + ([CostRow(payer, "running", float(running))] if running else [])
 
 
 # --- checks shared with the regeneration lever ------------------------------------------------------------------
@@ -158,6 +169,7 @@ class SharedServices(Lever):
     def __init__(self, model, params: SharedServicesParams):
         super().__init__(model, params)
         self.spaces = [model.add_shared_space(spec) for spec in params.spaces]
+        self.opened = model.week
 
     def organise(self) -> None:
         record_use(self.model, self.spaces, self.draw)
@@ -165,3 +177,6 @@ class SharedServices(Lever):
     def yearly_cost(self) -> float:
         rate = self.model.config.policy.funding.interest_rate
         return float(sum(s.spec.yearly_cost(rate) for s in self.spaces))
+
+    def costs(self) -> list[CostRow]:
+        return space_costs([(s.spec, self.opened) for s in self.spaces], self.p.payer, self.model.week)

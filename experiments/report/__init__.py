@@ -27,6 +27,7 @@ def render(multirun_dir: Path | str, lang: str = "it", context=None) -> str:
 
     from abm.i18n import LANGUAGES
     from experiments.report.context import Context
+    from experiments.horizon import CUMULATIVE
     from experiments.report.sweep import CE_INDICATORS
 
     if lang not in LANGUAGES:
@@ -41,6 +42,7 @@ def render(multirun_dir: Path | str, lang: str = "it", context=None) -> str:
         lang=lang, css=(TEMPLATES / "report.css").read_text(encoding="utf-8"), meta=c.meta, status=c.status,
         nb=c.neighbourhood(), scenarios=c.scenario_rows(), findings=c.findings(), headline=c.headline(),
         figs=figs, ce=c.cost_effectiveness(), ce_names=CE_INDICATORS, by_type=c.by_type_tables(),
+        account=c.cost_account(), cumulative=c.cumulative(), cumulative_names=CUMULATIVE,
         compared=c.sweep.compared, dose_label=c.param(c.dose[0]) if c.dose else "",
         methods=c.methods(), sources=c.parameter_sources(), terms=c.terms(), indicators=c.indicator_glossary(),
     )

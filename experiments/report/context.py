@@ -12,9 +12,10 @@ import numpy as np
 
 from abm.i18n import t, table
 from abm.indicators import BY_TYPE, INDICATORS
-from abm.vocabulary import HOUSEHOLD_TYPES
+from abm.vocabulary import HOUSEHOLD_TYPES, PAYERS
 from experiments.report import figures
-from experiments.report.numbers import DESIRABLE, HEADLINE, SCALE, shown, unit
+from experiments.horizon import CE_RATIOS, LAST_WEEK, PERIOD_QUANTITIES, HorizonSettings
+from experiments.report.numbers import DESIRABLE, HEADLINE, SCALE, SERIES, shown, unit
 from experiments.report.sweep import CE_INDICATORS, Sweep
 from experiments.report.trajectories import trajectories
 
@@ -26,7 +27,11 @@ TERMS = ("abitare_collaborativo", "acer", "asp", "banca_del_tempo", "cohousing",
          "household", "percentage_point")
 #: paragraphs of the methods and caveats section (``report.methods.<name>``)
 METHODS = ("model", "households", "ties", "help", "conflict", "moving", "levers", "indices", "seeds", "ci",
-           "assumptions", "not_forecast", "colours", "more")
+           "horizon", "costs", "assumptions", "not_forecast", "colours", "more")
+#: the headline's cost: the extra net present cost over the horizon, and its equivalent annual cost
+COST, EAC = "cost_net_pv_eur", "cost_eac_eur"
+#: columns of the table of costs over the horizon (cost_account.csv, all payers)
+ACCOUNT = ("cost_eur", "cost_running_eur", "cost_capital_eur", "cost_pv_eur", "residual_value_pv_eur", COST, EAC)
 
 
 @dataclass
@@ -216,37 +221,83 @@ class Context:
                     continue
                 item = f"{self.indicator(i)} ({self.value(i, e['diff_mean'], sign=True)}{self.short_unit(i)})"
                 (better if DESIRABLE[i] * e["diff_mean"] > 0 else worse).append(item)
-            cost = self.sweep.effect(s, "cost_year_total")
+            cost, eac = self.sweep.effect(s, COST), self.sweep.effect(s, EAC)
             out.append({"label": self.scenario(s), "colour": self.colour.get(s), "better": better, "worse": worse,
-                        "cost": self.value("cost_year_total", cost["diff_mean"]) if cost is not None else None})
+                        "cost": self.value(COST, cost["diff_mean"], sign=True) if cost is not None else None,
+                        "eac": self.value(EAC, eac["diff_mean"], sign=True) if eac is not None else "–"})
         return out
 
     def cost_effectiveness(self) -> list[dict]:
+        """Per scenario: its extra net present cost (as in the headline) and its cost per unit of each cumulative
+        benefit; where the benefit is not distinguishable from zero, words, never a number."""
         rows = []
         for s in self.sweep.compared:
             cells = []
             for ce in CE_INDICATORS:
                 e = self.sweep.effect(s, ce)
-                ok = e is not None and np.isfinite(e["diff_mean"])
-                ci = (f"{self.value(ce, e['ci_low'])}; {self.value(ce, e['ci_high'])}"
-                      if ok and np.isfinite(e["ci_low"]) and np.isfinite(e["ci_high"]) else "")
-                cells.append({"text": self.value(ce, e["diff_mean"]) if ok else self._no_ratio(s, ce), "ci": ci, "ok": ok})
-            cost = self.sweep.effect(s, "cost_year_total")
-            rows.append({"label": self.scenario(s), "colour": self.colour.get(s), "cells": cells,
-                         "cost": self.value("cost_year_total", cost["diff_mean"]) if cost is not None else "–"})
+                ok = e is not None and bool(e["distinguishable"]) and np.isfinite(e["diff_mean"])
+                ci = ""
+                if ok and np.isfinite(e["ci_low"]):
+                    high = self.value(ce, e["ci_high"]) if np.isfinite(e["ci_high"]) else self.tr("report.ce.open_end")
+                    ci = f"{self.value(ce, e['ci_low'])}; {high}"
+                cells.append({"text": self.value(ce, e["diff_mean"]) if ok else self._no_ratio(e), "ci": ci, "ok": ok,
+                              "data": {"indicator": ce, "diff": repr(float(e["diff_mean"])) if e is not None else "nan"}})
+            cost = self.sweep.effect(s, COST)
+            rows.append({"id": s, "label": self.scenario(s), "colour": self.colour.get(s), "cells": cells,
+                         "cost": self.value(COST, cost["diff_mean"], sign=True) if cost is not None else "–"})
         return rows
 
-    def _no_ratio(self, scenario: str, ce: str) -> str:
-        """Why a cost-effectiveness ratio is missing: no benefit, or (with a benefit) no cost data."""
-        ind, sign = figures.BENEFITS[CE_INDICATORS.index(ce)]
-        e = self.sweep.effect(scenario, ind)
-        improved = e is not None and np.isfinite(e["diff_mean"]) and sign * e["diff_mean"] > 0
-        return self.tr("report.ce.not_available") if improved else self.tr("report.ce.no_benefit")
+    def _no_ratio(self, e) -> str:
+        """Why a ratio is missing: the aggregation did not compute it, or the benefit is not distinguishable."""
+        return self.tr("report.ce.not_available") if e is None else self.tr("report.ce.no_benefit")
+
+    def cumulative(self) -> list[dict]:
+        """Per scenario: what its extra benefits add up to over the horizon (paired differences with CI), each
+        read as a benefit (household-years of isolation avoided, not lived)."""
+        rows = []
+        for s in self.sweep.compared:
+            cells = []
+            for ce, (name, sign) in CE_RATIOS.items():
+                e = self.sweep.effect(s, name)
+                if e is None or not np.isfinite(e["diff_mean"]):
+                    cells.append({"text": "–", "ci": "", "cls": "missing"})
+                    continue
+                lo, hi = sorted((sign * e["ci_low"], sign * e["ci_high"]))
+                dist = bool(e["distinguishable"])
+                good = sign * e["diff_mean"]
+                cells.append({"text": self.value(name, good, sign=True), "ci": f"{self.value(name, lo, sign=True)}; "
+                              f"{self.value(name, hi, sign=True)}" if np.isfinite(lo) else "",
+                              "cls": "nd" if not dist else "better" if good > 0 else "worse"})
+            rows.append({"label": self.scenario(s), "colour": self.colour.get(s), "cells": cells})
+        return rows
+
+    def cost_account(self) -> dict:
+        """Per scenario, what it costs over the horizon (all payers): totals, running and capital, present value,
+        the remaining value of what capital created, net present value, equivalent annual cost, and the units it
+        built or regenerated; then, per payer, its net present cost."""
+        cols = [{"id": m, "label": self.tr(f"report.account.{m}")} for m in ACCOUNT]
+        rows, payers = [], []
+        for s in self.sweep.scenario_names:
+            cells = []
+            for m in ACCOUNT:
+                r = self.sweep.level(s, m)
+                cells.append({"text": self.value(m, r["mean"]) if r is not None else "–",
+                              "data": repr(float(r["mean"])) if r is not None else "nan"})
+            units = self.sweep.level(s, "units_created", LAST_WEEK)
+            rows.append({"id": s, "label": self.scenario(s), "colour": self.colour.get(s), "cells": cells,
+                         "units": self.num(units["mean"], 0) if units is not None else "–"})
+            for payer in PAYERS:
+                r = self.sweep.cost(s, COST, payer=payer)
+                total = self.sweep.cost(s, "cost_eur", payer=payer)
+                if r is not None and total is not None and total["mean"] > 0:
+                    payers.append({"scenario": self.scenario(s), "payer": self.tr(f"report.payer.{payer}"),
+                                   "net": self.value(COST, r["mean"]), "total": self.value("cost_eur", total["mean"])})
+        return {"cols": cols, "rows": rows, "payers": payers}
 
     # --- who benefits ------------------------------------------------------------------------------------
     def by_type_tables(self) -> list[dict]:
         """Per indicator of the breakdown: baseline level and each scenario's difference, per household type."""
-        g = self.sweep.by_group
+        g = self.sweep.groups
         if g.empty:
             return []
         tables = []
@@ -279,7 +330,7 @@ class Context:
         return sorted(items, key=lambda x: x["term"].casefold())
 
     def indicator_glossary(self) -> list[dict]:
-        names = list(INDICATORS) + list(CE_INDICATORS)
+        names = list(INDICATORS) + list(PERIOD_QUANTITIES)
         return [{"id": n, "term": self.indicator(n), "text": self.explain(n)} for n in names]
 
     def parameter_sources(self) -> list[dict]:
@@ -298,20 +349,35 @@ class Context:
         return rows
 
     def methods(self) -> list[dict]:
-        return [{"key": k, "title": self.tr(f"report.methods.{k}.title"), "text": self.tr(f"report.methods.{k}")}
+        fmt = self.horizon_settings()
+        return [{"key": k, "title": self.tr(f"report.methods.{k}.title"),
+                 "text": self.tr(f"report.methods.{k}", **fmt) if k in ("horizon", "costs") else self.tr(f"report.methods.{k}")}
                 for k in METHODS]
+
+    def horizon_settings(self) -> dict[str, str]:
+        """How the aggregation counted the horizon (sweep_meta.json), as the methods' texts say it."""
+        h = self.sweep.meta.get("horizon", {})
+        st = h.get("settings") or HorizonSettings().as_dict()
+        windows = h.get("windows") or []
+        lives = {f"life_{a}": self.num(v, 0) for a, v in st.get("asset_life_years", {}).items()}
+        window = "; ".join(self.tr("report.methods.window", start=w["start_week"], end=w["end_week"]) for w in windows)
+        residual = f"report.methods.residual_{st['residual_value']}"
+        return {"window": window or "–", "rate": self.num(100 * st["discount_rate"], 1),
+                "last_year": str(st["last_year_weeks"]),
+                "residual": self.tr(residual, **lives) if st["residual_value"] != "none" else self.tr(residual)}
 
     # --- figures -------------------------------------------------------------------------------------------
     def draw_figures(self) -> dict[str, object]:
         """Every figure the sweep has data for, as matplotlib Figures (None where there is no data):
-        trajectories, effects, frontier (when a scenario costs something), dose (when the sweep has one),
-        by_type."""
+        trajectories, effects, costs (the headline's cost and its parts, spending by year), frontier (when a
+        scenario costs something), dose (when the sweep has one), by_type."""
         sw, tr, il, sl = self.sweep, self.tr, self.indicator, self.short_scenario
         title = self.param(self.dose[0]) if self.dose else None
-        traj = trajectories(sw.results, list(HEADLINE))
+        traj = trajectories(sw.results, list(SERIES))
         return {
             "trajectories": figures.trajectories(traj, sw.scenario_names, self.colour, tr, il, sl, title),
             "effects": figures.effects(sw, self.colour, tr, il, sl, title),
+            "costs": figures.costs(sw, self.colour, tr, sl, lambda x: self.value(COST, x, sign=True)),
             "frontier": figures.frontier(sw, self.colour, tr, sl, title),
             "dose": (figures.dose_response(sw, self.dose[0], self.dose[1], tr, il, self.param(self.dose[0]))
                      if self.dose else None),

@@ -14,13 +14,15 @@ import textwrap
 from typing import Callable
 
 import matplotlib
+import matplotlib.patches
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from abm.indicators import RANGES
-from experiments.report.numbers import HEADLINE, SCALE, unit
+from experiments.report.numbers import HEADLINE, SCALE, SERIES, unit
+from experiments.horizon import CE_RATIOS, LAST_YEAR_MEAN, PERIOD_MEAN
 from experiments.report.sweep import BASELINE, Sweep
 
 STYLE = {
@@ -32,6 +34,8 @@ STYLE = {
 #: Okabe-Ito, colour-blind safe; the baseline is always dark grey
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C6D31", "#7B3294"]
 BASELINE_COLOUR = "#3a3a3a"
+#: units in euro (axes with grouped thousands)
+EUR = ("eur", "eur_total")
 WIDTH = 7.4  # inches: the printed page's text width
 
 Tr = Callable[..., str]
@@ -107,7 +111,8 @@ def _zero_axis(ax, axis: str) -> None:
 def _clip(indicator: str, values):
     """A CI band kept inside the indicator's range (a share's band never goes below 0 or above 100 %)."""
     lo, hi = RANGES.get(indicator, (None, None))
-    return np.clip(np.asarray(values, dtype=float), lo, hi) if lo is not None or hi is not None else values
+    values = np.asarray(values, dtype=float)
+    return np.clip(values, lo, hi) if lo is not None or hi is not None else values
 
 
 def _scenario_handles(names: list[str], colour: dict[str, str], label: Callable[[str], str]) -> list:
@@ -129,8 +134,8 @@ def trajectories(traj: pd.DataFrame, scenarios: list[str], colour: dict[str, str
     if traj.empty:
         return None
     with matplotlib.rc_context(STYLE):
-        fig, axes = _grid(len(HEADLINE))
-        for ax, ind in zip(axes, HEADLINE):
+        fig, axes = _grid(len(SERIES))
+        for ax, ind in zip(axes, SERIES):
             scale = SCALE[unit(ind)]
             for s in scenarios:
                 d = traj[(traj["scenario"] == s) & (traj["indicator"] == ind)]
@@ -144,12 +149,12 @@ def trajectories(traj: pd.DataFrame, scenarios: list[str], colour: dict[str, str
             ax.set_title(_wrap(ind_label(ind), 46), loc="left")
             ax.set_ylabel(_unit_axis(tr, ind, False))
             ax.set_xlabel(tr("report.axis.years"))
-            if unit(ind) == "eur":
+            if unit(ind) in EUR:
                 ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands(tr)))
             shown = traj.loc[traj["indicator"] == ind, ["mean", "ci_low", "ci_high"]].to_numpy()
             if len(shown) and not np.any(np.nan_to_num(shown)):
                 _zero_axis(ax, "y")
-        _legend_in_spare(fig, axes, len(HEADLINE), _scenario_handles(scenarios, colour, sc_label),
+        _legend_in_spare(fig, axes, len(SERIES), _scenario_handles(scenarios, colour, sc_label),
                          None if legend_title is None else _wrap(legend_title, 40))
     return fig
 
@@ -159,31 +164,38 @@ def _thousands(tr: Tr):
     return lambda x, _pos: "0" if round(x) == 0 else f"{x:,.0f}".replace(",", sep).replace("-", "\u2212")
 
 
-def _errorbars(ax, y: float, e: pd.Series, scale: float, colour: str) -> None:
+def _errorbars(ax, y: float, e: pd.Series, scale: float, colour: str, marker: str = "o") -> None:
     lo, hi, m = e["ci_low"] * scale, e["ci_high"] * scale, e["diff_mean"] * scale
     filled = bool(e["distinguishable"])
     if np.isfinite(lo) and np.isfinite(hi):
         ax.plot([lo, hi], [y, y], color=colour, lw=2.0, solid_capstyle="round")
-    ax.plot([m], [y], "o", ms=6.5, color=colour, mfc=colour if filled else "white", mew=1.6)
+    ax.plot([m], [y], marker, ms=6.5, color=colour, mfc=colour if filled else "white", mew=1.6)
+
+
+#: the two readings of an indicator in the effects figure: its mean over the whole horizon, over its last year
+READINGS = ((PERIOD_MEAN, "o", 0.17), (LAST_YEAR_MEAN, "D", -0.17))
 
 
 def effects(sweep: Sweep, colour: dict[str, str], tr: Tr, ind_label: Callable[[str], str],
             sc_label: Callable[[str], str], axis_title: str | None = None) -> Figure | None:
-    """Difference from the baseline at the horizon with its 95 % CI (filled: distinguishable from zero)."""
+    """Difference from the baseline with its 95 % CI (filled: distinguishable from zero), averaged over the
+    whole horizon (circle) and over its last year (diamond); the net present cost over the horizon."""
     names = [s for s in sweep.compared if any(sweep.effect(s, i) is not None for i in HEADLINE)]
     if not names:
         return None
     with matplotlib.rc_context(STYLE):
         cols = 4
-        fig, axes = _grid(len(HEADLINE) + 1, cols=cols, row_height=1.1 + 0.27 * len(names))
+        fig, axes = _grid(len(HEADLINE) + 1, cols=cols, row_height=1.1 + 0.36 * len(names))
         ypos = np.arange(len(names))[::-1]
         for k, (ax, ind) in enumerate(zip(axes, HEADLINE)):
             scale, values = SCALE[unit(ind)], []
+            readings = READINGS if ind in SERIES else ((None, "o", 0.0),)
             for y, s in zip(ypos, names):
-                e = sweep.effect(s, ind)
-                if e is not None:
-                    _errorbars(ax, y, e, scale, colour[s])
-                    values += [e["diff_mean"], e["ci_low"], e["ci_high"]]
+                for statistic, marker, dy in readings:
+                    e = sweep.effect(s, ind, statistic)
+                    if e is not None:
+                        _errorbars(ax, y + dy, e, scale, colour[s], marker)
+                        values += [e["diff_mean"], e["ci_low"], e["ci_high"]]
             ax.axvline(0, color="#222222", lw=0.9)
             ax.set_yticks(ypos, [_wrap(sc_label(s), 22) for s in names] if k % cols == 0 else [], fontsize=7.5)
             ax.set_ylim(-0.7, len(names) - 0.3)
@@ -191,18 +203,20 @@ def effects(sweep: Sweep, colour: dict[str, str], tr: Tr, ind_label: Callable[[s
             ax.set_title(_wrap(ind_label(ind), 20), loc="left", fontsize=8)
             ax.set_xlabel(_wrap(_unit_axis(tr, ind, True), 28), fontsize=7.5)
             ax.tick_params(axis="x", labelsize=7)
-            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
-            if unit(ind) == "eur":
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(3 if unit(ind) in EUR else 4))
+            if unit(ind) in EUR:
                 ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands(tr)))
             if not np.any(np.nan_to_num(values)):
                 _zero_axis(ax, "x")
         key = axes[len(HEADLINE)]
         key.set_axis_off()
+        grey = "#333333"
         key.legend(handles=[
-            Line2D([], [], color="#333333", marker="o", ms=6.5, lw=2,
-                   label=_wrap(tr("report.figure.marker_distinguishable"), 22)),
-            Line2D([], [], color="#333333", marker="o", ms=6.5, mfc="white", mew=1.6, lw=2,
-                   label=_wrap(tr("report.figure.marker_not_distinguishable"), 22)),
+            Line2D([], [], color=grey, marker="o", ms=6.5, lw=2, label=_wrap(tr("report.figure.marker_period"), 24)),
+            Line2D([], [], color=grey, marker="D", ms=6, lw=2, label=_wrap(tr("report.figure.marker_last_year"), 24)),
+            Line2D([], [], color=grey, marker="o", ms=6.5, lw=0, label=_wrap(tr("report.figure.marker_distinguishable"), 24)),
+            Line2D([], [], color=grey, marker="o", ms=6.5, mfc="white", mew=1.6, lw=0,
+                   label=_wrap(tr("report.figure.marker_not_distinguishable"), 24)),
         ], loc="center", fontsize=7.5)
         if axis_title:
             key.set_title(_wrap(tr("report.figure.scenarios_by", param=axis_title), 30), loc="left", fontsize=7.5,
@@ -212,31 +226,34 @@ def effects(sweep: Sweep, colour: dict[str, str], tr: Tr, ind_label: Callable[[s
     return fig
 
 
-#: the benefits on the cost-effectiveness frontier: indicator, sign (+1: an increase is the benefit)
-BENEFITS = (("needs_met_neighbours_share", 1), ("isolated_share", -1))
+#: the benefits on the cost-effectiveness frontier, added up over the horizon: indicator, sign (+1: more of it
+#: is the benefit); the same as the cost-effectiveness ratios (experiments.horizon.CE_RATIOS)
+BENEFITS = tuple((benefit, sign) for benefit, sign in CE_RATIOS.values())
+#: the frontier's cost: the extra net present cost over the horizon
+FRONTIER_COST = "cost_net_pv_eur"
 
 
 def frontier(sweep: Sweep, colour: dict[str, str], tr: Tr, sc_label: Callable[[str], str],
              legend_title: str | None = None) -> Figure | None:
-    """Extra yearly cost against extra benefit for every scenario, with the frontier of the scenarios no
-    other scenario beats on both (cheaper and at least as good)."""
-    names = [s for s in sweep.compared if sweep.effect(s, "cost_year_total") is not None]
-    costs = {s: sweep.effect(s, "cost_year_total") for s in names}
+    """Extra net present cost over the horizon against each cumulative benefit, for every scenario, with the
+    frontier of the scenarios no other scenario beats on both (cheaper and at least as good)."""
+    names = [s for s in sweep.compared if sweep.effect(s, FRONTIER_COST) is not None]
+    costs = {s: sweep.effect(s, FRONTIER_COST) for s in names}
     if not any(np.isfinite(c["diff_mean"]) and c["diff_mean"] > 0 for c in costs.values()):
         return None
     with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(WIDTH, 3.3 + 0.2 * math.ceil((len(names) + 2) / 3)), layout="constrained")
+        fig = Figure(figsize=(WIDTH, 3.0 + 0.2 * math.ceil((len(names) + 2) / 3)), layout="constrained")
         axes = fig.subplots(1, len(BENEFITS))
         for ax, (ind, sign) in zip(axes, BENEFITS):
             points = [(0.0, 0.0, sweep.baseline)]
             for s in names:
                 e, c = sweep.effect(s, ind), costs[s]
-                if e is None or not np.isfinite(e["diff_mean"]):
+                if e is None or not np.isfinite(e["diff_mean"]) or not np.isfinite(c["diff_mean"]):
                     continue
-                x, y = c["diff_mean"] / 1000.0, sign * e["diff_mean"] * 100.0
-                ylo, yhi = sorted((sign * e["ci_low"] * 100.0, sign * e["ci_high"] * 100.0))
+                x, y = c["diff_mean"] / 1000.0, sign * e["diff_mean"]
+                ylo, yhi = sorted((sign * e["ci_low"], sign * e["ci_high"]))
                 xlo, xhi = c["ci_low"] / 1000.0, c["ci_high"] / 1000.0
-                ax.errorbar([x], [y], yerr=[[max(y - ylo, 0)], [max(yhi - y, 0)]],
+                ax.errorbar([x], [y], yerr=[[max(y - ylo, 0)], [max(yhi - y, 0)]] if np.isfinite(ylo) else None,
                             xerr=[[max(x - xlo, 0)], [max(xhi - x, 0)]] if np.isfinite(xlo) else None,
                             fmt="o", color=colour[s], ms=6.5, mfc=colour[s] if e["distinguishable"] else "white",
                             mew=1.6, elinewidth=1.2, capsize=0)
@@ -245,14 +262,82 @@ def frontier(sweep: Sweep, colour: dict[str, str], tr: Tr, sc_label: Callable[[s
             ax.plot(xs, ys, color="#777777", lw=1.4, ls="--", zorder=0)
             ax.plot([0], [0], "s", color=BASELINE_COLOUR, ms=6)
             ax.axhline(0, color="#222222", lw=0.8)
-            ax.set_title(_wrap(tr(f"report.frontier.benefit_{ind}"), 48), loc="left")
-            ax.set_xlabel(tr("report.axis.extra_cost_keur"))
-            ax.set_ylabel(tr("report.axis.diff_pp"))
+            ax.set_title(_wrap(tr(f"report.frontier.benefit_{ind}"), 30), loc="left")
+            ax.set_xlabel(_wrap(tr("report.axis.extra_cost_pv_keur"), 30))
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands(tr)))
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
             ax.margins(x=0.25, y=0.2)
         handles = [Line2D([], [], color=BASELINE_COLOUR, marker="s", ls="", ms=6, label=_wrap(sc_label(sweep.baseline), 34))]
         handles += [Line2D([], [], color=colour[s], marker="o", ls="", ms=6, label=_wrap(sc_label(s), 34)) for s in names]
         handles.append(Line2D([], [], color="#777777", ls="--", lw=1.4, label=_wrap(tr("report.figure.frontier_line"), 34)))
         _legend(fig, handles, title=None if legend_title is None else _wrap(legend_title, 60))
+    return fig
+
+
+#: the parts of the net present cost in the cost figure: measure, colour, hatch; the remaining value is drawn
+#: as a hatch over the end of the capital it is part of, and subtracted
+COST_PARTS = (("cost_running_pv_eur", "#56B4E9", None), ("cost_capital_pv_eur", "#E69F00", None),
+              ("residual_value_pv_eur", "none", "////"))
+
+
+def costs(sweep: Sweep, colour: dict[str, str], tr: Tr, sc_label: Callable[[str], str],
+          shown: Callable[[float], str]) -> Figure | None:
+    """Left: each scenario's extra net present cost over the horizon (the headline's number, written by
+    ``shown``) built from its parts: running and capital costs in present value, minus the present value of
+    what the capital leaves at the horizon. Right: money spent in each year of the horizon (undiscounted)."""
+    names = [s for s in sweep.compared if sweep.effect(s, FRONTIER_COST) is not None]
+    years = sweep.cost_by_year
+    if not names and years.empty:
+        return None
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(WIDTH, 1.9 + 0.55 * max(len(names), 3)), layout="constrained")
+        left, right = fig.subplots(1, 2, width_ratios=[1.25, 1])
+        ypos = np.arange(len(names))[::-1]
+        for y, s in zip(ypos, names):
+            at = 0.0
+            for measure, face, hatch in COST_PARTS:
+                e = sweep.effect(s, measure)
+                v = float(e["diff_mean"]) if e is not None and np.isfinite(e["diff_mean"]) else 0.0
+                width = -v if measure.startswith("residual") else v
+                left.barh([y - 0.1], [width], left=[at], height=0.45, color=face, hatch=hatch, lw=0.8,
+                          edgecolor="#8a5a00" if hatch else face)
+                at += width
+            e = sweep.effect(s, FRONTIER_COST)
+            net = float(e["diff_mean"])
+            if np.isfinite(e["ci_low"]) and np.isfinite(e["ci_high"]):
+                left.plot([e["ci_low"], e["ci_high"]], [y - 0.1, y - 0.1], color="#111111", lw=1.4, zorder=3)
+            left.plot([net], [y - 0.1], "o", color="#111111", ms=5.5, zorder=4)
+            left.annotate(f"{shown(net)} EUR", (net, y + 0.13), xytext=(3, 0), textcoords="offset points", ha="left",
+                          va="bottom", fontsize=7.5, fontweight="bold", gid="net-pv")
+        left.axvline(0, color="#222222", lw=0.9)
+        left.set_yticks(ypos, [_wrap(sc_label(s), 24) for s in names], fontsize=7.5)
+        left.set_ylim(-0.6, max(len(names), 1) - 0.3)
+        left.grid(axis="y", visible=False)
+        left.set_title(_wrap(tr("report.figure.costs_left"), 50), loc="left")
+        left.set_xlabel(_wrap(tr("report.axis.extra_cost_pv_eur"), 50))
+        left.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands(tr)))
+        left.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
+        left.margins(x=0.12)
+        parts = [matplotlib.patches.Patch(facecolor=COST_PARTS[1][1] if hatch else face, hatch=hatch,
+                                          edgecolor="#8a5a00" if hatch else face,
+                                          label=_wrap(tr(f"report.figure.costs_{measure}"), 30))
+                 for measure, face, hatch in COST_PARTS]
+        parts.append(Line2D([], [], color="#111111", marker="o", ms=5.5, lw=1.4,
+                            label=_wrap(tr("report.figure.costs_net"), 30)))
+        if not years.empty:
+            total = years.groupby(["scenario", "year"], sort=False)["mean"].sum().reset_index()
+            for s in sweep.scenario_names:
+                d = total[total["scenario"] == s].sort_values("year")
+                if d.empty or not d["mean"].any():
+                    continue
+                right.plot(d["year"], d["mean"], "o-", color=colour[s], lw=1.6, ms=4.5, label=_wrap(sc_label(s), 30))
+            right.set_xticks(sorted(total["year"].unique()))
+        right.set_title(_wrap(tr("report.figure.costs_right"), 30), loc="left")
+        right.set_xlabel(tr("report.axis.year_of_horizon"))
+        right.set_ylabel(tr("report.axis.eur_spent"))
+        right.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands(tr)))
+        right.set_ylim(bottom=0)
+        _legend(fig, parts + right.get_legend_handles_labels()[0], ncol=3)
     return fig
 
 
@@ -294,7 +379,7 @@ def dose_response(sweep: Sweep, param: str, dose: dict[str, float], tr: Tr, ind_
             ax.set_title(_wrap(ind_label(ind), 46), loc="left")
             ax.set_ylabel(_unit_axis(tr, ind, False))
             ax.set_xlabel(_wrap(param_label, 50))
-            if unit(ind) == "eur":
+            if unit(ind) in EUR:
                 ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands(tr)))
             levels = [r[k] for _, r in rows for k in ("mean", "ci_low", "ci_high")] + (
                 [base["mean"]] if base is not None else [])
@@ -316,8 +401,8 @@ BY_TYPE_SHOWN = ("isolated_share", "needs_unmet_share", "trust_mean", "participa
 def by_type(sweep: Sweep, types: list[str], colour: dict[str, str], tr: Tr, ind_label: Callable[[str], str],
             type_label: Callable[[str], str], sc_label: Callable[[str], str],
             legend_title: str | None = None) -> Figure | None:
-    """Mean at the horizon per household type and scenario (95 % CI)."""
-    g = sweep.by_group
+    """Mean over the horizon per household type and scenario (95 % CI)."""
+    g = sweep.groups
     shown = [i for i in BY_TYPE_SHOWN if (g["indicator"] == i).any()] if not g.empty else []
     if not shown:
         return None

@@ -7,9 +7,12 @@ import math
 
 from abm.indicators import RANGES
 
-#: indicators of the headline table, in reading order
+#: the headline table, in reading order: indicators by their mean over the horizon, then the horizon's net
+#: present cost (experiments.horizon)
 HEADLINE = ("cohesion_index", "neomutualism_index", "isolated_elderly_alone_share", "needs_met_neighbours_share",
-            "conflicts_resolved_share", "turnover_per_year", "cost_year_total")
+            "conflicts_resolved_share", "turnover_per_year", "cost_net_pv_eur")
+#: the weekly series among them (trajectories)
+SERIES = tuple(i for i in HEADLINE if i in RANGES)
 
 #: +1 higher is better, -1 lower is better, 0 neither (costs, service use): how the report colours a
 #: distinguishable difference.  A reading aid stated in the report's methods, not a model result.
@@ -22,6 +25,7 @@ DESIRABLE = {
     "neomutualism_index": 1, "conflicts_new_per_100_year": -1, "conflicts_open": -1,
     "conflicts_resolved_share": 1, "occupancy_share": 1, "vacant_units": -1, "turnover_per_year": -1,
     "waiting_list": -1, "rent_burden_share": -1, "units_created": 1,
+    "isolated_household_years": -1, "needs_met_neighbours_total": 1, "conflicts_resolved_total": 1,
 }
 
 SCORES = ("trust_mean", "satisfaction_mean", "cohesion_index", "neomutualism_index")
@@ -29,9 +33,12 @@ SCORES = ("trust_mean", "satisfaction_mean", "cohesion_index", "neomutualism_ind
 
 def unit(indicator: str) -> str:
     """``pp`` (a share, shown in percent and differences in percentage points), ``score`` (0-1 scale),
-    ``eur`` or ``number``."""
-    if indicator.startswith(("cost_year_", "eur_per_")):
+    ``eur`` (EUR a year at the current rate), ``eur_total`` (EUR over the horizon, or per unit of a benefit
+    over it) or ``number``."""
+    if indicator.startswith("cost_year_"):
         return "eur"
+    if indicator.endswith("_eur") or indicator.startswith("pv_eur_per_"):
+        return "eur_total"
     if indicator in SCORES:
         return "score"
     if RANGES.get(indicator, (0.0, None))[1] == 1.0:
@@ -40,8 +47,8 @@ def unit(indicator: str) -> str:
 
 
 #: shown value = native value * SCALE; decimals shown
-SCALE = {"pp": 100.0, "score": 1.0, "eur": 1.0, "number": 1.0}
-DECIMALS = {"pp": 1, "score": 3, "eur": 0, "number": 2}
+SCALE = {"pp": 100.0, "score": 1.0, "eur": 1.0, "eur_total": 1.0, "number": 1.0}
+DECIMALS = {"pp": 1, "score": 3, "eur": 0, "eur_total": 0, "number": 2}
 
 
 def number(x: float, decimals: int, lang: str, sign: bool = False) -> str:

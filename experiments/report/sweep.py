@@ -16,9 +16,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments.horizon import ALL, CE_RATIOS, PERIOD_MEAN, headline_statistic
+
 BASELINE = "baseline"
+#: the columns of a level table of the aggregate
+LEVEL = ["n", "mean", "sd", "ci_low", "ci_high"]
 #: cost-effectiveness rows of effects.csv (computed by the aggregation against the baseline)
-CE_INDICATORS = ("eur_per_extra_need_met_by_neighbours", "eur_per_isolated_household_reconnected")
+CE_INDICATORS = tuple(CE_RATIOS)
 
 
 @dataclass
@@ -47,6 +51,14 @@ class Sweep:
     summary: pd.DataFrame
     effects: pd.DataFrame
     by_group: pd.DataFrame
+    #: the horizon's costs by payer and asset (cost_account.csv) and the money spent each year (cost_by_year.csv)
+    cost_account: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cost_by_year: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def groups(self) -> pd.DataFrame:
+        """The per-household-type indicators by their mean over the horizon (by_group_summary.csv)."""
+        return self.by_group[self.by_group["statistic"] == PERIOD_MEAN]
 
     @property
     def results(self) -> Path:
@@ -112,12 +124,21 @@ class Sweep:
             return None
         return next(iter(numeric.items()))
 
-    def effect(self, scenario: str, indicator: str) -> pd.Series | None:
-        rows = self.effects[(self.effects["scenario"] == scenario) & (self.effects["indicator"] == indicator)]
-        return rows.iloc[0] if len(rows) else None
+    def effect(self, scenario: str, indicator: str, statistic: str | None = None) -> pd.Series | None:
+        """A row of effects.csv; by default the statistic the report reads an indicator by (its mean over the
+        horizon; a cost or cumulative quantity over the whole horizon)."""
+        return _row(self.effects, scenario, indicator, statistic or headline_statistic(indicator))
 
-    def level(self, scenario: str, indicator: str) -> pd.Series | None:
-        rows = self.summary[(self.summary["scenario"] == scenario) & (self.summary["indicator"] == indicator)]
+    def level(self, scenario: str, indicator: str, statistic: str | None = None) -> pd.Series | None:
+        """A row of summary.csv (the statistic as in :meth:`effect`)."""
+        return _row(self.summary, scenario, indicator, statistic or headline_statistic(indicator))
+
+    def cost(self, scenario: str, measure: str, payer: str = ALL, asset: str = ALL) -> pd.Series | None:
+        """A row of cost_account.csv."""
+        c = self.cost_account
+        if c.empty:
+            return None
+        rows = c[(c["scenario"] == scenario) & (c["payer"] == payer) & (c["asset"] == asset) & (c["measure"] == measure)]
         return rows.iloc[0] if len(rows) else None
 
     def run_dirs(self) -> list[Path]:
@@ -128,6 +149,11 @@ class Sweep:
             dirs = sorted(itertools.islice(found, 200))
         base = [d for d in dirs if _summary_policy(d) == BASELINE]
         return base + [d for d in dirs if d not in base]
+
+
+def _row(df: pd.DataFrame, scenario: str, indicator: str, statistic: str) -> pd.Series | None:
+    rows = df[(df["scenario"] == scenario) & (df["indicator"] == indicator) & (df["statistic"] == statistic)]
+    return rows.iloc[0] if len(rows) else None
 
 
 def _summary_policy(run: Path) -> str | None:
@@ -167,7 +193,7 @@ def load(root: Path | str) -> Sweep:
         raise FileNotFoundError(f"{root}: not a directory (give the sweep's MULTIRUN_DIR)")
     if not (root / "effects.csv").is_file() and not (root / "summary.csv").is_file():
         raise FileNotFoundError(f"{root}: no effects.csv or summary.csv; run `python -m experiments.aggregate {root}` first")
-    effects = _csv(root / "effects.csv", ["scenario", "indicator", "n_pairs", "diff_mean", "diff_sd",
+    effects = _csv(root / "effects.csv", ["scenario", "indicator", "statistic", "n_pairs", "diff_mean", "diff_sd",
                                            "ci_low", "ci_high", "distinguishable"])
     if "distinguishable" in effects:
         effects["distinguishable"] = effects["distinguishable"].map(_truth)
@@ -180,10 +206,11 @@ def load(root: Path | str) -> Sweep:
         meta=_json(root / "sweep_meta.json") or {},
         status=_status(_json(root / "sweep_status.json")),
         scenarios=scenarios,
-        summary=_csv(root / "summary.csv", ["scenario", "indicator", "n", "mean", "sd", "ci_low", "ci_high"]),
+        summary=_csv(root / "summary.csv", ["scenario", "indicator", "statistic", *LEVEL]),
         effects=effects,
-        by_group=_csv(root / "by_group_summary.csv",
-                      ["scenario", "household_type", "indicator", "n", "mean", "ci_low", "ci_high"]),
+        by_group=_csv(root / "by_group_summary.csv", ["scenario", "household_type", "indicator", "statistic", *LEVEL]),
+        cost_account=_csv(root / "cost_account.csv", ["scenario", "payer", "asset", "measure", *LEVEL]),
+        cost_by_year=_csv(root / "cost_by_year.csv", ["scenario", "year", "kind", *LEVEL]),
     )
 
 

@@ -1,4 +1,5 @@
-"""Funding: annualising capital, costs by payer (in the model and in summary.json), levers combined."""
+"""Funding: annualising capital, costs by payer (in the model and in summary.json), levers combined, and what
+each lever spends week by week (``Lever.costs``, the run's ``costs.parquet``)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from levers.housing_runs import assert_same_as_baseline, check_bad_value, config
 from hypothesis import given
 from hypothesis import strategies as st
 
-from abm.levers.funding import annuity, outlay_per_year
+from abm.levers.funding import annuity, outlay_per_year, outlay_this_week
 from abm.vocabulary import PAYERS
-from experiments.outputs import write_run
+from experiments.outputs import COST_SCHEMA, write_run
 
 
 @given(capital=st.floats(1.0, 1e7), rate=st.floats(0.0, 0.2), years=st.integers(1, 60))
@@ -95,3 +96,82 @@ def test_baseline_summary_has_no_levers(tmp_path):
     cfg = config()
     write_run(tmp_path, run(cfg, seed=1, steps=2, collect=True), cfg)
     assert json.loads((tmp_path / "summary.json").read_text())["levers"] == {}
+
+
+# --- week by week --------------------------------------------------------------------------------------------
+def test_weekly_outlay_spreads_each_cost_over_its_works():
+    starts = np.array([1, 10, 30])
+    spent = np.stack([outlay_this_week(52_000.0, starts, 26, w) for w in range(0, 80)])
+    assert spent.sum(axis=0) == pytest.approx([52_000.0] * 3)  # each unit's cost, all of it, once
+    assert spent[1:27, 0] == pytest.approx([2_000.0] * 26) and spent[27:, 0].sum() == 0 and spent[0, 0] == 0
+    # the trailing year of weekly outlays is the yearly outlay rate, once a year has passed
+    assert spent[20:72].sum() == pytest.approx(outlay_per_year(52_000.0, starts, 26, 71))
+    assert outlay_this_week(9.0, np.array([5]), 0, 5) == pytest.approx([9.0])  # no works weeks: all at the start
+
+
+def _spent(model):
+    import pandas as pd
+
+    return pd.DataFrame(model.datacollector.get_table_dataframe("costs"))
+
+
+def test_each_lever_spends_what_its_parameters_say_week_by_week():
+    steps = 60
+    cfg = config("policy=full_package", "policy.ers_fund.delay_weeks=8", "policy.regeneration.delay_weeks=8",
+                 "policy.mediation.cost_per_case=100", f"steps={steps}")
+    m = run(cfg, seed=2, steps=steps, collect=True)
+    c = _spent(m)
+    lever = {lv.name: lv for lv in m.levers}
+    total = c.groupby(["lever", "kind"])["eur"].sum()
+    p = cfg.policy
+    staff = lambda hours, q: hours * q.hourly_cost * q.weeks_per_year * (1 + q.overhead_share)  # noqa: E731
+    # staff levers: a week of staff in each of weeks 1..steps, nothing in week 0
+    assert total["portierato", "running"] == pytest.approx(staff(p.portierato.hours_per_week, p.portierato) * steps / 52)
+    assert total["coop_governance", "running"] == pytest.approx(
+        staff(p.coop_governance.facilitation_hours_per_week, p.coop_governance) * steps / 52)
+    assert total["timebank", "running"] == pytest.approx(
+        (staff(p.timebank.facilitator_hours_per_week, p.timebank) + p.timebank.fixed_cost_year) * steps / 52)
+    assert c[c.step == 0]["kind"].eq("capital").all()
+    # mediation: staff plus the fee of every case it took; allocation: an assessment per letting
+    assert total["mediation", "running"] == pytest.approx(
+        staff(p.mediation.hours_per_week, p.mediation) * steps / 52 + 100 * lever["mediation"].acts["cases"])
+    alloc = lever["allocation"].summary()
+    assert total["allocation", "running"] == pytest.approx(
+        p.allocation.cost_per_letting * (alloc["let_from_list"] + alloc["let_to_members"]))
+    # shared services: their set-up at week 0 (capital), running costs from week 1
+    spaces = p.shared_services.spaces
+    setup = c[(c.lever == "shared_services") & (c.kind == "capital")]
+    assert setup["step"].tolist() == [0] and setup["eur"].sum() == pytest.approx(sum(s.setup_cost for s in spaces))
+    assert set(setup["asset"]) == {"shared_space"}
+    assert total["shared_services", "running"] == pytest.approx(sum(s.running_cost_year for s in spaces) * steps / 52)
+    # the ERS building: all its units x cost over its 8 weeks of works, capital creating new units
+    ers = c[c.lever == "ers_fund"]
+    units = lever["ers_fund"].units_per_building
+    assert ers["eur"].sum() == pytest.approx(units * p.ers_fund.cost_per_unit)
+    assert ers["step"].tolist() == list(range(8)) and set(ers["asset"]) == {"new_units"}
+    assert set(ers["service_week"]) == {8} and set(ers["kind"]) == {"capital"}
+    # regeneration: each started unit's cost in proportion to its weeks of works so far
+    regen = lever["regeneration"]
+    done = np.minimum(steps - regen.started + 1, 8) / 8
+    works = c[(c.lever == "regeneration") & (c.kind == "capital") & (c.asset == "regenerated_units")]
+    assert works["eur"].sum() == pytest.approx(p.regeneration.cost_per_unit * done.sum())
+    assert set(works["service_week"]) <= set((regen.started + 8).tolist())
+    # the community cooperative's members' and users' fees are paid by residents, the rest by its payer
+    coop = c[c.lever == "community_coop"]
+    assert set(coop["payer"]) <= {"residents", p.community_coop.payer} and (coop["eur"] > 0).all()
+    # over the last year a constant-rate lever spends its yearly cost
+    last = c[c.step > steps - 52].groupby("lever")["eur"].sum()
+    for name in ("portierato", "timebank", "coop_governance"):
+        assert last[name] == pytest.approx(lever[name].yearly_cost())
+    assert set(c["payer"]) <= set(PAYERS) and set(c["kind"]) <= {"running", "capital"}
+
+
+def test_a_baseline_spends_nothing_and_costs_are_written(tmp_path):
+    import pyarrow.parquet as pq
+
+    cfg = config()
+    m = run(cfg, seed=1, steps=3, collect=True)
+    assert _spent(m).empty
+    write_run(tmp_path, m, cfg)
+    table = pq.read_table(tmp_path / "costs.parquet")
+    assert table.num_rows == 0 and table.schema.equals(COST_SCHEMA, check_metadata=False)
