@@ -3,8 +3,8 @@
 Validates everything (config ranges, CSV inputs) before writing anything; on bad input prints one
 clear error naming the key and exits with status 2, leaving no result files behind.
 
-With ``-m`` it is a sweep (``python -m experiments.run -m +experiment=smoke``): each job is a task of
-several runs (:mod:`experiments.tasks`); a run is skipped if its directory already holds a completed run of
+With ``-m`` it is a sweep (``python -m experiments.run -m +experiment=smoke``): each job is a task that
+shares out the runs with the others (:mod:`experiments.tasks`); a run is skipped if its directory already holds a completed run of
 the same identity, and a failure is written to ``error.txt`` instead of stopping the sweep (see
 :mod:`experiments.sweep`).
 """

@@ -13,7 +13,7 @@ does not do by itself:
 - :func:`execute_run` runs one run under its claim (experiments.claims): it skips a run whose directory
   already holds a completed run of the same identity (resume; experiments.provenance), reruns one made by
   other code, and turns any exception into ``error.txt`` with the traceback, so one failing run never stops
-  the others.  The sweeper (experiments.tasks) batches runs into tasks and calls it for each.
+  the others.  The sweeper's tasks (experiments.tasks) call it for every run they take.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def scenario_dir(ident: dict[str, str]) -> str:
 
 def run_dir(overrides, seed) -> str:
     """The run id, i.e. the run directory relative to the sweep directory: ``<scenario>/seed<N>`` (for a task
-    of several runs, its own directory under ``.abitare/``: experiments.tasks)."""
+    of the sweeper, its own directory under ``.abitare/``: experiments.tasks)."""
     ov = parse_overrides(overrides)
     if "output.task" in ov:
         from experiments.tasks import task_dir
