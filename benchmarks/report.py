@@ -89,6 +89,11 @@ def table(result: dict) -> str:
         lines.append(f"at reference speed ({ref['note']}): " + ", ".join(
             f"{name} {_fmt(ref[name]['median'])} ({_fmt(ref[name]['min'])}-{_fmt(ref[name]['max'])}, "
             f"{result['verdict_at_reference_speed'][name]})" for name in ("runs_per_hour_per_core", "startup_s")))
+    cpu_read = [f"{name} {_fmt(figs[name]['cpu']['median'])}" for name in
+                ("startup_over_mesa_s", "sweep_1worker_ratio", "make_run_ratio") if "cpu" in figs.get(name, {})]
+    if cpu_read:
+        lines.append("CPU-time readings (load-robust; make_run_ratio: the whole sweep's CPU over the in-process "
+                     "runs'): " + ", ".join(cpu_read))
     lines.append(f"{m['cpu']}, {m['cores_usable']} usable cores, Python {m['python']}, "
                  f"mesa {m['packages']['mesa']}, numpy {m['packages']['numpy']}; load {result['load']}")
     if result["settings"]["quick"]:
