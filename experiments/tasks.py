@@ -170,31 +170,37 @@ def launch(sweeper, sweep_dir: Path, runs: list[dict], n_tasks: int, stale: str,
 
 
 def launch_jobs(sweeper, jobs: list[list[str]], first_idx: int, sweep_dir: Path) -> list:
-    """The launcher's job returns for ``jobs``.  With joblib and several jobs, the first job runs in this process
-    meanwhile, and joblib gets one worker fewer: this process has imported everything already and would only
-    wait, where a new worker would spend a second importing the model (docs/PERFORMANCE.md)."""
+    """The job returns of ``jobs``.  With joblib and several jobs, the first job runs in this process and the
+    others in ``len(jobs) - 1`` worker processes of joblib's process pool (loky), each through the joblib
+    launcher's own job function: this process has imported everything already and would otherwise only wait
+    while a fresh worker spends a second importing the model (docs/PERFORMANCE.md).  Other launchers launch
+    every job themselves."""
     launcher = sweeper.launcher
     if type(launcher).__name__ != "JoblibLauncher" or len(jobs) < 2:
         return launcher.launch(jobs, initial_job_idx=first_idx)
-    from concurrent.futures import ThreadPoolExecutor
-
     from hydra import compose
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.core.singleton import Singleton
     from hydra.core.utils import JobReturn, JobStatus
+    from hydra_plugins.hydra_joblib_launcher._core import execute_job
+    from joblib.externals.loky import get_reusable_executor
 
+    pool = get_reusable_executor(max_workers=len(jobs) - 1)
+    state = Singleton.get_state()
+    others = [pool.submit(execute_job, first_idx + 1 + i, job, launcher.hydra_context, launcher.config,
+                          launcher.task_function, state) for i, job in enumerate(jobs[1:])]
     here = JobReturn(overrides=list(jobs[0]), status=JobStatus.COMPLETED)
-    saved = launcher.joblib.get("n_jobs")
-    launcher.joblib["n_jobs"] = len(jobs) - 1
     try:
-        with ThreadPoolExecutor(1) as pool:
-            others = pool.submit(launcher.launch, jobs[1:], initial_job_idx=first_idx + 1)
-            try:
-                cfg = compose(config_name=sweeper.config.hydra.job.config_name, overrides=list(jobs[0]))
-                here.return_value = run_task(cfg, sweep_dir)
-            except Exception as e:  # noqa: BLE001 - reported like a failed job
-                here.status, here.return_value = JobStatus.FAILED, e
-            return [here, *others.result()]
-    finally:
-        launcher.joblib["n_jobs"] = saved
+        try:
+            HydraConfig.instance().set_config(sweeper.config)  # ${hydra:sweep.dir} etc., as in a job
+            name = sweeper.config.hydra.job.config_name
+            here.return_value = run_task(compose(config_name=name, overrides=list(jobs[0])), sweep_dir, name)
+        except Exception as e:  # noqa: BLE001 - reported like a failed job
+            here.status, here.return_value = JobStatus.FAILED, e
+        return [here, *(f.result() for f in others)]
+    except BaseException:  # Ctrl-C: stop the workers too, instead of waiting for their tasks
+        pool.shutdown(wait=False, kill_workers=True)
+        raise
 
 
 def sweep(sweeper, arguments: list[str], tasks: int | None, stale: str):
@@ -263,10 +269,8 @@ class Configs:
     """The validated configurations of a task's runs: one composition per group of runs (group_key), each run's
     derived from it (seed set, design row applied).  The task's own composed configuration is the first."""
 
-    def __init__(self, cfg: DictConfig, first: dict):
-        from hydra.core.hydra_config import HydraConfig
-
-        self.config_name = HydraConfig.get().job.config_name
+    def __init__(self, cfg: DictConfig, first: dict, config_name: str):
+        self.config_name = config_name
         self.composed = {group_key(first): cfg}
         self.validated: dict[str, object] = {}
 
@@ -311,9 +315,13 @@ def failed_since(out: Path, t0: float) -> bool:
         return False
 
 
-def run_task(cfg: DictConfig, sweep_dir: Path) -> dict[str, str]:
+def run_task(cfg: DictConfig, sweep_dir: Path, config_name: str | None = None) -> dict[str, str]:
     """Task k of a plan: walk the runs from its starting point, compute each one nobody has done or claimed;
-    their statuses by run id (never raises)."""
+    their statuses by run id (never raises).  ``config_name``: of the primary config (default: the job's)."""
+    if config_name is None:
+        from hydra.core.hydra_config import HydraConfig
+
+        config_name = HydraConfig.get().job.config_name
     from experiments.provenance import recipe
     from experiments.run import run_and_write
     from experiments.sweep import execute_run
@@ -322,7 +330,7 @@ def run_task(cfg: DictConfig, sweep_dir: Path) -> dict[str, str]:
     plan = json.loads((sweep_dir / PLAN_DIR / f"{plan_id}.json").read_text(encoding="utf-8"))
     runs = plan["runs"]
     first = start(int(k), plan["tasks"], len(runs))
-    configs = Configs(cfg, runs[first])
+    configs = Configs(cfg, runs[first], config_name)
     statuses = {}
     for run in runs[first:] + runs[:first]:
         out = sweep_dir / run["run_id"]
