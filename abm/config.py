@@ -35,7 +35,8 @@ CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 class SimConfig:
     """Everything a run depends on."""
 
-    seed: int = param(0, lo=0, hi=2**63 - 1)
+    #: the run's seed; None only before a model is built from it, which then draws one from the OS (as Mesa does)
+    seed: int | None = param(None, lo=0, hi=2**63 - 1)
     #: weeks to simulate (one step = one week)
     steps: int = param(260, lo=1, hi=100_000)
     neighbourhood: NeighbourhoodConfig = field(default_factory=NeighbourhoodConfig)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import secrets
 
 import mesa
 from mesa.agent import AgentSet
@@ -39,15 +40,21 @@ COST_COLUMNS = ["step", "lever", *CostRow._fields]
 class NeighbourhoodModel(mesa.Model):
     """Households in buildings, their ties, needs, help, conflicts and moves, under a policy scenario."""
 
-    def __init__(self, *, config: SimConfig | None = None, seed: int | None = None, collect: bool = True):
+    def __init__(self, *, config: SimConfig | None = None, seed: int | None = None, rng: int | None = None,
+                 collect: bool = True):
+        """``seed`` (or Mesa's name for it, ``rng``) wins over the config's; with neither, nor a seed in the given
+        config, a fresh seed is drawn from the operating system, as a Mesa model does, and kept in ``self.seed``
+        and ``self.config.seed``.  The caller's config is never changed."""
         if config is None:
             from abm.config import compose
 
-            config = compose()
-        if seed is not None:  # the caller's config stays as it is
-            config = dataclasses.replace(config, seed=int(seed))
+            config = dataclasses.replace(compose(), seed=None)  # the command line's default seed is not the model's
+        seed = next((int(s) for s in (seed, rng, config.seed) if s is not None), None)
+        # the caller's config stays as it is; a model without a seed draws one, as a Mesa model does
+        config = dataclasses.replace(config, seed=secrets.randbits(63) if seed is None else seed)
         validated(config)  # once: not again if the launcher checked this very config
         super().__init__(rng=config.seed)
+        self.seed = config.seed
         self.config = config
         self.week = 0
         self.residents: dict[int, Resident] = {}

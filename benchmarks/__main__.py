@@ -8,8 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from benchmarks import machine, report, runs
-from benchmarks import calibration
+from benchmarks import calibration, machine, report, runs, sweeps
 from benchmarks.reference import BoltzmannWealth
 from benchmarks.steps import Stepper, district
 
@@ -17,11 +16,14 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "latest.json"
 
 FULL = {"households": 5000, "large": 20000, "steps": 20, "warmup_steps": 4,
-        "rss_weeks": 520, "run_weeks": 260}
+        "rss_weeks": 520, "rss_short_weeks": 52, "run_weeks": 260,
+        "sixteen": sweeps.SIXTEEN, "make_run": sweeps.MAKE_RUN}
 #: wall seconds of ``python -c "import mesa"`` on the machine the issue's targets were set on
 MESA_IMPORT_REFERENCE_S = 0.5
 QUICK = {"households": 200, "large": 400, "steps": 2, "warmup_steps": 1,
-         "rss_weeks": 4, "run_weeks": 4}
+         "rss_weeks": 4, "rss_short_weeks": 2, "run_weeks": 4,
+         "sixteen": {"policies": ["baseline", "portierato"], "seeds": 2, "steps": 3},
+         "make_run": {"policies": ["baseline", "portierato"], "seeds": 2, "steps": 2}}
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -46,7 +48,11 @@ def main(argv: list[str] | None = None) -> dict:
     for st in (reference, core, full, large):
         st.time(s["warmup_steps"])
 
-    raw = {k: [] for k in ("reference", "core", "full", "large", "run", "rss", "mesa")}
+    raw = {k: [] for k in ("reference", "core", "full", "large", "run", "rss", "mesa", "imports", "rss_short",
+                           "rss_large", "in16", "sweep16", "in_make_run", "make_run")}
+    small_district = ["neighbourhood=city_district", f"neighbourhood.households={s['households']}"]
+    make_run = (["+experiment=default_job"] if s["make_run"] == sweeps.MAKE_RUN
+                else sweeps.shape_overrides(s["make_run"]))
     for rep in range(reps):
         log(f"repetition {rep + 1}/{reps}")
         # the same weeks of the same trajectory for core and full: collection draws no random numbers
@@ -56,8 +62,18 @@ def main(argv: list[str] | None = None) -> dict:
         raw["large"].append(large.time(s["steps"]))
         raw["mesa"].append(runs.mesa_import())
         raw["run"].append(runs.run([f"steps={s['run_weeks']}", f"seed={rep}"]))
-        raw["rss"].append(runs.run(["neighbourhood=city_district", f"neighbourhood.households={s['households']}",
-                                    f"steps={s['rss_weeks']}", f"seed={rep}"]))
+        raw["rss"].append(runs.run([*small_district, f"steps={s['rss_weeks']}", f"seed={rep}"]))
+        # memory above the imports: a process importing what a run imports, beside runs of 52 and 520 weeks
+        # and of 4 times the households
+        raw["imports"].append(sweeps.imports_rss())
+        raw["rss_short"].append(runs.run([*small_district, f"steps={s['rss_short_weeks']}", f"seed={rep}"]))
+        raw["rss_large"].append(runs.run(["neighbourhood=city_district", f"neighbourhood.households={s['large']}",
+                                          f"steps={s['rss_short_weeks']}", f"seed={rep}"]))
+        # sweeps beside the same runs in one process
+        raw["in16"].append(sweeps.in_process(s["sixteen"]))
+        raw["sweep16"].append(sweeps.sweep(*sweeps.shape_overrides(s["sixteen"]), "hydra.launcher.n_jobs=1"))
+        raw["in_make_run"].append(sweeps.in_process(s["make_run"]))
+        raw["make_run"].append(sweeps.sweep(*make_run))
 
     def per(key, field):
         return [r[field] for r in raw[key]]
@@ -77,7 +93,28 @@ def main(argv: list[str] | None = None) -> dict:
                                      wall=report.summary(ratio("full", "core", "wall_us"), "ratio")),
         "scaling_ratio": report.summary(ratio("large", "core"), "ratio",
                                         wall=report.summary(ratio("large", "core", "wall_us"), "ratio")),
-        "peak_rss_mb": report.summary(per("rss", "peak_rss_mb"), "MB"),
+        "startup_over_mesa_s": report.summary(
+            [r["startup_s"] - m["wall_s"] for r, m in zip(raw["run"], raw["mesa"])], "s",
+            clock="wall seconds to the first step minus those of python -c 'import mesa' timed beside it",
+            cpu=report.summary([r["startup_cpu_s"] - m["cpu_s"] for r, m in zip(raw["run"], raw["mesa"])], "s")),
+        "sweep_1worker_ratio": report.summary(
+            ratio("sweep16", "in16", "wall_s"), "ratio",
+            clock="wall time of a 1-worker sweep over that of the same runs in one process",
+            cpu=report.summary(ratio("sweep16", "in16", "cpu_s"), "ratio")),
+        "make_run_ratio": report.summary(
+            [m["wall_s"] / (i["cpu_s"] / sweeps.cores()) for m, i in zip(raw["make_run"], raw["in_make_run"])],
+            "ratio", clock="wall time of make run's sweep over the in-process CPU time of its runs / usable cores",
+            cpu=report.summary(ratio("make_run", "in_make_run", "cpu_s"), "ratio")),
+        "memory_above_imports_mb": report.summary(
+            [r["peak_rss_mb"] - i for r, i in zip(raw["rss_short"], raw["imports"])], "MB",
+            note=f"{s['households']} households x {s['rss_short_weeks']} weeks, peak over a process that "
+                 f"only imports what a run imports"),
+        "memory_long_run_extra_mb": report.summary(
+            [a["peak_rss_mb"] - b["peak_rss_mb"] for a, b in zip(raw["rss"], raw["rss_short"])], "MB",
+            note=f"{s['rss_weeks']} weeks over {s['rss_short_weeks']} weeks ({s['households']} households)"),
+        "memory_large_extra_mb": report.summary(
+            [a["peak_rss_mb"] - b["peak_rss_mb"] for a, b in zip(raw["rss_large"], raw["rss_short"])], "MB",
+            note=f"{s['large']} over {s['households']} households ({s['rss_short_weeks']} weeks)"),
         "runs_per_hour_per_core": report.summary([3600.0 / w for w in per("run", "wall_s")], "runs/h",
                                                  clock="wall time from launch to results written",
                                                  cpu=report.summary([3600.0 / c for c in per("run", "cpu_s")],
@@ -87,6 +124,11 @@ def main(argv: list[str] | None = None) -> dict:
     }
     figures.update(calibration.figures(args.quick, reps, log))  # issue 14: the calibration loop
     extra = {
+        "imports_rss_mb": report.summary(raw["imports"], "MB"),
+        "peak_rss_mb": {k: report.summary(per(k, "peak_rss_mb"), "MB") for k in ("rss_short", "rss", "rss_large")},
+        "sweeps": {k: {"wall_s": report.summary(per(k, "wall_s"), "s"), "cpu_s": report.summary(per(k, "cpu_s"), "s")}
+                   for k in ("in16", "sweep16", "in_make_run", "make_run")},
+        "cores_usable": sweeps.cores(),
         "full_us_per_household_step": report.summary(per("full", "cpu_us"), "us"),
         "large_us_per_household_step": report.summary(per("large", "cpu_us"), "us"),
         "district_run": {"wall_s": report.summary(per("rss", "wall_s"), "s"),

@@ -17,7 +17,8 @@ Writes into MULTIRUN_DIR (contract read by the report; docs/SWEEPS.md explains e
 - ``by_group_summary.csv`` scenario, household_type, indicator, statistic, n, mean, sd, ci_low, ci_high
 - ``sweep_status.json``    expected / completed / failed (with the error) / missing runs
 - ``sweep_meta.json``      experiment, neighbourhood, steps, seeds, scenarios, version, config hashes, date,
-                           and the settings of the horizon account
+                           the settings of the horizon account, and the provenance (runs per model version,
+                           git state, package versions)
 
 The horizon account (window, discount rate, remaining value of assets) is :mod:`experiments.horizon`; its
 settings are Hydra overrides (``discount_rate=0.03 end_week=104``); a wrong key or value stops before any
@@ -44,6 +45,7 @@ from abm.errors import ConfigError
 from experiments import horizon
 from experiments.horizon import HEADLINE, HorizonSettings
 from experiments.outputs import COST_SCHEMA, atomic_write, write_text
+from experiments.provenance import check_pooling, of_runs
 from experiments.stats import paired, ratio_interval, t_interval
 from experiments.sweep import describe_status, read_manifest, sweep_status
 
@@ -290,8 +292,10 @@ def meta(sweep_dir: Path, man: dict, names: dict, overrides: dict, completed: li
 
 
 # --- the whole aggregation -------------------------------------------------------------------------------
-def aggregate(sweep_dir: Path, baseline: str | None = None, settings: HorizonSettings | None = None) -> dict:
-    """Write every aggregate file into ``sweep_dir``; return the tables and the status."""
+def aggregate(sweep_dir: Path, baseline: str | None = None, settings: HorizonSettings | None = None,
+              allow_mixed_versions: bool = False) -> dict:
+    """Write every aggregate file into ``sweep_dir``; return the tables and the status.  Refuses (SystemExit)
+    to pool runs of different model versions unless ``allow_mixed_versions`` (experiments.provenance)."""
     settings = settings or HorizonSettings()
     sweep_dir = Path(sweep_dir)
     man = read_manifest(sweep_dir)
@@ -304,6 +308,7 @@ def aggregate(sweep_dir: Path, baseline: str | None = None, settings: HorizonSet
     if not completed:
         raise SystemExit("error: no completed run to aggregate\n" + describe_status(status, sweep_dir))
     param_keys = sorted({k for ov in overrides.values() for k in ov})
+    provs = check_pooling(sweep_dir, [r["run_id"] for r in completed], allow_mixed_versions)
 
     windows = {settings.window(steps) for steps in _steps(sweep_dir, completed)}  # a window that does not fit: now
     runs = stream_runs(sweep_dir, completed, names, param_keys, settings)
@@ -319,7 +324,8 @@ def aggregate(sweep_dir: Path, baseline: str | None = None, settings: HorizonSet
         write_text(sweep_dir / f"{name}.csv", df.to_csv(index=False, float_format="%.10g"))
     write_text(sweep_dir / "sweep_status.json", json.dumps(status, indent=1))
     write_text(sweep_dir / "sweep_meta.json",
-               json.dumps(meta(sweep_dir, man, names, overrides, completed, settings, windows), indent=1))
+               json.dumps({**meta(sweep_dir, man, names, overrides, completed, settings, windows),
+                           "provenance": of_runs(provs)}, indent=1))
     return {**tables, "status": status, "baseline": base, "order": order, "settings": settings, "windows": windows}
 
 
@@ -381,10 +387,12 @@ def main(argv=None) -> int:
     ap.add_argument("--baseline", help="scenario the others are compared with (default: 'baseline', else "
                                        "the one with policy=baseline, else the first)")
     ap.add_argument("--quiet", action="store_true", help="no headline table")
+    ap.add_argument("--allow-mixed-versions", action="store_true",
+                    help="pool runs made by different versions of the model (refused by default)")
     args = ap.parse_intermixed_args(argv)
     try:
         settings = horizon.settings(args.settings)
-        result = aggregate(args.sweep_dir, args.baseline, settings)
+        result = aggregate(args.sweep_dir, args.baseline, settings, args.allow_mixed_versions)
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

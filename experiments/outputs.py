@@ -8,17 +8,17 @@ Files of one run directory:
 - ``costs.parquet``      what the levers spent each week: step, lever, payer, kind (running or capital), eur,
                          asset and service_week (capital: what it creates and the week that enters service)
 - ``summary.json``       indicators and lever costs by payer at the last week, what each lever did
-                         (``levers``), seed, config hash, package version, and the run's costs and effects
+                         (``levers``), seed, config hash, package version, the run's costs and effects
                          over the whole run (``horizon``: :func:`experiments.horizon.account` at the default
-                         settings of the aggregate)
-- ``DONE``               written last: the run is complete (sweeps skip runs that have it)
+                         settings of the aggregate) and the run's ``provenance`` (model version, run identity,
+                         git commit and dirty flag, installed dependency versions; experiments.provenance)
+- ``DONE``               written last: the run is complete (sweeps skip runs that have it and the same identity)
 - ``error.txt``          the traceback, if the run raised
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import math
 import os
@@ -75,11 +75,10 @@ def config_yaml(config) -> str:
 
 
 def config_hash(config) -> str:
-    """A short stable hash of the resolved configuration (without the seed)."""
-    d = dataclasses.asdict(config)
-    d.pop("seed", None)
-    d.pop("output", None)
-    return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    """A short stable hash of the resolved configuration and the input files it names (without the seed)."""
+    from experiments.provenance import config_digest
+
+    return config_digest(config)[:12]
 
 
 def timeseries(model) -> pd.DataFrame:
@@ -123,7 +122,10 @@ def _json_safe(obj):
     return _clean(obj)
 
 
-def summary(model, config, ts: pd.DataFrame | None = None, spent: pd.DataFrame | None = None) -> dict:
+def summary(model, config, ts: pd.DataFrame | None = None, spent: pd.DataFrame | None = None,
+            overrides: dict[str, str] | None = None) -> dict:
+    from experiments.provenance import record
+
     ts = timeseries(model) if ts is None else ts
     spent = costs(model) if spent is None else spent
     last = ts.iloc[-1]
@@ -143,20 +145,28 @@ def summary(model, config, ts: pd.DataFrame | None = None, spent: pd.DataFrame |
         "levers": model.lever_activity(),
         #: costs and effects over the whole run, counted as the aggregate does by default (docs/SWEEPS.md)
         "horizon": {"settings": DEFAULT_HORIZON.as_dict(), **_json_safe(account(ts, spent, DEFAULT_HORIZON))},
+        "provenance": record(config, overrides),
     }
 
 
-def write_run(out: Path, model, config, wall_seconds: float | None = None) -> None:
-    """All result files of a finished run, then the completion marker."""
+def write_run(out: Path, model, config, wall_seconds: float | None = None,
+              overrides: dict[str, str] | None = None) -> None:
+    """All result files of a finished run, each written atomically, then the completion marker (a kill at any
+    moment leaves either the complete run or no ``DONE``); ``overrides`` (a sweep's run) go into the recipe."""
     out = Path(out)
+    if config.seed is None:  # the caller's config of a model that drew its own seed: record the seed it ran
+        config = dataclasses.replace(config, seed=model.seed)
     (out / DONE).unlink(missing_ok=True)
+    for tmp in out.glob(".*.tmp"):  # left by a process killed while writing
+        tmp.unlink(missing_ok=True)
     write_text(out / "config.yaml", config_yaml(config))
     ts, spent = timeseries(model), costs(model)
     write_parquet(out / "timeseries.parquet", ts)
     if config.output.get("by_group", True):
         write_parquet(out / "by_group.parquet", by_group(model))
     write_parquet(out / "costs.parquet", spent, COST_SCHEMA)
-    s = summary(model, config, ts, spent)
+    s = summary(model, config, ts, spent, overrides)
     write_text(out / "summary.json", json.dumps(s, indent=2, sort_keys=True))
     (out / ERROR).unlink(missing_ok=True)
-    write_text(out / DONE, json.dumps({"wall_seconds": wall_seconds}))
+    write_text(out / DONE, json.dumps({"wall_seconds": wall_seconds,
+                                       "run_identity": s["provenance"]["run_identity"]}))

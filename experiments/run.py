@@ -3,14 +3,16 @@
 Validates everything (config ranges, CSV inputs) before writing anything; on bad input prints one
 clear error naming the key and exits with status 2, leaving no result files behind.
 
-With ``-m`` it is one job of a sweep (``python -m experiments.run -m +experiment=smoke``): the job is
-skipped if its run directory is already complete, and a failure is written to ``error.txt`` instead of
-stopping the sweep (see :mod:`experiments.sweep`).
+With ``-m`` it is a sweep (``python -m experiments.run -m +experiment=smoke``): each job is a task that
+shares out the runs with the others (:mod:`experiments.tasks`); a run is skipped if its directory already holds a completed run of
+the same identity, and a failure is written to ``error.txt`` instead of stopping the sweep (see
+:mod:`experiments.sweep`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -18,13 +20,13 @@ from pathlib import Path
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from abm.config import to_sim_config
 from abm.errors import ConfigError
 from abm.indicators import HEADLINE
 from experiments.sensitivity import apply_design
-from experiments.sweep import guarded_job
+from experiments.sweep import execute_run, parse_overrides, recipe_overrides
 
 
 def configure(cfg: DictConfig):
@@ -44,14 +46,14 @@ def build(cfg: DictConfig):
     return sim, new_model(sim)
 
 
-def run_and_write(model, sim, out: Path, progress: bool = False) -> float:
+def run_and_write(model, sim, out: Path, progress: bool = False, overrides: dict | None = None) -> float:
     """Step the model to the horizon and write its results; the simulation's wall time in seconds."""
     t0 = time.perf_counter()
     simulate(model, sim.steps, progress=progress)
     seconds = time.perf_counter() - t0
     from experiments.outputs import write_run  # the parquet writer is needed only now: not on the way to step 1
 
-    write_run(out, model, sim, seconds)
+    write_run(out, model, sim, seconds, overrides=overrides)
     return seconds
 
 
@@ -116,11 +118,42 @@ def _remove_if_empty(out: Path) -> None:
         pass
 
 
+def mode_from_command_line(hydra_app, config_name, overrides):
+    """Stands in for Hydra's ``Hydra.get_mode``, which composes the whole configuration (a fifth of a run's
+    start-up) only to read ``hydra.mode``: when no file of configs/ sets it, it can only come from the command
+    line (``-m``, or an override ``hydra.mode=RUN|MULTIRUN``, returned here), and the result is the same."""
+    for line in overrides:
+        key, _, value = str(line).partition("=")
+        if key.lstrip("+") == "hydra.mode":
+            return RunMode[value.strip()]
+    return None
+
+
+def configs_set_mode(config_dir: Path = Path(__file__).resolve().parent.parent / "configs") -> bool:
+    """True if a config file may set ``hydra.mode`` (then Hydra's own composition decides)."""
+    pattern = re.compile(r"^\s*mode\s*:", re.MULTILINE)
+    return any(pattern.search(p.read_text(encoding="utf-8")) for p in config_dir.rglob("*.yaml"))
+
+
+def shortcut_get_mode() -> None:
+    from hydra._internal.hydra import Hydra
+
+    if not configs_set_mode():
+        Hydra.get_mode = mode_from_command_line
+
+
 @hydra.main(version_base="1.3", config_path="../configs", config_name="config")
 def main(cfg: DictConfig) -> None:
-    out = Path(HydraConfig.get().runtime.output_dir)
-    if HydraConfig.get().mode == RunMode.MULTIRUN:
-        return guarded_job(out, lambda: configure(cfg), lambda sim: run_and_write(new_model(sim), sim, out))
+    hc = HydraConfig.get()
+    out = Path(hc.runtime.output_dir)
+    if hc.mode == RunMode.MULTIRUN:
+        if OmegaConf.select(cfg, "output.task", default=None) is not None:  # a task of hydra/sweeper=abitare
+            from experiments.tasks import run_task
+
+            return run_task(cfg, Path(hc.sweep.dir))
+        overrides = recipe_overrides(parse_overrides(hc.overrides.task))  # one run per job (another sweeper)
+        return execute_run(out, lambda: configure(cfg),
+                           lambda sim: run_and_write(new_model(sim), sim, out, overrides=overrides))
     try:
         sim, model = build(cfg)
     except ConfigError as e:
@@ -133,4 +166,5 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
+    shortcut_get_mode()
     main()

@@ -10,9 +10,10 @@ does not do by itself:
 - :class:`SweepCallback` writes ``manifest.json`` (every planned run) when the sweep starts, shows a
   progress bar (runs done / total / time left) while it runs, and at the end names the failed and
   missing runs and exits non-zero if there are any;
-- :func:`guarded_job` runs one job: it skips a run whose directory already holds the completion marker
-  of the same configuration (resume) and turns any exception into ``error.txt`` with the traceback,
-  so one failing run never stops the others.
+- :func:`execute_run` runs one run under its claim (experiments.claims): it skips a run whose directory
+  already holds a completed run of the same identity (resume; experiments.provenance), reruns one made by
+  other code, and turns any exception into ``error.txt`` with the traceback, so one failing run never stops
+  the others.  The sweeper's tasks (experiments.tasks) call it for every run they take.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from urllib.parse import quote
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.outputs import DONE, ERROR, config_hash, write_text
+from experiments.claims import Claim
+from experiments.outputs import DONE, ERROR, write_text
+from experiments.provenance import model_version, run_identity
 
 MANIFEST = "manifest.json"
 #: run-identity keys left out of the directory name: the experiment is the sweep itself
@@ -71,8 +74,13 @@ def scenario_dir(ident: dict[str, str]) -> str:
 
 
 def run_dir(overrides, seed) -> str:
-    """The run id, i.e. the run directory relative to the sweep directory: ``<scenario>/seed<N>``."""
+    """The run id, i.e. the run directory relative to the sweep directory: ``<scenario>/seed<N>`` (for a task
+    of the sweeper, its own directory under ``.abitare/``: experiments.tasks)."""
     ov = parse_overrides(overrides)
+    if "output.task" in ov:
+        from experiments.tasks import task_dir
+
+        return task_dir(ov["output.task"])
     return f"{scenario_dir(identity(ov))}/seed{int(ov.get('seed', seed))}"
 
 
@@ -170,37 +178,66 @@ def describe_status(status: dict, sweep_dir: Path) -> str:
     return "\n".join(lines)
 
 
-# --- one job ---------------------------------------------------------------------------------------
+# --- one run: resume by identity, claims, fault isolation ------------------------------------------
 class StaleRunError(RuntimeError):
-    """The run directory holds a completed run of a different configuration."""
+    """The run directory holds a completed run of a different configuration made by this same code."""
 
 
-def already_done(out: Path, sim) -> bool:
-    """True if ``out`` holds a completed run of exactly this configuration and seed."""
-    if not (out / DONE).exists():
-        return False
+def recipe_overrides(overrides: dict[str, str]) -> dict[str, str]:
+    """The overrides a run is composed from (the seed apart): what its recipe hashes (experiments.provenance)."""
+    return {k: v for k, v in sorted(overrides.items())
+            if k != "seed" and not k.startswith(("hydra.", "hydra/"))
+            and (not k.startswith("output.") or k in OUTPUT_IDENTITY)}
+
+
+def completed_provenance(out: Path) -> dict | None:
+    """The provenance of the completed run in ``out`` ({} if it has none), or None if there is none."""
+    if not (Path(out) / DONE).exists():
+        return None
     try:
-        s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        s = json.loads((Path(out) / "summary.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    if s.get("config_hash") == config_hash(sim) and s.get("seed") == sim.seed:
-        return True
-    raise StaleRunError(
-        f"{out} already holds a completed run of another configuration (config hash {s.get('config_hash')}, "
-        f"seed {s.get('seed')}; this one: {config_hash(sim)}, seed {sim.seed}); "
-        f"sweep into another directory (hydra.sweep.dir=...) or delete it")
+        return None
+    return s.get("provenance") or {}
 
 
-def guarded_job(out: Path, prepare, execute) -> str:
-    """Run one sweep job without ever raising: ``skipped``, ``completed`` or ``failed`` (error.txt)."""
+def state_on_disk(out: Path, recipe: str) -> str:
+    """What ``out`` holds, judged without composing the run's configuration: ``missing`` (no completed run,
+    or a failed one), ``done`` (a completed run of the same recipe), ``stale`` (a completed run made by another
+    model version) or ``unknown`` (same model, other recipe: the run's identity decides, in the run)."""
+    prov = completed_provenance(out)
+    if prov is None:
+        return "missing"
+    if prov.get("recipe") == recipe and not (Path(out) / ERROR).exists():
+        return "done"
+    return "stale" if prov.get("model_version") != model_version() else "unknown"
+
+
+def execute_run(out: Path, prepare, execute, stale: str = "rerun") -> str:
+    """One run of a sweep, never raising: ``claimed`` (another process is computing it), ``skipped`` (a
+    completed run of the same identity is there), ``kept`` (one made by other code, kept as asked), else it is
+    computed (``completed``) or its traceback goes to ``error.txt`` (``failed``).  The claim is held throughout."""
     out = Path(out)
     try:
-        sim = prepare()
-        if already_done(out, sim):
-            (out / ERROR).unlink(missing_ok=True)
-            return "skipped"
-        execute(sim)
-        return "completed"
+        with Claim(out) as held:
+            if not held:
+                return "claimed"
+            sim = prepare()
+            prov = completed_provenance(out)
+            if prov is not None:
+                ident = run_identity(sim)
+                if prov.get("run_identity") == ident:
+                    (out / ERROR).unlink(missing_ok=True)
+                    return "skipped"
+                if prov.get("model_version") == model_version():
+                    raise StaleRunError(
+                        f"{out} already holds a completed run of another configuration (run identity "
+                        f"{prov.get('run_identity')}, this one: {ident}, same model version); "
+                        f"sweep into another directory (hydra.sweep.dir=...) or delete it")
+                if stale == "keep":
+                    return "kept"
+            execute(sim)
+            return "completed"
     except Exception:  # noqa: BLE001 - every failure is recorded and the sweep goes on
         write_text(out / ERROR, traceback.format_exc())
         return "failed"

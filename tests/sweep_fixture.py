@@ -6,7 +6,7 @@
 - ``incomplete``: a short portierato dose sweep (0, 10, 20 hours a week x 3 seeds, 26 weeks) in which one
   run crashed and one never ran, aggregated the same way.
 
-A crashed run is what ``experiments.sweep.guarded_job`` leaves behind: no results, an ``error.txt`` with
+A crashed run is what ``experiments.sweep.execute_run`` leaves behind: no results, an ``error.txt`` with
 the traceback; a missing run has no directory at all.
 """
 

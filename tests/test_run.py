@@ -46,3 +46,17 @@ def test_run_writes_every_output_and_they_round_trip(tmp_path):
     r2 = run_cli("--config-path", str(out), "--config-name", "config", f"hydra.run.dir={tmp_path / 'again'}")
     assert r2.returncode == 0, r2.stderr
     assert (tmp_path / "again" / "timeseries.parquet").read_bytes() == (out / "timeseries.parquet").read_bytes()
+
+
+def test_run_mode_comes_from_the_command_line_when_no_config_sets_it(tmp_path):
+    """experiments.run skips Hydra's composition that only reads hydra.mode; safe while no config sets it."""
+    from hydra.types import RunMode
+
+    from experiments.run import configs_set_mode, mode_from_command_line
+
+    assert not configs_set_mode()  # the shortcut is taken with the project's configs
+    (tmp_path / "experiment").mkdir()
+    (tmp_path / "experiment" / "x.yaml").write_text("# @package _global_\nhydra:\n  mode: MULTIRUN\n")
+    assert configs_set_mode(tmp_path)  # a config that sets it keeps Hydra's own reading
+    assert mode_from_command_line(None, "config", ["steps=3", "hydra.mode=MULTIRUN"]) == RunMode.MULTIRUN
+    assert mode_from_command_line(None, "config", ["steps=3"]) is None  # then -m decides, as in Hydra
