@@ -71,7 +71,7 @@ def test_frailty_grows_with_the_age_of_the_head():
 
 
 def test_frail_households_visit_shared_spaces_less():
-    m = NeighbourhoodModel(config=compose(["encounters.warmup_weeks=0"]), seed=3, collect=False)
+    m = NeighbourhoodModel(config=compose(["spinup.min_weeks=0", "spinup.max_weeks=0"]), seed=3, collect=False)
     hh = m.households
     occ = np.flatnonzero(hh.occupied)
     hh.participation[occ] = 0.4

@@ -70,14 +70,15 @@ def test_each_allocation_is_paid_for(base, need):
 
 
 def test_coop_share_reserves_vacancies_for_members_outside_the_waiting_list():
-    no_inflow = ("policy=allocation_need", "moving.waiting_inflow_per_week=0")
+    no_inflow = ("policy=allocation_need", "moving.waiting_inflow_per_unit_year=0", "moving.waiting_dropout_annual=0")
     coop = runs(config(*no_inflow, "policy.allocation.coop_share=0.5"), 104, seeds=SEEDS[:4])
     plain = runs(config(*no_inflow), 104, seeds=SEEDS[:4])
     for c, p in zip(coop, plain):
         lever = c.levers[0]
         share = lever.let_to_members / (lever.let_to_members + lever.let_from_list)
         assert 0.25 < share < 0.75
-        assert c.config.neighbourhood.initial_waiting_list - c.waiting_list == lever.let_from_list
+        at_start = c.datacollector.get_model_vars_dataframe()["waiting_list"].iloc[0]  # after the spin-up
+        assert at_start - c.waiting_list == lever.let_from_list
         assert c.households.coop_member[newcomers(c)].any() and not p.households.coop_member.any()
         assert len(c.cooperatives) == 1 and len(p.cooperatives) == 0
         assert p.levers[0].let_to_members == 0
