@@ -66,7 +66,9 @@ def test_unmanaged_crowded_space_raises_conflicts_against_a_managed_one():
     for manager in ("none", "municipality"):
         cfg = config("policy=shared_services")
         cfg.policy.shared_services.spaces = [_laundry(manager)]
-        totals[manager] = np.array([m.totals["conflicts_new"] for m in runs(cfg, 39)])
+        # 78 weeks: the crowded space adds conflicts every week, so the paired difference grows with the horizon
+        # and its noise with the square root (39 weeks were enough before issue 13's baseline: 7 of 10 now)
+        totals[manager] = np.array([m.totals["conflicts_new"] for m in runs(cfg, 78)])
     m = run(cfg, 0, 2)
     assert m.encounters.crowding[-1] > 1.0  # the space is crowded
     diff = totals["none"] - totals["municipality"]
