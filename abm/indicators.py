@@ -198,42 +198,42 @@ def help_per_100_month(s: State) -> float:
     return _share(100.0 * 4.0 * s.events.mean("help_acts", 4), s.events.mean("households", 4))
 
 
+def _needs_share(s: State, outcome: int) -> float:
+    """Share of the needs of the last 4 weeks that ended in ``outcome`` (one per outcome: they sum to 1)."""
+    n = s.needs4.sum(axis=0)
+    return _share(n[outcome], n.sum())
+
+
 def needs_met_neighbours_share(s: State) -> float:
     """Share of needs (last 4 weeks) met by another household: mutual aid at work."""
-    n = s.needs4.sum(axis=0)
-    return _share(n[MET_NEIGHBOUR], n.sum())
+    return _needs_share(s, MET_NEIGHBOUR)
 
 
 def needs_met_services_share(s: State) -> float:
     """Share of needs (last 4 weeks) met by a formal or cooperative service."""
-    n = s.needs4.sum(axis=0)
-    return _share(n[MET_SERVICE], n.sum())
+    return _needs_share(s, MET_SERVICE)
 
 
 def needs_unmet_share(s: State) -> float:
     """Share of needs (last 4 weeks) left unmet after every channel (kin, neighbours, services, paid help, the
     household itself); with the five channel shares it sums to 1."""
-    n = s.needs4.sum(axis=0)
-    return _share(n[UNMET], n.sum())
+    return _needs_share(s, UNMET)
 
 
 # --- needs met outside the neighbourhood: with the three shares above, the shares of needs sum to 1 --------
 def needs_met_kin_share(s: State) -> float:
     """Share of needs (last 4 weeks) met by relatives living outside the neighbourhood."""
-    n = s.needs4.sum(axis=0)
-    return _share(n[MET_KIN], n.sum())
+    return _needs_share(s, MET_KIN)
 
 
 def needs_met_market_share(s: State) -> float:
     """Share of needs (last 4 weeks) met by paid help (care workers, craftsmen, paid services)."""
-    n = s.needs4.sum(axis=0)
-    return _share(n[MET_MARKET], n.sum())
+    return _needs_share(s, MET_MARKET)
 
 
 def needs_met_own_share(s: State) -> float:
     """Share of needs (last 4 weeks) the household met by itself after no one else did."""
-    n = s.needs4.sum(axis=0)
-    return _share(n[MET_OWN], n.sum())
+    return _needs_share(s, MET_OWN)
 
 
 def reciprocity(s: State) -> float:
