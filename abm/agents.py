@@ -66,7 +66,7 @@ class ResidentsCooperative(OwnStream, mesa.Agent):
         #: units whose households take part; None: the members of the coop-tenure buildings
         self.units = units
         #: last assembly week for which each unit's household holds a personal invitation (-1: none)
-        self.unit = model.households.declare(name, invited_until=Column(np.int64, -1))
+        self.unit = model.households.declare(name, invited_until=Column(np.int64, -1, week=True))
         #: attendance multiplier of an invited household
         self.invitation_factor = 1.0
         self.assemblies_held = 0

@@ -22,6 +22,7 @@ from abm.levers import PolicyConfig, check_neighbourhood
 from abm.params import param, validate
 from abm.population import PopulationParams
 from abm.space import NeighbourhoodConfig
+from abm.spinup import SpinupParams
 from abm.submodels.conflict import ConflictParams
 from abm.submodels.encounters import EncounterParams
 from abm.submodels.help import HelpParams
@@ -49,6 +50,7 @@ class SimConfig:
     moving: MovingParams = field(default_factory=MovingParams)
     cooperative: CooperativeParams = field(default_factory=CooperativeParams)
     indicators: IndicatorParams = field(default_factory=IndicatorParams)
+    spinup: SpinupParams = field(default_factory=SpinupParams)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     #: where the results go and what is written (not part of the model)
     output: dict = field(default_factory=lambda: {"by_group": True, "progress": True})

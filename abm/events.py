@@ -55,13 +55,18 @@ class WeeklyCounts:
 
 
 class EventLog:
-    """Ring buffers of weekly counts; row ``t % HORIZON`` holds week ``t``."""
+    """Ring buffers of weekly counts; row ``t % HORIZON`` holds week ``t``.
 
-    def __init__(self):
+    ``first`` is the first week the log records (the spin-up's first week; 0 without a spin-up): windows
+    never reach before it.
+    """
+
+    def __init__(self, first: int = 0):
         self.counts = {name: np.zeros(HORIZON) for name in COUNTERS}
         #: needs by household type and outcome
         self.needs = np.zeros((HORIZON, len(HOUSEHOLD_TYPES), len(OUTCOMES)))
-        self.week = 0
+        self.first = first
+        self.week = first
         self._rows_cache: dict[int, np.ndarray] = {}
 
     def start_week(self, week: int) -> None:
@@ -72,6 +77,16 @@ class EventLog:
         for arr in self.counts.values():
             arr[row] = 0.0
         self.needs[row] = 0.0
+
+    def redate(self, weeks: int) -> None:
+        """Every recorded week moves ``weeks`` later (its row moves with it): the spin-up's renumbering."""
+        shift = weeks % HORIZON
+        for name, arr in self.counts.items():
+            self.counts[name] = np.roll(arr, shift, axis=0)
+        self.needs = np.roll(self.needs, shift, axis=0)
+        self.week += weeks
+        self.first += weeks
+        self._rows_cache = {}
 
     def add(self, name: str, amount: float = 1.0) -> None:
         self.counts[name][self.week % HORIZON] += amount
@@ -84,7 +99,7 @@ class EventLog:
         """Rows of the last ``window`` weeks (fewer at the start of a run), cached for the week."""
         rows = self._rows_cache.get(window)
         if rows is None:
-            n = min(window, self.week + 1)
+            n = min(window, self.week - self.first + 1)
             rows = self._rows_cache[window] = (self.week - np.arange(n)) % HORIZON
         return rows
 

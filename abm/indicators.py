@@ -16,7 +16,7 @@ import numpy as np
 
 from abm.events import annualised
 from abm.params import param
-from abm.submodels.help import MET_NEIGHBOUR, MET_SERVICE, UNMET
+from abm.submodels.help import MET_KIN, MET_MARKET, MET_NEIGHBOUR, MET_OWN, MET_SERVICE, UNMET
 from abm.vocabulary import HOUSEHOLD_TYPES
 
 LEVERS = ("portierato", "mediation", "shared_services", "timebank", "community_coop", "regeneration", "ers_fund",
@@ -198,22 +198,42 @@ def help_per_100_month(s: State) -> float:
     return _share(100.0 * 4.0 * s.events.mean("help_acts", 4), s.events.mean("households", 4))
 
 
+def _needs_share(s: State, outcome: int) -> float:
+    """Share of the needs of the last 4 weeks that ended in ``outcome`` (one per outcome: they sum to 1)."""
+    n = s.needs4.sum(axis=0)
+    return _share(n[outcome], n.sum())
+
+
 def needs_met_neighbours_share(s: State) -> float:
     """Share of needs (last 4 weeks) met by another household: mutual aid at work."""
-    n = s.needs4.sum(axis=0)
-    return _share(n[MET_NEIGHBOUR], n.sum())
+    return _needs_share(s, MET_NEIGHBOUR)
 
 
 def needs_met_services_share(s: State) -> float:
     """Share of needs (last 4 weeks) met by a formal or cooperative service."""
-    n = s.needs4.sum(axis=0)
-    return _share(n[MET_SERVICE], n.sum())
+    return _needs_share(s, MET_SERVICE)
 
 
 def needs_unmet_share(s: State) -> float:
-    """Share of needs (last 4 weeks) left unmet; with the two shares above it sums to 1."""
-    n = s.needs4.sum(axis=0)
-    return _share(n[UNMET], n.sum())
+    """Share of needs (last 4 weeks) left unmet after every channel (kin, neighbours, services, paid help, the
+    household itself); with the five channel shares it sums to 1."""
+    return _needs_share(s, UNMET)
+
+
+# --- needs met outside the neighbourhood: with the three shares above, the shares of needs sum to 1 --------
+def needs_met_kin_share(s: State) -> float:
+    """Share of needs (last 4 weeks) met by relatives living outside the neighbourhood."""
+    return _needs_share(s, MET_KIN)
+
+
+def needs_met_market_share(s: State) -> float:
+    """Share of needs (last 4 weeks) met by paid help (care workers, craftsmen, paid services)."""
+    return _needs_share(s, MET_MARKET)
+
+
+def needs_met_own_share(s: State) -> float:
+    """Share of needs (last 4 weeks) the household met by itself after no one else did."""
+    return _needs_share(s, MET_OWN)
 
 
 def reciprocity(s: State) -> float:
@@ -346,7 +366,8 @@ INDICATORS = {f.__name__: f for f in (
     ties_mean, strong_ties_mean, isolated_share, isolated_elderly_alone_share, clustering,
     largest_component_share, bridging_origin_share, intergenerational_share, trust_mean, satisfaction_mean,
     cohesion_index,
-    help_per_100_month, needs_met_neighbours_share, needs_met_services_share, needs_unmet_share, reciprocity,
+    help_per_100_month, needs_met_neighbours_share, needs_met_services_share, needs_unmet_share,
+    needs_met_kin_share, needs_met_market_share, needs_met_own_share, reciprocity,
     timebank_hours_per_member_month, participation_share, volunteers_share, neomutualism_index,
     conflicts_new_per_100_year, conflicts_open, conflicts_resolved_share,
     occupancy_share, vacant_units, turnover_per_year, waiting_list, rent_burden_share, units_created,
@@ -359,7 +380,8 @@ RANGES = {name: (0.0, None) for name in INDICATORS}
 RANGES.update({name: (0.0, 1.0) for name in (
     "isolated_share", "isolated_elderly_alone_share", "clustering", "largest_component_share",
     "bridging_origin_share", "intergenerational_share", "trust_mean", "satisfaction_mean", "cohesion_index",
-    "needs_met_neighbours_share", "needs_met_services_share", "needs_unmet_share", "reciprocity",
+    "needs_met_neighbours_share", "needs_met_services_share", "needs_unmet_share", "needs_met_kin_share",
+    "needs_met_market_share", "needs_met_own_share", "reciprocity",
     "participation_share", "volunteers_share", "neomutualism_index", "conflicts_resolved_share",
     "occupancy_share", "rent_burden_share", "community_coop_alive")})
 

@@ -23,10 +23,11 @@ from abm.params import validate
 from abm.population import Households, PopulationGenerator
 from abm.rng import stream
 from abm.space import BuildingSpec, Neighbourhood
+from abm.spinup import Monitor, SpinupResult, differences
 from abm.submodels.conflict import Conflict, ConflictRegister
 from abm.submodels.encounters import Encounters
 from abm.submodels.help import NeedsAndHelp
-from abm.submodels.moving import Moving
+from abm.submodels.moving import Moving, exit_annual
 from abm.submodels.wellbeing import Wellbeing
 from abm.ties import TieGraph
 from abm.vocabulary import PAYERS, TENURE_CODE
@@ -56,7 +57,10 @@ class NeighbourhoodModel(mesa.Model):
         super().__init__(rng=config.seed)
         self.seed = config.seed
         self.config = config
-        self.week = 0
+        #: the week the initial state is dated: just before the spin-up's first week (3.2)
+        self.week = -config.spinup.max_weeks - 1
+        #: households move and age during the spin-up (else its week 0 has the initial households: 3.2)
+        self.renewing = config.spinup.renews(config.neighbourhood.households_csv)
         self.residents: dict[int, Resident] = {}
 
         nb_cfg = config.neighbourhood
@@ -70,8 +74,8 @@ class NeighbourhoodModel(mesa.Model):
         self.ties = TieGraph(self.space.n_units)
         self.households.on_grow(self.ties.grow)
         self.conflicts = ConflictRegister()
-        self.events = EventLog()
-        self.generator = PopulationGenerator(config.population)
+        self.events = EventLog(first=self.week + 1)
+        self.generator = PopulationGenerator(config.population, exit_annual(config.moving))
 
         self.encounters = Encounters(config.encounters, self)
         self.help = NeedsAndHelp(config.help, self)
@@ -84,9 +88,10 @@ class NeighbourhoodModel(mesa.Model):
             [ResidentsCooperative(self, config.cooperative)] if any(b.tenure == "coop" for b in buildings) else [],
             random=self.random)
         self.services = AgentSet([FormalService(self, s) for s in config.services.formal], random=self.random)
-        self.warm_up(config.encounters.warmup_weeks)
         #: the allocation rule of social-tenure vacancies (the allocation lever; None: first come)
         self.allocation = None
+        self.levers = AgentSet([], random=self.random)  # none during the spin-up
+        self.spinup: SpinupResult = self.spin_up()
         self.levers = AgentSet(build_levers(self, config.policy), random=self.random)
         self.allocation = find_lever(self, "allocation")
 
@@ -132,21 +137,26 @@ class NeighbourhoodModel(mesa.Model):
                         attrs["rent"][~rent_given] = rent[~rent_given]
         else:
             units = np.flatnonzero(nb.habitable & ~nb.initially_vacant)
-            attrs = self.generator.draw(rng, nb.unit_tenure[units], nb.unit_m2[units])
+            attrs = self.generator.draw(rng, nb.unit_tenure[units], nb.unit_m2[units], stock=True)
         self._place(units, attrs, rng=rng)
         vacant = np.flatnonzero(nb.habitable & ~self.households.occupied)
         delay = self.moving.delay[nb.unit_tenure[vacant]]
-        self.moving.relet_from(vacant, (rng.random(len(vacant)) * (delay + 1)).astype(np.int64))
+        #: the empty units are let within their re-let delay from the start: of the spin-up if households
+        #: renew in it, else of week 1 (``spin_up`` dates them then)
+        self._vacant = (vacant, (rng.random(len(vacant)) * (delay + 1)).astype(np.int64))
+        if self.renewing:
+            self.moving.relet_from(vacant, self.week + self._vacant[1])
 
     def _place(self, units: np.ndarray, attrs: dict, step: int | None = None, rng=None,
                coop_members: np.ndarray | None = None) -> None:
-        """Households move into ``units``; at set-up their arrival dates spread over the past ten years.
+        """Households move into ``units``; at set-up they arrived before the spin-up, after a tenancy drawn from
+        the exponential distribution of its tenure's mean (``population.tenancy_mean_years``).
 
         Households in ``coop`` units, and those let a unit as members (``coop_members``), are cooperative members.
         """
         if step is None:
-            spread = self.config.population.arrival_spread_weeks
-            arrived = -self.config.encounters.warmup_weeks - (rng.random(len(units)) * spread).astype(np.int64)
+            elapsed = self.generator.elapsed_weeks(rng, self.space.unit_tenure[units])
+            arrived = self.week - elapsed
         else:
             arrived = np.full(len(units), step)
         member = self.space.unit_tenure[units] == TENURE_CODE["coop"]
@@ -193,36 +203,76 @@ class NeighbourhoodModel(mesa.Model):
             self.residents.pop(int(u)).remove()
         self.households.vacate(units)
 
-    def warm_up(self, weeks: int) -> None:
-        """Encounters (proximity and shared spaces) and tie decay only, before week 0, so the estate starts with the ties it would have."""
-        for w in range(-weeks, 0):
-            self.week = w
-            self.encounters.step(self)
-            self.encounters.decay_ties(self)
+    def spin_up(self) -> SpinupResult:
+        """The baseline schedule (no lever is built yet) runs before week 0 until the stop rule of
+        ``config.spinup`` is met (docs/ODD.md, 3.2); its weeks are then renumbered to end at week -1, the
+        event log keeps them, and the model is at week 0, in a state that depends on the seed and the
+        baseline configuration only (not on the policy)."""
+        p = self.config.spinup
+        monitor = Monitor(p)
+        weeks = 0
+        while weeks < p.max_weeks:
+            self.week += 1
+            self.run_week()
+            weeks += 1
+            monitor.record(indicators.State(self))
+            if monitor.done(weeks):
+                break
+        self.redate(-1 - self.week)
         self.week = 0
+        self.events.start_week(0)  # week 0 records no event
+        if not self.renewing:
+            self.moving.relet_from(*self._vacant)
+        self.renewing = True  # from week 1 on households move and age
+        return SpinupResult(weeks, monitor.converged, differences(monitor.series(), p.window))
+
+    def redate(self, weeks: int) -> None:
+        """Every date in the model's state moves ``weeks`` later (the clock too): the spin-up's renumbering."""
+        if weeks == 0:
+            return
+        self.week += weeks
+        self.households.redate(weeks)
+        self.ties.redate(weeks)
+        self.conflicts.redate(weeks)
+        self.events.redate(weeks)
+
+    @property
+    def spinup_weeks(self) -> int:
+        return self.spinup.weeks
+
+    @property
+    def spinup_converged(self) -> bool:
+        return self.spinup.converged
 
     # --- the weekly schedule ------------------------------------------------------------------------------
     def step(self) -> None:
-        """One week, in the order of the ODD's process overview."""
+        """One week, in the order of the ODD's process overview, then the observation."""
         self.week += 1
+        self.run_week()
+        if self.datacollector is not None:
+            self.collect()
+
+    def run_week(self) -> None:
+        """The processes of week ``self.week`` (the spin-up runs the same, without levers)."""
         self.events.start_week(self.week)
         self.events.add("households", float(self.households.occupied.sum()))
         self.encounters.step(self)                   # 1. meeting neighbours: ties form and strengthen
         self.cooperatives.do("step")                 # 2. collective life: assemblies, self-management
         self.levers.do("organise")                   #    levers: events, outreach, new units
         needs = self.help.arise(self)                # 3. needs arise
+        self.help.ask_kin(self, needs)               #    relatives outside the neighbourhood
         self.help.ask_ties(self, needs)              #    households ask their ties
         self.levers.do("broker", needs)              #    levers connect needs with helpers
         self.services.do("serve", needs)             #    formal services with weekly capacity
+        self.help.buy_or_cope(self, needs)           #    paid help, then the household's own resources
         self.help.settle(self, needs)                #    outcomes update trust, ties, ledger
         self.last_needs = needs
         self.conflict.step(self)                     # 4. conflicts arise, settle, fade or erode
         self.levers.do("handle_conflicts")           #    prevention and mediation
         self.encounters.decay_ties(self)             # 5. ties without contact decay and may dissolve
-        self.wellbeing.step(self)                    # 6. trust and satisfaction drift
-        self.moving.step(self)                       # 7. moving out, waiting list, re-letting
-        if self.datacollector is not None:
-            self.collect()
+        self.wellbeing.step(self, ageing=self.renewing)  # 6. trust and satisfaction drift, ageing
+        if self.renewing:
+            self.moving.step(self)                   # 7. moving out, waiting list, re-letting
 
     # --- observation ----------------------------------------------------------------------------------------
     def collect(self) -> None:

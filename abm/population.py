@@ -65,15 +65,21 @@ class PopulationParams:
     erp_rent_bounds: list[float] = param(default_factory=lambda: [40.0, 400.0], lo=0.0)
     #: rent EUR per m2 per month for the other tenures (owner-occupiers pay none)
     rent_eur_m2: dict[str, float] = param(default_factory=lambda: {
-        "ers": 7.0, "coop": 11.5, "private": 13.0, "owner": 0.0}, lo=0.0)
+        "ers": 7.0, "coop": 5.1, "private": 13.0, "owner": 0.0}, lo=0.0)
     #: condominium charges, EUR/month, every household
     charges_eur_month: float = param(90.0, lo=0.0)
     #: multiplies every rent (sensitivity and scenario knob: rent pressure)
     rent_multiplier: float = param(1.0, lo=0.0, hi=10.0)
-    #: mean hours a week the household can give to neighbours, by type
+    #: mean hours a week the household can give to neighbours, by type, before its fragility
     help_hours: dict[str, float] = param(default_factory=_per_type(
-        elderly_alone=3.0, elderly_couple=4.0, family_children=1.5, single_parent=0.8,
+        elderly_alone=2.0, elderly_couple=4.0, family_children=1.5, single_parent=0.8,
         single_adult=2.5, young_sharers=2.5, new_migrant=2.0), lo=0.0, hi=40.0)
+    #: a frail household has fewer hours to give: help hours x (1 - help_hours_fragility x fragility)
+    help_hours_fragility: float = param(0.5, lo=0.0, hi=1.0)
+    #: share of households with relatives living nearby who help them (channel 1 of help), by type
+    kin_nearby: dict[str, float] = param(default_factory=_per_type(
+        elderly_alone=0.5, elderly_couple=0.5, family_children=0.5, single_parent=0.5,
+        single_adult=0.4, young_sharers=0.2, new_migrant=0.1), lo=0.0, hi=1.0)
     #: mean generalised trust in [0, 1], and the Beta concentration of its spread
     trust_mean: float = param(0.45, lo=0.01, hi=0.99)
     trust_concentration: float = param(8.0, lo=0.5)
@@ -99,8 +105,15 @@ class PopulationParams:
     #: shape of the Gamma distribution of a household's help hours around its type's mean (2: spread as wide
     #: as an exponential's halfway to a constant)
     help_hours_shape: float = param(2.0, lo=0.1, hi=100.0)
-    #: initial households arrived over this many weeks before the warm-up (their arrival week is recorded)
-    arrival_spread_weeks: int = param(520, lo=1, hi=5200)
+    #: types of newcomers: "stationary" draws them in proportion to type_shares[tenure][type] x the type's
+    #: annual exit rate in the tenure (moving.base_annual + moving.life_event_annual), so that the stock keeps
+    #: type_shares; "stock" draws them from type_shares as the initial population
+    newcomer_shares: str = param("stationary", choices=("stationary", "stock"))
+    #: mean length of the tenancies of the households living there, by tenure: an initial household arrived
+    #: an exponentially distributed time with this mean before the spin-up (the stationary elapsed tenancy
+    #: under a constant exit rate of 1 / mean)
+    tenancy_mean_years: dict[str, float] = param(default_factory=lambda: {
+        "erp": 26.0, "ers": 17.0, "coop": 33.0, "private": 8.0, "owner": 33.0}, lo=0.1, hi=100.0)
     #: a head of household at least this old counts as elderly (same-age homophily, intergenerational ties)
     elderly_age: float = param(65.0, lo=16.0, hi=110.0)
     #: rent and charges above this share of income are a burden (moving out, satisfaction, the indicator)
@@ -123,11 +136,13 @@ class PopulationParams:
                     raise ConfigError(f"{prefix}{name}.{t}", r, "household types " + ", ".join(HOUSEHOLD_TYPES))
                 if len(r) != 2 or r[0] > r[1]:
                     raise ConfigError(f"{prefix}{name}.{t}", list(r), "[min, max] with min <= max")
-        for name in ("help_hours", "participation", "fragility"):
+        for name in ("help_hours", "participation", "fragility", "kin_nearby"):
             for t in HOUSEHOLD_TYPES:
                 if t not in getattr(self, name):
                     raise ConfigError(f"{prefix}{name}", sorted(getattr(self, name)), f"a value for household type '{t}'")
         for t in TENURES:
+            if t not in self.tenancy_mean_years:
+                raise ConfigError(f"{prefix}tenancy_mean_years", sorted(self.tenancy_mean_years), f"a value for tenure '{t}'")
             if t != "erp" and t not in self.rent_eur_m2:
                 raise ConfigError(f"{prefix}rent_eur_m2", sorted(self.rent_eur_m2), f"a value for tenure '{t}'")
             if t not in self.income_median:
@@ -148,14 +163,16 @@ COLUMNS = {
     "satisfaction": Column(np.float64, 0.0),
     "participation": Column(np.float64, 0.0),
     "fragility": Column(np.float64, 0.0),
-    "moved_in": Column(np.int64, NEVER),
-    "last_participation": Column(np.int64, NEVER),
-    "last_volunteer": Column(np.int64, NEVER),
+    "moved_in": Column(np.int64, NEVER, week=True),
+    "last_participation": Column(np.int64, NEVER, week=True),
+    "last_volunteer": Column(np.int64, NEVER, week=True),
     "coop_member": Column(np.bool_, False),
+    "kin": Column(np.bool_, False),
+    "trust_anchor": Column(np.float64, 0.0),
 }
 #: the attributes a household brings with it (drawn by the generator or read from a CSV)
 ATTRIBUTES = ("htype", "size", "age_head", "income", "rent", "origin", "help_hours", "trust",
-              "satisfaction", "participation", "fragility")
+              "satisfaction", "participation", "fragility", "kin")
 #: the attributes that events move during a household's stay (by the shared update rules, abm/dynamics.py)
 ATTITUDES = ("trust", "satisfaction", "participation")
 
@@ -174,6 +191,7 @@ class Households(UnitStore):
         for name in ATTRIBUTES:
             getattr(self, name)[slots] = attrs[name]
         self.moved_in[slots] = moved_in
+        self.trust_anchor[slots] = attrs["trust"]  # the trust it brings: wellbeing pulls trust back to it
         self.coop_member[slots] = coop_member
         return hid
 
@@ -229,12 +247,19 @@ def _beta(rng: np.random.Generator, mean: np.ndarray, concentration: float) -> n
 
 
 class PopulationGenerator:
-    """Draws new households for units of given tenures from :class:`PopulationParams`."""
+    """Draws new households for units of given tenures from :class:`PopulationParams`: the initial stock from
+    ``type_shares``, newcomers in proportion to ``type_shares`` x ``exit_annual`` (tenure x type: the annual
+    exit rates) when ``newcomer_shares`` is "stationary"."""
 
-    def __init__(self, params: PopulationParams):
+    def __init__(self, params: PopulationParams, exit_annual: np.ndarray | None = None):
         self.p = params
         self.type_probs = np.array([[params.type_shares[t][h] if h in params.type_shares[t] else 0.0
                                      for h in HOUSEHOLD_TYPES] for t in TENURES])
+        self.newcomer_probs = self.type_probs
+        if params.newcomer_shares == "stationary" and exit_annual is not None:
+            flow = self.type_probs * exit_annual
+            total = flow.sum(axis=1, keepdims=True)
+            self.newcomer_probs = np.divide(flow, total, out=self.type_probs.copy(), where=total > 0)
         self.origin_probs = np.array([params.origin_shares.get(o, 0.0) for o in ORIGINS])
         foreign = self.origin_probs.copy()
         foreign[0] = 0.0
@@ -246,22 +271,25 @@ class PopulationGenerator:
         self.help = np.array([params.help_hours[h] for h in HOUSEHOLD_TYPES])
         self.part = np.array([params.participation[h] for h in HOUSEHOLD_TYPES])
         self.frag = np.array([params.fragility[h] for h in HOUSEHOLD_TYPES])
+        self.kin = np.array([params.kin_nearby[h] for h in HOUSEHOLD_TYPES])
         self.income_median = np.array([params.income_median[t] for t in TENURES])
         self.rent_m2 = np.array([params.rent_eur_m2.get(t, 0.0) for t in TENURES])
+        self.tenancy_weeks = np.array([params.tenancy_mean_years[t] * 52.0 for t in TENURES])
 
-    def draw_types(self, rng: np.random.Generator, tenure: np.ndarray) -> np.ndarray:
-        """A household type for each unit, from that unit's tenure's shares."""
-        cum = np.cumsum(self.type_probs[tenure], axis=1)
+    def draw_types(self, rng: np.random.Generator, tenure: np.ndarray, stock: bool = False) -> np.ndarray:
+        """A household type for each unit, from that unit's tenure's shares (of the stock, or of newcomers)."""
+        cum = np.cumsum((self.type_probs if stock else self.newcomer_probs)[tenure], axis=1)
         u = rng.random(len(tenure))[:, None]
         return np.minimum((u > cum).sum(axis=1), len(HOUSEHOLD_TYPES) - 1)
 
     def draw(self, rng: np.random.Generator, tenure: np.ndarray, m2: np.ndarray,
-             htype: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """Attributes of ``len(tenure)`` new households for units of the given tenures and sizes."""
+             htype: np.ndarray | None = None, stock: bool = False) -> dict[str, np.ndarray]:
+        """Attributes of ``len(tenure)`` new households for units of the given tenures and sizes: newcomers,
+        or (``stock``) households of the initial population."""
         n = len(tenure)
         p = self.p
         if htype is None:
-            htype = self.draw_types(rng, tenure)
+            htype = self.draw_types(rng, tenure, stock)
         size = rng.integers(self.size_lo[htype], self.size_hi[htype] + 1)
         age = rng.uniform(self.age_lo[htype], self.age_hi[htype])
         income = self.income_median[tenure] * np.exp(p.income_sigma * rng.standard_normal(n))
@@ -271,19 +299,27 @@ class PopulationGenerator:
         frailty_mean = self.frag[htype] + p.fragility_per_decade * np.maximum(age - p.fragility_age_onset, 0.0) / 10.0
         trust_mean = np.full(n, p.trust_mean) + np.where(htype == HOUSEHOLD_TYPES.index("new_migrant"),
                                                           p.trust_offset_new_migrant, 0.0)
-        return {
+        hours = rng.gamma(p.help_hours_shape, self.help[htype] / p.help_hours_shape)
+        out = {
             "htype": htype,
             "size": size,
             "age_head": age,
             "income": income,
             "rent": self.rent(tenure, m2, income),
             "origin": origin,
-            "help_hours": rng.gamma(p.help_hours_shape, self.help[htype] / p.help_hours_shape),
             "trust": _beta(rng, trust_mean, p.trust_concentration),
             "satisfaction": _beta(rng, np.full(n, p.satisfaction_mean), p.satisfaction_concentration),
             "participation": _beta(rng, self.part[htype], p.attribute_concentration),
             "fragility": _beta(rng, frailty_mean, p.attribute_concentration),
+            "kin": rng.random(n) < self.kin[htype],
         }
+        out["help_hours"] = hours * (1.0 - p.help_hours_fragility * out["fragility"])
+        return out
+
+    def elapsed_weeks(self, rng: np.random.Generator, tenure: np.ndarray) -> np.ndarray:
+        """Weeks since arrival of households now living in units of ``tenure``: exponential with the tenure's
+        ``tenancy_mean_years`` (whole weeks)."""
+        return rng.exponential(self.tenancy_weeks[tenure]).astype(np.int64)
 
     def rent(self, tenure: np.ndarray, m2: np.ndarray, income: np.ndarray) -> np.ndarray:
         """Monthly rent: income-related in ERP, per m2 elsewhere, times ``rent_multiplier``."""

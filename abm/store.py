@@ -32,6 +32,8 @@ class Column:
     dtype: type
     empty: object
     on_vacate: str = RESET
+    #: the column holds week numbers (a date): the spin-up's re-dating moves every value but the empty one
+    week: bool = False
 
     def __post_init__(self):
         if self.on_vacate not in (RESET, KEEP):
@@ -48,6 +50,12 @@ class Columns:
     def _grow(self, extra: int) -> None:
         for name, c in self.spec.items():
             setattr(self, name, np.concatenate([getattr(self, name), np.full(extra, c.empty, dtype=c.dtype)]))
+
+    def _redate(self, weeks: int) -> None:
+        for name, c in self.spec.items():
+            if c.week:
+                x = getattr(self, name)
+                x[x != c.empty] += weeks
 
     def _reset(self, slots: np.ndarray, which: str) -> None:
         for name, c in self.spec.items():
@@ -123,6 +131,12 @@ class UnitStore(Columns):
         self.hid[slots] = -1
         for g in self.groups:
             g._reset(slots, RESET)
+
+    def redate(self, weeks: int) -> None:
+        """Every date (a column declared with ``week=True``) of every owner moves ``weeks`` later (empty values
+        stay empty): the spin-up renumbers its weeks so that its last one is week -1 (docs/ODD.md, 3.2)."""
+        for g in self.groups:
+            g._redate(weeks)
 
     def still_there(self, slots: np.ndarray, hids: np.ndarray) -> np.ndarray:
         """Whether the household ``hids[i]`` still lives in ``slots[i]``."""

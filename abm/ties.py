@@ -240,6 +240,13 @@ class TieGraph:
         got = np.where(from_u, self.given_vu[edges], self.given_uv[edges])
         return got - gave
 
+    def redate(self, weeks: int) -> None:
+        """Every date of every tie moves ``weeks`` later (``NEVER`` stays): the spin-up's renumbering."""
+        self.born += weeks
+        self.last_contact += weeks
+        for x in (self.last_help_uv, self.last_help_vu):
+            x[x != NEVER] += weeks
+
     def grow(self, n_slots: int) -> None:
         """Allow more slots (new units were built: the store calls this when it grows)."""
         self.n_slots = n_slots

@@ -31,8 +31,9 @@ MANAGERS = ("none", "residents_coop", "community_coop", "portierato", "municipal
 
 ORIGINS = ("italian", "european", "african", "asian", "latin_american")
 
-#: need outcomes, in the order the help submodel tries them
-OUTCOMES = ("met_neighbour", "met_service", "unmet")
+#: need outcomes, in the order of the channels a need goes through in a week (kin outside the neighbourhood,
+#: neighbours, formal services, paid help, the household's own resources); "unmet" after every channel
+OUTCOMES = ("met_kin", "met_neighbour", "met_service", "met_market", "met_own", "unmet")
 
 #: who pays a lever's running cost: the municipality, ACER, ASP, SIEG compensation for public-service
 #: obligations, a metropolitan ERS fund, foundations and banks, and residents (members' and users' fees)

@@ -138,6 +138,9 @@ def summary(model, config, ts: pd.DataFrame | None = None, spent: pd.DataFrame |
         "version": abm.__version__,
         "households": int(model.households.occupied.sum()),
         "units": int(model.space.n_units),
+        #: the spin-up before week 0 (docs/ODD.md 3.2): weeks run, and whether the stop rule was met
+        "spinup_weeks": int(model.spinup_weeks),
+        "spinup_converged": bool(model.spinup_converged),
         "indicators": {k: _clean(float(last[k])) for k in INDICATORS},
         #: yearly cost of the active levers at the last week, EUR/year, by who pays (abm.vocabulary.PAYERS)
         "costs_by_payer": model.costs_by_payer(),

@@ -198,7 +198,7 @@ def test_recent_needs_grow_with_new_units():
         week, space, households, last_needs = 1, Space(), Households(), None
 
     r.record(Model())
-    assert r.counts.shape == (4, 3, 5)
+    assert r.counts.shape == (4, len(OUTCOMES), 5)
 
 
 # --- the plan ----------------------------------------------------------------------------------------------------

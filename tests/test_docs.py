@@ -122,7 +122,7 @@ def test_numeric_range_matches_code(key, field):
 #: "assumption", or a non-empirical label for names, paths, presets and scenario knobs
 SOURCE_LABELS = re.compile(r"assumption|Nomisma/ACER 2020|ACER Bologna|Cooperativa Risanamento|Bologna 2023"
                            r"|Regeneration in Bologna|CCNL cooperative sociali|portierato costs|Milan 2007|Turin ATC"
-                           r"|mediation services|time banks|GLOSSARY"
+                           r"|mediation services|time banks|GLOSSARY|docs/evidence/[a-z_]+\.md"
                            r"|^–$|^preset$|scenario knob|project requirement|INPUT_DATA\.md")
 
 
@@ -152,9 +152,9 @@ def test_example_csv_builds_a_model():
     model = NeighbourhoodModel(config=cfg, collect=False)
     assert model.space.n_units == 14
     assert int(model.households.occupied.sum()) == 8
-    # values given in the file are kept
+    # values given in the file are kept (trust moves during the spin-up: the given trust is its anchor)
     unit = model.space.unit_at("Torre", 0, 0, 0)
-    assert model.households.age_head[unit] == 82 and model.households.trust[unit] == 0.4
+    assert model.households.age_head[unit] == 82 and model.households.trust_anchor[unit] == 0.4
     for _ in range(3):
         model.step()
 

@@ -10,7 +10,7 @@ from abm.model import NeighbourhoodModel
 
 
 def quiet_model(**encounters):
-    overrides = ["encounters.warmup_weeks=0"] + [f"encounters.{k}={v}" for k, v in encounters.items()]
+    overrides = ["spinup.min_weeks=0", "spinup.max_weeks=0", *(f"encounters.{k}={v}" for k, v in encounters.items())]
     return NeighbourhoodModel(config=compose(overrides), collect=False)
 
 
@@ -49,7 +49,7 @@ def test_one_occasion_forms_a_tie_once_without_contacts():
 
 def test_shared_spaces_respect_capacity_and_record_visits():
     m = NeighbourhoodModel(config=compose(["neighbourhood=city_district", "neighbourhood.households=2000",
-                                           "encounters.warmup_weeks=0"]), collect=False)
+                                           "spinup.min_weeks=0", "spinup.max_weeks=0"]), collect=False)
     enc, nb = m.encounters, m.space
     for s in nb.spaces:      # crowd them: everyone wants to come, few fit
         s.spec.use_probability = 0.0 if s.spec.name == "casa_di_quartiere" else 1.0

@@ -77,7 +77,7 @@ def test_a_vacated_unit_is_reused_by_a_household_that_inherits_nothing():
     assert hh.last_participation[u] == NEVER and hh.last_volunteer[u] == NEVER
     # and in general: every column a household leaves behind is back to its empty value (but what the newcomer
     # brings with it: its attributes, arrival week and cooperative membership)
-    brought = (*ATTRIBUTES, "moved_in", "coop_member")
+    brought = (*ATTRIBUTES, "moved_in", "coop_member", "trust_anchor")
     for name, (group, col, spec) in hh.columns().items():
         if spec.on_vacate == RESET and not (group is hh and col in brought):
             assert getattr(group, col)[u] == spec.empty, name

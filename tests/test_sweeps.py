@@ -58,8 +58,10 @@ def test_smoke_sweep_has_ten_runs_and_intervals(smoke):
     assert set(eff["scenario"]) == {"portierato"}  # compared with the baseline
     cost = eff[(eff.indicator == "cost_net_pv_eur") & (eff.statistic == "period")].iloc[0]
     assert cost["n_pairs"] == 5 and cost["diff_mean"] > 0 and bool(cost["distinguishable"])
-    met = eff[(eff.indicator == "needs_met_neighbours_share") & (eff.statistic == "period_mean")].iloc[0]
-    assert met["diff_mean"] > 0  # brokering: more needs met by neighbours
+    ties = eff[(eff.indicator == "ties_mean") & (eff.statistic == "period_mean")].iloc[0]
+    # the porter's events and introductions: more ties (its brokering, through neighbours without a tie, is too
+    # rare since issue 13 to show in 26 weeks and 5 seeds)
+    assert ties["diff_mean"] > 0
     assert {"pv_eur_per_extra_need_met_by_neighbours", "pv_eur_per_household_year_of_isolation_avoided",
             "pv_eur_per_extra_conflict_resolved"} <= set(eff.indicator)
     # each run's summary.json counts its horizon as the aggregate does by default

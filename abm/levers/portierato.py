@@ -380,7 +380,7 @@ class Portierato(Lever):
             rows, helper = idx[usable], cand[np.arange(n), col][usable]
             if len(rows) == 0:
                 continue
-            willing = np.clip(helpsub.willingness(model, helper, None) * q.endorsement, 0.0, 1.0)
+            willing = np.clip(helpsub.willingness(model, helper, None, needs.hours[rows]) * q.endorsement, 0.0, 1.0)
             met = helpsub.try_helpers(model, needs, rows, helper, None, channel=BROKERED, willing=willing, rng=self.rng)
             self.acts["brokered"] += len(met)
             # helping someone is getting to know them: the help may leave a tie

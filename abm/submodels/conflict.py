@@ -75,6 +75,10 @@ class ConflictRegister:
         self.id = np.concatenate([self.id, self.next_id + np.arange(len(a), dtype=np.int64)])
         self.next_id += len(a)
 
+    def redate(self, weeks: int) -> None:
+        """The start weeks move ``weeks`` later: the spin-up's renumbering."""
+        self.start = self.start + weeks
+
     def end(self, endings: dict[str, np.ndarray], events) -> None:
         """End conflicts: ``endings`` maps an ending (one of ENDINGS) to indices into the current arrays."""
         keep = np.ones(len(self.a), dtype=bool)

@@ -53,8 +53,6 @@ class EncounterParams:
     dissolve_threshold: float = param(0.08, lo=0.0, hi=1.0)
     #: ties at least this strong count as strong ties
     strong_threshold: float = param(0.5, lo=0.0, hi=1.0)
-    #: weeks of encounters (ties only) run before week 0 so that the estate starts with its ties
-    warmup_weeks: int = param(78, lo=0, hi=2000)
 
     def check(self, prefix: str) -> None:
         from abm.errors import ConfigError

@@ -1,7 +1,9 @@
-"""Needs and help: needs arise by household type; a household asks its ties, then formal services.
+"""Needs and help: needs arise by household type and go through the channels of help in a week.
 
-ODD: submodel "Needs and help".  Every need ends the week in exactly one outcome:
-met by a neighbour, met by a service, or unmet.
+ODD: submodel "Needs and help".  In this order: relatives outside the neighbourhood (households that have
+them nearby), the household's own neighbour ties, the levers, formal services, paid help, the household's
+own resources.  Every need ends the week in exactly one outcome (``abm.vocabulary.OUTCOMES``): met by kin,
+a neighbour, a service, the market or the household itself, or unmet after every channel.
 """
 
 from __future__ import annotations
@@ -10,13 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from abm.dynamics import weighted
+from abm.dynamics import below_reference, weighted
 from abm.errors import ConfigError
 from abm.params import param
 from abm.store import Column
 from abm.vocabulary import HOUSEHOLD_TYPES, NEED_CATEGORIES, OUTCOMES
 
-MET_NEIGHBOUR, MET_SERVICE, UNMET = range(len(OUTCOMES))
+MET_KIN, MET_NEIGHBOUR, MET_SERVICE, MET_MARKET, MET_OWN, UNMET = range(len(OUTCOMES))
 PENDING = -1
 #: how a need met by a neighbour was met: the requester asked its own tie, a lever brokered the help, or
 #: a time bank matched the two members
@@ -25,15 +27,21 @@ OWN_TIE, BROKERED, TIMEBANK = range(len(CHANNELS))
 
 
 def _rates():
+    # elderly living alone: paperwork, chores (errands) and company above personal care (ISTAT FSS 2016:
+    # among lone elderly helped, 56.2 % paperwork, 55.4 % chores, 54.5 % company, 28.1 % care)
     return {
-        "elderly_alone": {"care": 0.10, "childcare": 0.0, "errands": 0.12, "paperwork": 0.08, "repairs": 0.04, "company": 0.14},
-        "elderly_couple": {"care": 0.06, "childcare": 0.0, "errands": 0.06, "paperwork": 0.06, "repairs": 0.04, "company": 0.05},
+        "elderly_alone": {"care": 0.06, "childcare": 0.0, "errands": 0.12, "paperwork": 0.12, "repairs": 0.04, "company": 0.12},
+        "elderly_couple": {"care": 0.03, "childcare": 0.0, "errands": 0.06, "paperwork": 0.06, "repairs": 0.04, "company": 0.06},
         "family_children": {"care": 0.01, "childcare": 0.12, "errands": 0.04, "paperwork": 0.03, "repairs": 0.04, "company": 0.01},
         "single_parent": {"care": 0.02, "childcare": 0.18, "errands": 0.06, "paperwork": 0.05, "repairs": 0.04, "company": 0.03},
         "single_adult": {"care": 0.01, "childcare": 0.0, "errands": 0.02, "paperwork": 0.03, "repairs": 0.04, "company": 0.04},
         "young_sharers": {"care": 0.0, "childcare": 0.0, "errands": 0.02, "paperwork": 0.02, "repairs": 0.03, "company": 0.02},
         "new_migrant": {"care": 0.02, "childcare": 0.06, "errands": 0.05, "paperwork": 0.12, "repairs": 0.03, "company": 0.06},
     }
+
+
+def _per_category(**values):
+    return lambda: {c: values[c] for c in NEED_CATEGORIES}
 
 
 @dataclass
@@ -48,13 +56,23 @@ class HelpParams:
         lo=0.0, hi=40.0)
     #: how strongly fragility scales need rates (rate x (1 - w + 2 w fragility))
     fragility_weight: float = param(0.6, lo=0.0, hi=1.0)
+    #: probability that relatives living nearby meet a need of each category in its week (channel 1, for
+    #: households that have them: population.kin_nearby)
+    kin_help: dict[str, float] = param(default_factory=_per_category(
+        care=0.3, childcare=0.6, errands=0.2, paperwork=0.25, repairs=0.15, company=0.2), lo=0.0, hi=1.0)
     #: ties a household asks, one after another, before turning to services
     max_asks: int = param(3, lo=0, hi=20)
-    #: willingness of a tie to help, before strength, trust, reciprocity and free time
+    #: willingness of a tie to help, before strength, need size, trust, reciprocity, fragility and free time
     willingness: float = param(0.7, lo=0.0, hi=1.0)
-    #: the strength factor of willingness for a helper without a tie (strength 0); it rises linearly to 1 at
-    #: full strength: strength_floor + (1 - strength_floor) x strength
-    strength_floor: float = param(0.4, lo=0.0, hi=1.0)
+    #: the strength factor of willingness is strength_floor + (1 - strength_floor) x strength^strength_exponent:
+    #: strength_floor for a helper without a tie (strength 0), 1 at full strength
+    strength_floor: float = param(0.05, lo=0.0, hi=1.0)
+    #: how steeply willingness grows with tie strength (1: linearly; above 1 weak ties help rarely)
+    strength_exponent: float = param(2.0, lo=0.1, hi=10.0)
+    #: need-size factor exp(-size_aversion x (1 - strength) x hours): weak ties help mainly with small needs
+    size_aversion: float = param(0.5, lo=0.0, hi=10.0)
+    #: the helper's fragility factor of willingness, 1 - helper_fragility_weight x fragility
+    helper_fragility_weight: float = param(0.5, lo=0.0, hi=1.0)
     #: the trust factor of willingness is trust_offset + the helper's trust (1 at trust 0.5 by default)
     trust_offset: float = param(0.5, lo=0.0, hi=2.0)
     #: change in willingness per hour the helper owes the asker (reciprocity ledger)
@@ -68,10 +86,26 @@ class HelpParams:
     trust_gain_helper: float = param(0.005, lo=0.0, hi=1.0)
     #: tie contact gain of one help act (on top of being a contact)
     tie_gain_help: float = param(0.12, lo=0.0, hi=1.0)
+    #: probability that paid help (the market) meets a pending need of each category, at an income of
+    #: market_income_ref (channel 5); it grows in proportion to income
+    market_help: dict[str, float] = param(default_factory=_per_category(
+        care=0.3, childcare=0.2, errands=0.05, paperwork=0.1, repairs=0.4, company=0.0), lo=0.0, hi=1.0)
+    #: the monthly household income at which market_help is the probability
+    market_income_ref: float = param(1500.0, lo=1.0, hi=100000.0)
+    #: probability that the household meets a still pending need of each category itself, at fragility 0.5
+    #: (channel 6); x (1 + own_fragility_weight x (1 - 2 x fragility)): less likely the frailer it is
+    own_help: dict[str, float] = param(default_factory=_per_category(
+        care=0.2, childcare=0.5, errands=0.6, paperwork=0.5, repairs=0.5, company=0.5), lo=0.0, hi=1.0)
+    own_fragility_weight: float = param(0.8, lo=0.0, hi=1.0)
     #: satisfaction change when a need is met by a neighbour / by a service / left unmet
     satisfaction_helped: float = param(0.02, lo=0.0, hi=1.0)
     satisfaction_served: float = param(0.01, lo=0.0, hi=1.0)
     satisfaction_unmet: float = param(0.03, lo=0.0, hi=1.0)
+    #: satisfaction change when a need is met by relatives / paid help / the household itself (none of them
+    #: is help between households: no tie, ledger or trust changes)
+    satisfaction_kin: float = param(0.01, lo=0.0, hi=1.0)
+    satisfaction_market: float = param(0.005, lo=0.0, hi=1.0)
+    satisfaction_own: float = param(0.0, lo=0.0, hi=1.0)
     #: trust lost when a need stays unmet
     trust_loss_unmet: float = param(0.005, lo=0.0, hi=1.0)
 
@@ -88,9 +122,10 @@ class HelpParams:
         if self.reciprocity_min > self.reciprocity_max:
             raise ConfigError(f"{prefix}reciprocity_min", self.reciprocity_min,
                               f"a value <= reciprocity_max ({self.reciprocity_max})")
-        for c in NEED_CATEGORIES:
-            if c not in self.need_hours:
-                raise ConfigError(f"{prefix}need_hours", sorted(self.need_hours), f"a value for need category '{c}'")
+        for name in ("need_hours", "kin_help", "market_help", "own_help"):
+            for c in NEED_CATEGORIES:
+                if c not in getattr(self, name):
+                    raise ConfigError(f"{prefix}{name}", sorted(getattr(self, name)), f"a value for need category '{c}'")
 
 
 class Needs:
@@ -124,6 +159,12 @@ class Needs:
         """Needs ``idx`` are met by a formal or cooperative service (or a lever's own staff)."""
         self.outcome[idx] = MET_SERVICE
 
+    def met_outside(self, idx: np.ndarray, outcome: int) -> None:
+        """Needs ``idx`` are met outside the neighbourhood: by relatives, paid help or the household itself."""
+        if outcome not in (MET_KIN, MET_MARKET, MET_OWN):
+            raise ValueError(f"{outcome} is not an outcome outside the neighbourhood")
+        self.outcome[idx] = outcome
+
     def close(self) -> None:
         """The week is over: needs still pending are unmet."""
         self.outcome[self.outcome == PENDING] = UNMET
@@ -137,6 +178,9 @@ class NeedsAndHelp:
         self.rng = model.stream("help")
         self.rates = np.array([[params.need_rates[t].get(c, 0.0) for c in NEED_CATEGORIES] for t in HOUSEHOLD_TYPES])
         self.hours = np.array([params.need_hours[c] for c in NEED_CATEGORIES])
+        self.kin = np.array([params.kin_help[c] for c in NEED_CATEGORIES])
+        self.market = np.array([params.market_help[c] for c in NEED_CATEGORIES])
+        self.own = np.array([params.own_help[c] for c in NEED_CATEGORIES])
         #: hours each household can still give this week
         self.unit = model.households.declare("help", free_hours=Column(np.float64, 0.0))
 
@@ -161,6 +205,30 @@ class NeedsAndHelp:
         requester, category = slots[row][order], cat[order]
         return Needs(requester, category, self.hours[category])
 
+    def ask_kin(self, model, needs: Needs) -> None:
+        """Channel 1: relatives nearby meet a need of a household that has them with the category's
+        probability ``kin_help``."""
+        if len(needs) == 0:
+            return
+        has = model.households.kin[needs.requester]
+        hit = has & (self.rng.random(len(needs)) < self.kin[needs.category])
+        needs.met_outside(np.flatnonzero(hit), MET_KIN)
+
+    def buy_or_cope(self, model, needs: Needs) -> None:
+        """Channels 5 and 6, after formal services: paid help meets a pending need with probability
+        ``market_help[c] x income / market_income_ref``; then the household meets what is still pending itself
+        with probability ``own_help[c] x (1 + own_fragility_weight x (1 - 2 x fragility))``."""
+        hh, p = model.households, self.p
+        idx = needs.pending()
+        req, cat = needs.requester[idx], needs.category[idx]
+        p_market = np.clip(self.market[cat] * hh.income[req] / p.market_income_ref, 0.0, 1.0)
+        bought = self.rng.random(len(idx)) < p_market
+        needs.met_outside(idx[bought], MET_MARKET)
+        idx, req, cat = idx[~bought], req[~bought], cat[~bought]
+        p_own = np.clip(self.own[cat] * (1.0 + p.own_fragility_weight * below_reference(hh.fragility[req])), 0.0, 1.0)
+        coped = self.rng.random(len(idx)) < p_own
+        needs.met_outside(idx[coped], MET_OWN)
+
     def ask_ties(self, model, needs: Needs) -> None:
         """Each need asks up to ``max_asks`` of the requester's ties, strongest most likely first."""
         if len(needs) == 0 or self.p.max_asks == 0 or len(model.ties) == 0:
@@ -184,22 +252,38 @@ class NeedsAndHelp:
                 break
             self.try_helpers(model, needs, need_of[c], helper[c], edge[c], channel=OWN_TIE)
 
-    def willingness(self, model, helper: np.ndarray, edge: np.ndarray | None) -> np.ndarray:
+    def willingness(self, model, helper: np.ndarray, edge: np.ndarray | None,
+                    hours: np.ndarray | None = None) -> np.ndarray:
         """Probability that ``helper`` agrees to help over tie ``edge`` (None: a neighbour without a tie, who
-        owes nothing): willingness x strength factor x trust factor x availability, at most 1."""
+        owes nothing) with a need of ``hours`` hours (None: no need-size factor): willingness x strength
+        factor x need-size factor x trust factor x availability, at most 1."""
         q, hh = self.p, model.households
         s = model.ties.strength[edge] if edge is not None else np.zeros(len(helper))
         balance = model.ties.balance(edge, helper) if edge is not None else np.zeros(len(helper))
-        p = (q.willingness * (q.strength_floor + (1.0 - q.strength_floor) * s) * (q.trust_offset + hh.trust[helper])
+        p = (q.willingness * self.strength_factor(s) * (q.trust_offset + hh.trust[helper])
              * self.availability(model, helper, balance))
+        if hours is not None:
+            p = p * self.size_factor(s, hours)
         return np.clip(p, 0.0, 1.0)
+
+    def strength_factor(self, strength: np.ndarray) -> np.ndarray:
+        """strength_floor + (1 - strength_floor) x strength^strength_exponent: weak ties help rarely."""
+        q = self.p
+        return q.strength_floor + (1.0 - q.strength_floor) * strength ** q.strength_exponent
+
+    def size_factor(self, strength: np.ndarray, hours: np.ndarray) -> np.ndarray:
+        """exp(-size_aversion x (1 - strength) x hours): weak ties help mainly with small needs."""
+        return np.exp(-self.p.size_aversion * (1.0 - strength) * hours)
 
     def availability(self, model, helper: np.ndarray, balance: np.ndarray) -> np.ndarray:
         """The helper-side factor of willingness, shared by every channel of help: reciprocity (``balance``:
-        hours the helper owes the asker, from the ledger) times the share of its weekly free time left."""
+        hours the helper owes the asker, from the ledger) times the helper's fragility factor
+        1 - helper_fragility_weight x fragility times the share of its weekly free time left."""
+        hh = model.households
         recip = np.clip(1.0 + self.p.reciprocity_weight * balance, self.p.reciprocity_min, self.p.reciprocity_max)
-        time = np.clip(self.unit.free_hours[helper] / np.maximum(model.households.help_hours[helper], 1e-9), 0.0, 1.0)
-        return recip * time
+        frail = 1.0 - self.p.helper_fragility_weight * hh.fragility[helper]
+        time = np.clip(self.unit.free_hours[helper] / np.maximum(hh.help_hours[helper], 1e-9), 0.0, 1.0)
+        return recip * frail * time
 
     def try_helpers(self, model, needs: Needs, need_idx, helper, edge, channel: int,
                     willing: np.ndarray | None = None, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -211,7 +295,7 @@ class NeedsAndHelp:
         rng = self.rng if rng is None else rng
         hours = needs.hours[need_idx]
         if willing is None:
-            willing = self.willingness(model, helper, edge)
+            willing = self.willingness(model, helper, edge, hours)
         yes = rng.random(len(need_idx)) < willing
         need_idx, helper, hours = need_idx[yes], helper[yes], hours[yes]
         edge = edge[yes] if edge is not None else None
@@ -245,6 +329,9 @@ class NeedsAndHelp:
         hh.close_gap("satisfaction", req, p.satisfaction_helped)
         served = needs.requester[needs.outcome == MET_SERVICE]
         hh.close_gap("satisfaction", served, p.satisfaction_served)
+        for outcome, gain in ((MET_KIN, p.satisfaction_kin), (MET_MARKET, p.satisfaction_market),
+                              (MET_OWN, p.satisfaction_own)):
+            hh.close_gap("satisfaction", needs.requester[needs.outcome == outcome], gain)
         unmet = needs.requester[needs.outcome == UNMET]
         hh.lower("satisfaction", unmet, p.satisfaction_unmet)
         hh.lower("trust", unmet, p.trust_loss_unmet)

@@ -26,7 +26,7 @@ class MovingParams:
 
     #: annual probability of moving out for a satisfied household without burden or conflict, by tenure
     base_annual: dict[str, float] = param(default_factory=lambda: {
-        "erp": 0.03, "ers": 0.06, "coop": 0.04, "private": 0.14, "owner": 0.04}, lo=0.0, hi=1.0)
+        "erp": 0.003, "ers": 0.009, "coop": 0.002, "private": 0.012, "owner": 0.005}, lo=0.0, hi=1.0)
     #: hazard multiplier exp(w x (satisfaction_ref - satisfaction))
     dissatisfaction_weight: float = param(3.0, lo=0.0, hi=20.0)
     satisfaction_ref: float = param(0.5, lo=0.0, hi=1.0)
@@ -36,13 +36,15 @@ class MovingParams:
     conflict_weight: float = param(1.0, lo=0.0, hi=20.0)
     #: annual probability of a life event that ends the tenancy (death, care home, new job, family change), by type
     life_event_annual: dict[str, float] = param(default_factory=lambda: {
-        "elderly_alone": 0.07, "elderly_couple": 0.04, "family_children": 0.02, "single_parent": 0.03,
-        "single_adult": 0.03, "young_sharers": 0.15, "new_migrant": 0.06}, lo=0.0, hi=1.0)
+        "elderly_alone": 0.05, "elderly_couple": 0.02, "family_children": 0.01, "single_parent": 0.015,
+        "single_adult": 0.015, "young_sharers": 0.10, "new_migrant": 0.03}, lo=0.0, hi=1.0)
     #: weeks a unit stays empty before it can be re-let, by tenure
     relet_delay_weeks: dict[str, int] = param(default_factory=lambda: {
-        "erp": 26, "ers": 8, "coop": 6, "private": 6, "owner": 12}, lo=0, hi=520)
-    #: new applicants joining the waiting list for social tenures, per week
-    waiting_inflow_per_week: float = param(0.5, lo=0.0, hi=1000.0)
+        "erp": 59, "ers": 8, "coop": 6, "private": 6, "owner": 12}, lo=0, hi=520)
+    #: new applicants joining the waiting list for social tenures, per year and habitable social-tenure unit
+    waiting_inflow_per_unit_year: float = param(0.09, lo=0.0, hi=100.0)
+    #: annual probability that an applicant leaves the waiting list without a unit (the list is renewed)
+    waiting_dropout_annual: float = param(0.11, lo=0.0, hi=1.0)
 
     def check(self, prefix: str) -> None:
         for name in ("base_annual", "relet_delay_weeks"):
@@ -55,6 +57,14 @@ class MovingParams:
                                   f"a value for household type '{t}'")
 
 
+def exit_annual(params: MovingParams) -> np.ndarray:
+    """Annual exit rate by tenure x household type before the multipliers of the hazard:
+    base_annual[tenure] + life_event_annual[type] (the population generator draws newcomers with it)."""
+    base = np.array([params.base_annual[t] for t in TENURES])
+    life = np.array([params.life_event_annual[t] for t in HOUSEHOLD_TYPES])
+    return base[:, None] + life[None, :]
+
+
 class Moving:
     """Weekly move-outs, waiting-list inflow and re-letting of vacancies whose delay has passed."""
 
@@ -64,11 +74,12 @@ class Moving:
         self.base = weekly(np.array([params.base_annual[t] for t in TENURES]))
         self.life = weekly(np.array([params.life_event_annual[t] for t in HOUSEHOLD_TYPES]))
         self.delay = np.array([params.relet_delay_weeks[t] for t in TENURES])
+        self.dropout = float(weekly(params.waiting_dropout_annual))
         self.social = np.isin(np.arange(len(TENURES)), [TENURE_CODE[t] for t in SOCIAL_TENURES])
         #: households waiting for a unit of a social tenure
         self.waiting_list = model.config.neighbourhood.initial_waiting_list
         #: week from which each empty unit can be let (NEVER: not waiting; new units wait for whoever lets them)
-        self.unit = model.households.declare("moving", relet_at=Column(np.int64, NEVER, KEEP))
+        self.unit = model.households.declare("moving", relet_at=Column(np.int64, NEVER, KEEP, week=True))
 
     @property
     def relet_at(self) -> np.ndarray:
@@ -84,8 +95,15 @@ class Moving:
 
     def step(self, model) -> None:
         self.move_out(model)
-        self.waiting_list += int(self.rng.poisson(self.p.waiting_inflow_per_week))
+        self.update_list(model)
         self.relet(model)
+
+    def update_list(self, model) -> None:
+        """Applicants join the list in proportion to the habitable social-tenure units; some leave it."""
+        nb = model.space
+        units = np.count_nonzero(nb.habitable & self.social[nb.unit_tenure])
+        self.waiting_list -= int(self.rng.binomial(self.waiting_list, self.dropout))
+        self.waiting_list += int(self.rng.poisson(self.p.waiting_inflow_per_unit_year * units / 52.0))
 
     def hazard(self, model, slots: np.ndarray) -> np.ndarray:
         """Weekly probability that each household in ``slots`` moves out."""

@@ -19,8 +19,8 @@ from abm.params import param
 class WellbeingParams:
     """Parameters of trust and satisfaction drift."""
 
-    #: weekly share of the gap to the anchor closed by trust
-    trust_relax: float = param(0.004, lo=0.0, hi=1.0)
+    #: weekly share of the gap to its anchor (the trust it arrived with) closed by a household's trust
+    trust_relax: float = param(0.05, lo=0.0, hi=1.0)
     #: weekly share of the gap to the target closed by satisfaction
     satisfaction_relax: float = param(0.02, lo=0.0, hi=1.0)
     #: satisfaction target of a household with no strong tie and no rent burden
@@ -35,14 +35,14 @@ class WellbeingParams:
 class Wellbeing:
     def __init__(self, params: WellbeingParams, model):
         self.p = params
-        self.trust_anchor = model.config.population.trust_mean
 
-    def step(self, model) -> None:
+    def step(self, model, ageing: bool = True) -> None:
         hh, p = model.households, self.p
         strong = model.ties.degree(model.config.encounters.strong_threshold)
         belonging = np.minimum(strong / p.belonging_ties, 1.0)
         excess = hh.excess_burden(model.config.population)
         target = np.clip(p.satisfaction_base + p.belonging_weight * belonging - p.burden_weight * excess, 0.0, 1.0)
         hh.relax("satisfaction", target, p.satisfaction_relax)
-        hh.relax("trust", self.trust_anchor, p.trust_relax)
-        hh.grow_older(1.0 / 52.0)
+        hh.relax("trust", hh.trust_anchor, p.trust_relax)
+        if ageing:
+            hh.grow_older(1.0 / 52.0)

@@ -11,8 +11,8 @@ from abm.config import compose
 from abm.model import NeighbourhoodModel
 
 SEEDS = tuple(range(10))
-#: a shorter warm-up keeps the tests fast; the levers start after it either way
-FAST = ("neighbourhood=acer_estate", "encounters.warmup_weeks=26")
+#: a short spin-up keeps the tests fast; the levers start after it either way
+FAST = ("neighbourhood=acer_estate", "spinup=short")
 
 
 def config(*overrides: str):

@@ -21,7 +21,9 @@ SEEDS = tuple(range(10))
 @lru_cache(maxsize=None)
 def _config(overrides: tuple[str, ...]):
     place = [] if any(o.startswith("neighbourhood=") for o in overrides) else ["neighbourhood=acer_estate"]
-    return compose([*place, *overrides])  # composing costs more than a year of weeks
+    # the short spin-up (as tests/conftest.py): both runs of a pair start from the same state either way
+    spinup = [] if any(o.startswith("spinup") for o in overrides) else ["spinup=short"]
+    return compose([*place, *spinup, *overrides])  # composing costs more than a year of weeks
 
 
 def model(*overrides: str, seed: int = 0, collect: bool = True) -> NeighbourhoodModel:

@@ -150,8 +150,10 @@ def _reach_of_levers_in_new_building(*overrides: str, seed: int, weeks: int = 40
 def test_levers_covering_every_building_cover_the_new_building(seed):
     every = _reach_of_levers_in_new_building(seed=seed)
     assert every["units"] == every["porter_covers"] == every["self_management_covers"] == 16
-    # measured (seeds 0, 1, 2): visited 9, 6, 9; brokered 9, 4, 6; members 16, 16, 13; invited 12, 12, 11
-    for key in ("visited", "brokered", "members", "invited"):
+    # measured (seeds 0, 1, 2): visited 9, 6, 9; members 16, 16, 13; invited 12, 12, 11.  Brokering is not
+    # required here: since issue 13 a neighbour without a tie rarely agrees to help (help.strength_floor), so
+    # in 40 weeks the porter may broker nothing among 16 new units (0 in seeds 1 and 2)
+    for key in ("visited", "members", "invited"):
         assert every[key] > 0, every
     listed = _reach_of_levers_in_new_building("policy.portierato.buildings=[A,B,C,D]",
                                               "policy.coop_governance.buildings=[A,B,C,D]", seed=seed)

@@ -66,7 +66,9 @@ def test_unmanaged_crowded_space_raises_conflicts_against_a_managed_one():
     for manager in ("none", "municipality"):
         cfg = config("policy=shared_services")
         cfg.policy.shared_services.spaces = [_laundry(manager)]
-        totals[manager] = np.array([m.totals["conflicts_new"] for m in runs(cfg, 39)])
+        # 78 weeks: the crowded space adds conflicts every week, so the paired difference grows with the horizon
+        # and its noise with the square root (39 weeks were enough before issue 13's baseline: 7 of 10 now)
+        totals[manager] = np.array([m.totals["conflicts_new"] for m in runs(cfg, 78)])
     m = run(cfg, 0, 2)
     assert m.encounters.crowding[-1] > 1.0  # the space is crowded
     diff = totals["none"] - totals["municipality"]
@@ -74,11 +76,11 @@ def test_unmanaged_crowded_space_raises_conflicts_against_a_managed_one():
 
 
 def test_self_managed_space_recruits_volunteers():
-    cfg = compose(["neighbourhood=coop_housing", "encounters.warmup_weeks=26", "policy=shared_services",
+    cfg = compose(["neighbourhood=coop_housing", "spinup=short", "policy=shared_services",
                    "cooperative.volunteering=0"])
     for s in cfg.policy.shared_services.spaces:
         s.manager, s.volunteer_probability = "residents_coop", 0.3
-    off = compose(["neighbourhood=coop_housing", "encounters.warmup_weeks=26", "cooperative.volunteering=0"])
+    off = compose(["neighbourhood=coop_housing", "spinup=short", "cooperative.volunteering=0"])
     on_v = indicator(runs(cfg, 26, seeds=range(3)), "volunteers_share")
     off_v = indicator(runs(off, 26, seeds=range(3)), "volunteers_share")
     assert (on_v > off_v).all() and off_v.max() == 0.0

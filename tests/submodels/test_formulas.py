@@ -31,6 +31,8 @@ def _tie(m, i, j, strength):
 
 
 # --- willingness (ODD 7.5) ------------------------------------------------------------------------------
+# defaults: willingness 0.7, strength_floor 0.05, strength_exponent 2, size_aversion 0.5, trust_offset 0.5,
+# helper_fragility_weight 0.5, reciprocity_weight 0.1 (clip 0.2 .. 2)
 def test_willingness_of_a_tie_by_hand(model):
     m = model
     i, j = _occupied_pair(m)  # i asks, j may help
@@ -38,11 +40,15 @@ def test_willingness_of_a_tie_by_hand(model):
     m.ties.record_help(np.array([e]), np.array([i]), np.array([4.0]), 0)  # j received 4 hours from i
     m.ties.record_help(np.array([e]), np.array([j]), np.array([1.0]), 0)  # and gave 1: j owes 3
     m.households.trust[j] = 0.3
+    m.households.fragility[j] = 0.4
     m.households.help_hours[j] = 2.0
     m.help.free_hours[j] = 1.0  # half of its weekly help hours left
-    # 0.7 x (0.4 + 0.6 x 0.5) x (0.5 + 0.3) x clip(1 + 0.1 x 3, 0.2, 2) x clip(1 / 2, 0, 1)
-    expected = 0.7 * 0.7 * 0.8 * 1.3 * 0.5
+    # 0.7 x (0.05 + 0.95 x 0.5^2) x (0.5 + 0.3) x clip(1 + 0.1 x 3, 0.2, 2) x (1 - 0.5 x 0.4) x clip(1 / 2, 0, 1)
+    expected = 0.7 * 0.2875 * 0.8 * 1.3 * 0.8 * 0.5
     assert m.help.willingness(m, np.array([j]), np.array([e]))[0] == pytest.approx(expected, rel=1e-12)
+    # a need of 2 hours: x exp(-0.5 x (1 - 0.5) x 2)
+    got = m.help.willingness(m, np.array([j]), np.array([e]), np.array([2.0]))[0]
+    assert got == pytest.approx(expected * math.exp(-0.5), rel=1e-12)
 
 
 def test_willingness_clips_reciprocity_and_probability(model):
@@ -51,22 +57,57 @@ def test_willingness_clips_reciprocity_and_probability(model):
     e = _tie(m, i, j, 1.0)
     m.ties.record_help(np.array([e]), np.array([i]), np.array([30.0]), 0)  # j owes 30 hours: factor 1 + 3 -> 2
     m.households.trust[j] = 0.9
+    m.households.fragility[j] = 0.0
     m.households.help_hours[j] = m.help.free_hours[j] = 2.0
-    # 0.7 x 1.0 x 1.4 x 2 x 1 = 1.96, clipped to 1
-    assert m.help.willingness(m, np.array([j]), np.array([e]))[0] == 1.0
+    # 0.7 x 1.0 x 1.4 x 2 x 1 x 1 = 1.96, clipped to 1; at full strength the size of the need does not matter
+    assert m.help.willingness(m, np.array([j]), np.array([e]), np.array([3.0]))[0] == 1.0
     m.ties.record_help(np.array([e]), np.array([j]), np.array([60.0]), 0)  # now i owes 30: factor 1 - 3 -> 0.2
-    assert m.help.willingness(m, np.array([j]), np.array([e]))[0] == pytest.approx(0.7 * 1.0 * 1.4 * 0.2, rel=1e-12)
+    assert m.help.willingness(m, np.array([j]), np.array([e]), np.array([3.0]))[0] == pytest.approx(
+        0.7 * 1.0 * 1.4 * 0.2, rel=1e-12)
 
 
 def test_willingness_of_a_neighbour_without_a_tie(model):
     m = model
     _, j = _occupied_pair(m)
     m.households.trust[j] = 0.5
+    m.households.fragility[j] = 0.2
     m.households.help_hours[j], m.help.free_hours[j] = 4.0, 1.0
-    # strength 0 and an empty ledger: 0.7 x 0.4 x (0.5 + 0.5) x 1 x (1 / 4)
-    assert m.help.willingness(m, np.array([j]), None)[0] == pytest.approx(0.7 * 0.4 * 1.0 * 0.25, rel=1e-12)
+    # strength 0 and an empty ledger: 0.7 x 0.05 x (0.5 + 0.5) x 1 x (1 - 0.5 x 0.2) x (1 / 4), x exp(-0.5 x 1 x 1)
+    # for a need of one hour
+    expected = 0.7 * 0.05 * 1.0 * 0.9 * 0.25
+    assert m.help.willingness(m, np.array([j]), None)[0] == pytest.approx(expected, rel=1e-12)
+    assert m.help.willingness(m, np.array([j]), None, np.array([1.0]))[0] == pytest.approx(
+        expected * math.exp(-0.5), rel=1e-12)
     m.help.free_hours[j] = 0.0  # no free time left: never
     assert m.help.willingness(m, np.array([j]), None)[0] == 0.0
+
+
+def test_weak_ties_help_rarely_and_mainly_with_small_needs(model):
+    """The mechanism, from the formula's parts: willingness rises more than in proportion to strength, and the
+    larger the need the more a weak tie's willingness falls relative to a strong tie's."""
+    m = model
+    i, j = _occupied_pair(m)
+    m.households.fragility[j] = 0.3
+    m.households.help_hours[j] = m.help.free_hours[j] = 3.0
+    def w(strength, hours):
+        e = _tie(m, i, j, strength)
+        return m.help.willingness(m, np.array([j]), np.array([e]), np.array([hours]))[0]
+    assert w(0.25, 1.0) < 0.25 * w(1.0, 1.0)  # a new tie (strength 0.25) helps less than a quarter as often
+    ratio_weak = w(0.25, 3.0) / w(0.25, 1.0)
+    ratio_strong = w(0.9, 3.0) / w(0.9, 1.0)
+    assert ratio_weak < ratio_strong < 1.0
+
+
+def test_a_frail_helper_is_less_willing(model):
+    m = model
+    i, j = _occupied_pair(m)
+    e = _tie(m, i, j, 0.6)
+    m.households.help_hours[j] = m.help.free_hours[j] = 3.0
+    m.households.fragility[j] = 0.1
+    fit = m.help.willingness(m, np.array([j]), np.array([e]))[0]
+    m.households.fragility[j] = 0.9
+    frail = m.help.willingness(m, np.array([j]), np.array([e]))[0]
+    assert frail == pytest.approx(fit * (1 - 0.5 * 0.9) / (1 - 0.5 * 0.1), rel=1e-12)
 
 
 # --- conflict hazard (ODD 7.7) ---------------------------------------------------------------------------

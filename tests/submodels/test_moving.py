@@ -32,7 +32,9 @@ def test_leaving_households_take_their_ties_and_units_are_relet_after_the_delay(
 
 
 def test_social_units_wait_for_the_waiting_list():
-    m = make_model("moving.waiting_inflow_per_week=0", "neighbourhood.initial_waiting_list=0", seed=2)
+    # without applicants the spin-up cannot reach a steady occupancy: two years of it are enough here
+    m = make_model("moving.waiting_inflow_per_unit_year=0", "neighbourhood.initial_waiting_list=0",
+                   "spinup.min_weeks=104", "spinup.max_weeks=104", seed=2)
     for _ in range(52):
         m.step()
     assert m.waiting_list == 0
@@ -40,3 +42,43 @@ def test_social_units_wait_for_the_waiting_list():
     df = m.datacollector.get_model_vars_dataframe()
     occ = df["occupancy_share"].to_numpy()
     assert (np.diff(occ) <= 1e-12).all() and occ[-1] < occ[0]
+
+
+def test_the_waiting_list_loses_applicants_at_the_dropout_rate_and_gains_them_per_social_unit():
+    """update_list: list -= Binomial(list, weekly(dropout)); list += Poisson(inflow x social units / 52)."""
+    from abm.population import weekly
+
+    m = make_model("spinup=short", "moving.waiting_inflow_per_unit_year=0", "moving.waiting_dropout_annual=0.5",
+                   seed=1, collect=False)
+    m.moving.waiting_list = 10_000
+    for _ in range(52):
+        m.moving.update_list(m)
+    assert abs(m.moving.waiting_list - 5_000) < 4 * np.sqrt(10_000 * 0.25)  # half left in a year
+    m = make_model("spinup=short", "moving.waiting_inflow_per_unit_year=2.6", "moving.waiting_dropout_annual=0",
+                   seed=1, collect=False)
+    units = int((m.space.habitable & m.moving.social[m.space.unit_tenure]).sum())
+    m.moving.waiting_list = 0
+    for _ in range(100):
+        m.moving.update_list(m)
+    expected = 100 * 2.6 * units / 52  # 0.05 a week per unit
+    assert abs(m.moving.waiting_list - expected) < 4 * np.sqrt(expected)
+    assert weekly(0.5) == 1 - 0.5 ** (1 / 52)
+
+
+def test_erp_tenants_leave_less_often_than_private_renters():
+    """P2: in mixed_regeneration (ERP, ERS and private buildings), over the first year after the spin-up."""
+    m = make_model("neighbourhood=mixed_regeneration", seed=3, collect=False)
+    left = np.zeros(len(m.moving.base))
+    present = np.zeros(len(m.moving.base))
+    for _ in range(52):
+        before = m.households.hid.copy()
+        occupied = m.households.occupied.copy()
+        m.step()
+        tenure = m.space.unit_tenure[: len(before)]
+        gone = occupied & (m.households.hid[: len(before)] != before)
+        left += np.bincount(tenure[gone], minlength=len(left))
+        present += np.bincount(tenure[occupied], minlength=len(left))
+    rate = left / np.maximum(present, 1) * 52
+    from abm.vocabulary import TENURE_CODE
+
+    assert rate[TENURE_CODE["private"]] > 2 * rate[TENURE_CODE["erp"]]
