@@ -170,20 +170,14 @@ class CommunityCoop(Lever):
 
     def hold_assembly(self, members: np.ndarray) -> None:
         p, model = self.p, self.model
-        hh = model.households
-        prob = np.clip(at_reference(p.assembly_attendance, hh.participation[members]), 0, 1)
-        came = members[self.rng.random(len(members)) < prob]
-        hh.took_part(came, model.week)
-        model.encounters.meet_in_sessions(model, came, 1, p.assembly_partners, rng=self.rng)
+        model.participation.gather(model, members, p.assembly_attendance, self.rng, p.assembly_partners)
         self.acts["assemblies"] += 1
 
     def call_volunteers(self, members: np.ndarray) -> None:
-        """This week's volunteers: they count as volunteering and participation and give hours to the service."""
-        hh, week = self.model.households, self.model.week
-        prob = np.clip(at_reference(self.p.volunteering, hh.participation[members]), 0.0, 1.0)
-        self.volunteers = members[self.rng.random(len(members)) < prob]
-        hh.volunteered(self.volunteers, week)
-        self.unit.last_volunteered[self.volunteers] = week
+        """This week's volunteers, by the participation rule: they give hours to the service."""
+        model = self.model
+        self.volunteers = model.participation.volunteer(model, members, self.p.volunteering, self.rng)
+        self.unit.last_volunteered[self.volunteers] = model.week
         self.acts["volunteerings"] += len(self.volunteers)
 
     def check_volunteers(self) -> None:

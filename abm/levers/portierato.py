@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from abm.dynamics import at_reference
 from abm.errors import ConfigError
 from abm.levers.base import Lever, register
 from abm.levers.common import StaffedParams, check_building_names, covered_units, find_lever, staff_cost_year, unit_mask
@@ -274,16 +273,14 @@ class Portierato(Lever):
         self.plan.close("events", used, keep=q.hours_per_act)
 
     def hold_event(self) -> None:
+        """The households of the covered buildings are invited; they come by the participation rule (a household
+        the porter visited since the last event holds a personal invitation) and meet at the event."""
         q, model = self.p.events, self.model
         hh = model.households
         people = self.units[hh.occupied[self.units]]
         invited = self.unit.visited_week[people] > self.last_event
-        prob = np.minimum(at_reference(q.attendance, hh.participation[people]) * np.where(invited, q.invited_factor, 1.0),
-                          1.0)
-        came = people[self.rng.random(len(people)) < prob]
-        came = self.rng.permutation(came)[: q.capacity]
-        hh.took_part(came, model.week)
-        model.encounters.meet_in_sessions(model, came, 1, q.partners, rng=self.rng, boost=q.boost)
+        came = model.participation.gather(model, people, q.attendance, self.rng, q.partners, boost=q.boost,
+                                          invited=invited, factor=q.invited_factor, capacity=q.capacity)
         self.last_event = model.week
         self.acts["events"] += 1
         self.acts["attendances"] += len(came)

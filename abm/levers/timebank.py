@@ -53,6 +53,8 @@ class TimebankParams(StaffedParams):
     #: members' meeting every this many weeks, costing the facilitator ``meeting_hours``
     meeting_every_weeks: int = param(4, lo=1, hi=52)
     meeting_hours: float = param(3.0, lo=0.0, hi=100.0)
+    #: probability that a member with activity 1 at the reference propensities comes to a meeting
+    meeting_attendance: float = param(1.0, lo=0.0, hi=1.0)
     #: people each attendee of a meeting talks with, and the tie-formation multiplier of those encounters
     meeting_partners: int = param(3, lo=0, hi=50)
     meeting_boost: float = param(2.0, lo=1.0, hi=50.0)
@@ -118,11 +120,12 @@ class Timebank(Lever):
         self.recruit()
 
     def hold_meeting(self, members: np.ndarray) -> None:
+        """Members come by the participation rule, the more active the likelier (appeal = meeting_attendance x
+        activity); attending restores activity, and attendees meet."""
         p, model = self.p, self.model
-        came = members[self.rng.random(len(members)) < self.unit.activity[members]]
-        model.households.took_part(came, model.week)
+        came = model.participation.gather(model, members, p.meeting_attendance * self.unit.activity[members],
+                                          self.rng, p.meeting_partners, boost=p.meeting_boost)
         close_gap(self.unit.activity, came, p.activity_restored)
-        model.encounters.meet_in_sessions(model, came, 1, p.meeting_partners, rng=self.rng, boost=p.meeting_boost)
         self.acts["meetings"] += 1
 
     def contact(self, members: np.ndarray, k: int) -> None:

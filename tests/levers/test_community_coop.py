@@ -74,7 +74,7 @@ def test_it_runs_the_shared_spaces_it_manages_while_alive():
 def test_a_space_it_manages_has_no_manager_and_no_volunteers_once_it_failed():
     # the shared-services laundry, run by the community cooperative: its visitors volunteer while it runs
     m, _ = _run("policy.shared_services.enabled=true", "policy.shared_services.spaces.1.manager=community_coop",
-                "policy.shared_services.spaces.1.volunteer_probability=0.5", weeks=0)
+                "policy.shared_services.spaces.1.volunteer_probability=0.5", "participation.initiative=0", weeks=0)
     coop = find_lever(m, "community_coop")
     laundry = next(s for s in m.space.spaces if s.spec.name == "lavanderia")
     assert laundry.index in coop.spaces
