@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from abm.events import WeeklyCounts, per_year
-from abm.levers.base import CostRow, Lever, register
-from abm.levers.common import StaffedParams, staff_cost_year
+from abm.levers.base import register
+from abm.levers.common import StaffedLever, StaffedParams
 from abm.params import param
 from abm.vocabulary import PAYERS
 
@@ -57,7 +57,7 @@ class MediationParams(StaffedParams):
 
 
 @register
-class Mediation(Lever):
+class Mediation(StaffedLever):
     """Takes conflicts by referral or escalation, within its hours; agreements resolve them."""
 
     name = "mediation"
@@ -88,6 +88,9 @@ class Mediation(Lever):
         self.known = np.union1d(self.known, ids)
 
     def handle_conflicts(self) -> None:
+        """In an open week: the week's hours, joint meetings due, escalations, intakes (closed: cases wait)."""
+        if not self.is_open():
+            return
         p = self.p
         self.balance = min(self.balance, 0.0) + p.hours_per_week
         self.hold_meetings()
@@ -153,14 +156,9 @@ class Mediation(Lever):
         week = self.model.week
         return per_year(self.intakes.last_year(week), week)
 
-    def yearly_cost(self) -> float:
-        return staff_cost_year(self.p.hours_per_week, self.p) + self.p.cost_per_case * self.cases_per_year()
+    def other_costs_year(self) -> float:
+        return self.p.cost_per_case * self.cases_per_year()
 
-    def costs(self) -> list[CostRow]:
-        """A week of staff (from week 1) and the fees of the cases taken this week."""
-        week = self.model.week
-        if week < 1:
-            return []
-        taken = self.intakes.in_week(week)
-        eur = staff_cost_year(self.p.hours_per_week, self.p) / 52.0 + self.p.cost_per_case * taken
-        return [CostRow(self.p.payer, "running", eur)] if eur else []
+    def other_costs_week(self) -> float:
+        """The fees of the cases taken this week."""
+        return self.p.cost_per_case * self.intakes.in_week(self.model.week)

@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from abm.errors import ConfigError
-from abm.levers.base import Lever, register
-from abm.levers.common import StaffedParams, check_building_names, covered_units, find_lever, staff_cost_year, unit_mask
+from abm.levers.base import register
+from abm.levers.common import (StaffedLever, StaffedParams, check_building_names, covered_units, find_lever,
+                               unit_mask)
 from abm.params import param
 from abm.store import Column
 from abm.submodels.help import BROKERED, PENDING
@@ -137,7 +138,7 @@ class PreventionParams:
 class PortieratoParams(StaffedParams):
     """The portierato sociale: contracted hours, buildings covered, and its functions."""
 
-    #: staff hours a week under contract
+    #: staff hours a week under contract for each covered building (the team's week is this x the buildings)
     hours_per_week: float = param(20.0, lo=0.0, hi=1000.0)
     #: share of the hours that goes to custodial work not modelled as acts (desk, post, watching the
     #: common parts, reporting repairs to ACER); the rest is split among the functions below
@@ -153,6 +154,7 @@ class PortieratoParams(StaffedParams):
     prevention: PreventionParams = field(default_factory=PreventionParams)
 
     def check(self, prefix: str) -> None:
+        super().check(prefix)
         on = [f for f in FUNCTIONS if getattr(self, f).enabled]
         if self.enabled and on and sum(getattr(self, f).share for f in on) <= 0:
             raise ConfigError(f"{prefix}{on[0]}.share", 0.0, "shares of the enabled functions that sum to more than 0")
@@ -201,7 +203,7 @@ class WorkPlan:
 
 
 @register
-class Portierato(Lever):
+class Portierato(StaffedLever):
     """The social concierge of an estate: events, outreach, brokering, small help and prevention."""
 
     name = "portierato"
@@ -231,12 +233,16 @@ class Portierato(Lever):
     def organise(self) -> None:
         p = self.p
         shares = {f: getattr(p, f).share for f in FUNCTIONS if self.on[f]}
-        self.plan.start_week(p.hours_per_week * (1.0 - p.custodial_share), shares)
+        self.plan.start_week(self.staff_hours() * (1.0 - p.custodial_share) if self.is_open() else 0.0, shares)
+        if not self.is_open():
+            return
         self.events()
         self.outreach()
 
     def broker(self, needs) -> None:
         """Needs that households bring to the porter: brokered first, then small help for what is left."""
+        if not self.is_open():
+            return
         idx = needs.pending()
         idx = idx[self.covered[needs.requester[idx]]]
         brought = idx[self.rng.random(len(idx)) < self.p.reach]
@@ -244,20 +250,24 @@ class Portierato(Lever):
         self.small_help(needs, brought)
 
     def handle_conflicts(self) -> None:
-        self.prevention()
+        if self.is_open():
+            self.prevention()
         for f, used in self.plan.used.items():
             self.hours_used[f] += used
 
-    def yearly_cost(self) -> float:
-        return staff_cost_year(self.p.hours_per_week, self.p)
-
     def summary(self) -> dict[str, float]:
-        return {**self.acts, **{f"hours_{f}": h for f, h in self.hours_used.items()}, "covered_units": len(self.units)}
+        return {**self.acts, **{f"hours_{f}": h for f, h in self.hours_used.items()}, "covered_units": len(self.units),
+                "covered_buildings": self.buildings}
 
     def cover(self) -> None:
         """The units of the covered buildings (``buildings: []``: every building, those built later too)."""
         self.units = covered_units(self.model, self.p.buildings, "policy.portierato.buildings")
         self.covered = unit_mask(self.model, self.units)
+        self.buildings = len(np.unique(self.model.space.unit_building[self.units]))
+
+    def staff_hours(self) -> float:
+        """Contracted hours a week: ``hours_per_week`` for each covered building (one team for all of them)."""
+        return self.p.hours_per_week * self.buildings
 
     # --- events ----------------------------------------------------------------------------------------
     def events(self) -> None:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from abm.dynamics import at_reference, close_gap
-from abm.levers.base import Lever, register
-from abm.levers.common import Membership, StaffedParams, staff_cost_year
+from abm.levers.base import register
+from abm.levers.common import Membership, StaffedLever, StaffedParams
 from abm.params import param
 from abm.store import Column
 from abm.submodels.help import TIMEBANK
@@ -70,7 +70,7 @@ class TimebankParams(StaffedParams):
 
 
 @register
-class Timebank(Lever):
+class Timebank(StaffedLever):
     """Members, their activity and hour balances; the facilitator; exchanges between members."""
 
     name = "timebank"
@@ -92,8 +92,11 @@ class Timebank(Lever):
     def timebank_members(self) -> int:
         return len(self.members)
 
-    def yearly_cost(self) -> float:
-        return staff_cost_year(self.p.hours_per_week, self.p) + self.p.fixed_cost_year
+    def other_costs_year(self) -> float:
+        return self.p.fixed_cost_year
+
+    def other_costs_week(self) -> float:
+        return self.p.fixed_cost_year / 52.0
 
     def summary(self) -> dict[str, float]:
         return {**self.acts, "members": len(self.members), "hours_exchanged": self.hours_exchanged}
@@ -109,7 +112,7 @@ class Timebank(Lever):
         p, model = self.p, self.model
         members = self.members.slots()
         self.unit.activity[members] *= 1.0 - p.activity_decay
-        hours = p.hours_per_week
+        hours = p.hours_per_week if self.is_open() else 0.0  # the facilitator's week (none when closed)
         if model.week % p.meeting_every_weeks == 0 and hours >= p.meeting_hours and len(members):
             hours -= p.meeting_hours
             self.hold_meeting(members)

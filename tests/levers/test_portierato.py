@@ -24,11 +24,14 @@ def test_portierato_reconnects_isolated_elderly_and_raises_help_by_neighbours():
     assert resolved.mean() > 0.05        # +0.131 (+0.185, +0.180)
 
 
-def test_portierato_cost_is_counted():
+def test_portierato_cost_is_counted_per_covered_building():
     cost = tail_means("cost_year_portierato", PORTIERATO, weeks=52)
-    expected = staff_cost_year(20.0, PortieratoParams())
-    assert expected == pytest.approx(20 * 23.0 * 46 * 1.12)  # about EUR 23.7k: SOURCES.md, 20 h x 46 weeks x EUR 22-25 + 10-15 %
+    per_building = staff_cost_year(20.0, PortieratoParams())
+    assert per_building == pytest.approx(20 * 23.0 * 46 * 1.12)  # about EUR 23.7k: SOURCES.md, 20 h x 46 weeks x EUR 22-25 + 10-15 %
+    expected = 4 * per_building  # acer_estate: four buildings, all covered
     assert np.allclose(cost, expected)
+    one = tail_means("cost_year_portierato", PORTIERATO, "policy.portierato.buildings=[B]", weeks=52)
+    assert np.allclose(one, per_building)
     assert np.allclose(tail_means("cost_year_total", PORTIERATO, weeks=52), expected)
     assert np.all(tail_means("cost_year_portierato", "policy=baseline", weeks=52) == 0.0)
 
@@ -95,7 +98,8 @@ def test_work_that_does_not_fit_waits_then_is_lost():
         m.step()
     lever = m.levers[0]
     assert lever.acts["outreach_lost"] + lever.acts["conflicts_lost"] > 0
-    assert sum(lever.hours_used.values()) <= 52 * 3 * (1 - 0.4) + 1e-6
+    # at most 3 hours a week for each of the 4 buildings, less the custodial share, in the 46 open weeks
+    assert sum(lever.hours_used.values()) <= 46 * 3 * 4 * (1 - 0.4) + 1e-6
 
 
 def test_unresolved_conflicts_are_referred_to_mediation_only_when_it_is_on():
