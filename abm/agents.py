@@ -148,6 +148,8 @@ class FormalService(OwnStream, mesa.Agent):
         self.categories = np.array([NEED_CATEGORIES.index(c) for c in spec.categories], dtype=np.int64)
         self.rng = model.stream(f"service:{spec.name}")
         self.hours_used = 0.0
+        #: households it served this week (a porter may hear of them: the portierato's referrals)
+        self.served = np.zeros(0, dtype=np.int64)
 
     def capacity(self) -> float:
         return self.spec.hours_per_100_households * self.model.households.occupied.sum() / 100.0
@@ -158,12 +160,14 @@ class FormalService(OwnStream, mesa.Agent):
         idx = idx[np.isin(needs.category[idx], self.categories)]
         if len(idx) == 0:
             self.hours_used = 0.0
+            self.served = np.zeros(0, dtype=np.int64)
             return
         order = np.lexsort((self.rng.random(len(idx)), -hh.fragility[needs.requester[idx]]))
         idx = idx[order]
         fits = np.cumsum(needs.hours[idx]) <= self.capacity() + 1e-9
         needs.serve(idx[fits])
         self.hours_used = float(needs.hours[idx[fits]].sum())
+        self.served = np.unique(needs.requester[idx[fits]])
 
 
 __all__ = ["Resident", "ResidentsCooperative", "FormalService", "CooperativeParams", "FormalServiceSpec",

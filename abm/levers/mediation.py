@@ -1,6 +1,6 @@
 """Social mediation (mediazione sociale): trained mediators take neighbour conflicts referred by the
 portierato or escalated (open for a long time and reported), and try to bring the parties to a joint
-meeting.  Uptake, not skill, is the bottleneck: 20-50 % of referred cases reach a joint meeting and
+meeting.  Uptake, not skill, is the bottleneck: 14-36 % of cases not referred by a court reach a joint meeting and
 60-80 % of those end in an agreement (SOURCES.md).  An agreement ends the conflict as
 ``resolved_mediation``, restores part of both parties' trust and of the tie between them.
 
@@ -36,16 +36,19 @@ class MediationParams(StaffedParams):
     intake_hours: float = param(2.0, lo=0.0, hi=100.0, lo_open=True)
     #: hours to prepare and hold the joint meeting
     meeting_hours: float = param(4.0, lo=0.0, hi=100.0)
-    #: probability that a case taken reaches a joint meeting (20-50 %, F)
-    uptake: float = param(0.4, lo=0.0, hi=1.0)
+    #: probability that a case taken reaches a joint meeting (referrals not from a court: 14-36 %, UK about 30 %,
+    #: Turin about 30 %; docs/evidence/interventions.md §3)
+    uptake: float = param(0.3, lo=0.0, hi=1.0)
     #: probability that a joint meeting ends in an agreement (60-80 %, F)
     agreement: float = param(0.7, lo=0.0, hi=1.0)
     #: weeks from intake to the joint meeting
     weeks_to_meeting: int = param(3, lo=0, hi=52)
     #: a conflict open at least this many weeks has escalated ...
     escalation_weeks: int = param(4, lo=1, hi=520)
-    #: ... and is reported to the service with this weekly probability (complaints to ACER, the municipality)
-    escalation_report: float = param(0.5, lo=0.0, hi=1.0)
+    #: ... and is reported to the service with this weekly probability (complaints to ACER, the municipality):
+    #: set so that about 5 disputes per 100 households a year reach it, as formal mediation requests to ACER do
+    #: (3.6-5.2 per 100 ERP dwellings a year; docs/evidence/interventions.md §7.4)
+    escalation_report: float = param(0.02, lo=0.0, hi=1.0)
     #: a case not taken within this many weeks drops out of the queue
     max_wait_weeks: int = param(8, lo=0, hi=520)
     #: share of the gap to full trust each party regains with an agreement

@@ -1,10 +1,12 @@
 """Portierato sociale (social concierge): a social cooperative under contract with ACER/ASP puts staff hours
 into the buildings it covers.  Its five functions, each switchable, all draw on the same weekly hours:
 
-- events: organised encounters in a common space (count as participation);
-- outreach: finds isolated households (elderly living alone first) and introduces them to neighbours;
+- events: organised encounters in a common space (who comes is decided by the participation rule);
+- outreach: from what a porter can observe (whom it meets in the common parts, referrals from neighbours
+  and from the formal services), judged with limited accuracy, visits households it thinks isolated
+  (elderly living alone first) and introduces them to neighbours: each introduction may start a tie;
 - brokering: matches a need that the household's own ties did not meet with a willing neighbour of the
-  same stairwell or building who is not yet a tie; the help creates the tie;
+  same stairwell or building who is not yet a tie; the help is an encounter that may leave a tie;
 - small practical help: the porter meets a small need directly (met by a service);
 - prevention: defuses new conflicts early, or refers them to social mediation when that lever is on.
 
@@ -46,8 +48,9 @@ class EventsParams:
     hours_per_act: float = param(6.0, lo=0.0, hi=100.0, lo_open=True)
     #: at most one event every this many weeks
     every_weeks: int = param(4, lo=1, hi=52)
-    #: probability that a covered household with participation propensity 0.5 comes
-    attendance: float = param(0.15, lo=0.0, hi=1.0)
+    #: probability that a covered household at the reference propensities comes (the event's appeal): about 6
+    #: households of 225 an event, a fifth of them in a year (reach of community salons, docs/evidence §2.3c)
+    attendance: float = param(0.05, lo=0.0, hi=1.0)
     #: attendance multiplier for a household the porter visited (outreach) since the last event
     invited_factor: float = param(3.0, lo=1.0, hi=20.0)
     #: people an event can host
@@ -60,22 +63,33 @@ class EventsParams:
 
 @dataclass
 class OutreachParams:
-    """Finding isolated or fragile households and introducing them to suitable neighbours."""
+    """Finding isolated households from what a porter can observe and introducing them to suitable neighbours."""
 
     enabled: bool = True
     share: float = param(0.2, lo=0.0, hi=1.0)
     #: staff hours of one home visit with its introductions
     hours_per_act: float = param(1.5, lo=0.0, hi=100.0, lo_open=True)
-    #: weekly probability that the porter notices a household of its buildings that has no tie
-    detection: float = param(0.25, lo=0.0, hi=1.0)
+    #: weekly probability that the porter meets, in the common parts, a household that is always out (presence
+    #: 1); a household is met in proportion to its presence (1 - encounters.fragility_weight x fragility)
+    sighting: float = param(0.3, lo=0.0, hi=1.0)
+    #: weekly probability that neighbours tell the porter about a household that is never out (x (1 - presence))
+    neighbour_referral: float = param(0.02, lo=0.0, hi=1.0)
+    #: probability that the formal services tell the porter about a household they served in the week
+    service_referral: float = param(0.1, lo=0.0, hi=1.0)
+    #: probability that the porter judges a household it hears of isolated when it has no tie (sensitivity) ...
+    sensitivity: float = param(0.7, lo=0.0, hi=1.0)
+    #: ... and not isolated when it has one (specificity: 1 - specificity of those are false alarms)
+    specificity: float = param(0.9, lo=0.0, hi=1.0)
+    #: visit elderly people living alone first (known from the tenant registry), then the most fragile
+    registry_first: bool = True
     #: neighbours (same stairwell first, then building) introduced at one visit
     introductions: int = param(2, lo=1, hi=20)
     #: the porter picks them among this many random units of the stairwell per introduction (and as many of
     #: the building)
     draws_per_introduction: int = param(3, lo=1, hi=20)
     #: tie-formation multiplier of an introduction by the porter (vs a chance encounter)
-    boost: float = param(6.0, lo=1.0, hi=100.0)
-    #: a noticed household not visited within this many weeks drops out of the queue (case lost)
+    boost: float = param(3.0, lo=1.0, hi=100.0)
+    #: a household judged isolated and not visited within this many weeks drops out of the queue (case lost)
     max_wait_weeks: int = param(8, lo=0, hi=520)
     #: a visited household is not looked for again before this many weeks
     revisit_after_weeks: int = param(8, lo=1, hi=520)
@@ -95,8 +109,9 @@ class BrokeringParams:
     draws_per_candidate: int = param(2, lo=1, hi=20)
     #: multiplier on a neighbour's willingness when asked by the porter (someone they know vouches)
     endorsement: float = param(1.3, lo=0.0, hi=10.0)
-    #: probability that a brokered help leaves a tie between the two households
-    tie_probability: float = param(0.3, lo=0.0, hi=1.0)
+    #: tie-formation multiplier of the encounter a brokered help is (the porter introduces the two, who spend the
+    #: help's hours together; a tie may form), as an introduction at an outreach visit
+    boost: float = param(3.0, lo=1.0, hi=100.0)
     #: need categories the porter brokers
     categories: list[str] = param(default_factory=lambda: list(NEED_CATEGORIES), choices=NEED_CATEGORIES)
 
@@ -122,8 +137,9 @@ class PreventionParams:
     share: float = param(0.15, lo=0.0, hi=1.0)
     #: staff hours of one defusing talk with the parties
     hours_per_act: float = param(1.5, lo=0.0, hi=100.0, lo_open=True)
-    #: weekly probability that the porter hears of a conflict in its buildings
-    detection: float = param(0.6, lo=0.0, hi=1.0)
+    #: weekly probability that the porter hears of a new conflict in its buildings (1 - 0.9^4: about a third
+    #: heard of while new, twice the share of disputes that reach a formal mediation desk)
+    detection: float = param(0.1, lo=0.0, hi=1.0)
     #: conflicts open for fewer weeks than this are small and new: the porter can defuse them
     window_weeks: int = param(4, lo=1, hi=520)
     #: probability that a defusing talk ends the conflict (resolved_portierato)
@@ -224,9 +240,9 @@ class Portierato(StaffedLever):
         self.small_help_categories = np.array([NEED_CATEGORIES.index(c) for c in p.small_help.categories])
         self.brokering_categories = np.array([NEED_CATEGORIES.index(c) for c in p.brokering.categories])
         #: what it did since the start of the run
-        self.acts = dict.fromkeys(("events", "attendances", "visits", "introductions", "brokered",
-                                   "broker_attempts", "small_help", "defused", "referred", "outreach_lost",
-                                   "conflicts_lost"), 0)
+        self.acts = dict.fromkeys(("events", "attendances", "cases_heard", "cases_judged_isolated", "visits",
+                                   "visits_not_isolated", "introductions", "brokered", "broker_attempts",
+                                   "small_help", "defused", "referred", "outreach_lost", "conflicts_lost"), 0)
         self.hours_used = dict.fromkeys(FUNCTIONS, 0.0)
 
     # --- hooks of the weekly schedule --------------------------------------------------------------
@@ -297,6 +313,8 @@ class Portierato(StaffedLever):
 
     # --- outreach --------------------------------------------------------------------------------------
     def outreach(self) -> None:
+        """The porter hears of households (:meth:`hear_of`), judges each isolated or not with its accuracy, queues
+        those it judges isolated, and visits as many as its hours allow."""
         if not self.on["outreach"]:
             return
         q, model = self.p.outreach, self.model
@@ -308,28 +326,51 @@ class Portierato(StaffedLever):
         lost = alive & (week - qw > q.max_wait_weeks)
         self.acts["outreach_lost"] += int(lost.sum())
         self.outreach_queue = self.outreach_queue[alive & ~lost]
-        # the porter notices isolated households of its buildings
-        degree = model.ties.degree()
         people = self.units[hh.occupied[self.units]]
         recent = week - self.unit.visited_week[people] < q.revisit_after_weeks
         queued = np.isin(people, self.outreach_queue[:, 0])
-        isolated = people[(degree[people] == 0) & ~recent & ~queued]
-        noticed = isolated[self.rng.random(len(isolated)) < q.detection]
-        if len(noticed):
-            new = np.column_stack([noticed, hh.hid[noticed], np.full(len(noticed), week)])
+        heard = self.hear_of(people[~recent & ~queued])
+        judged = self.judge(heard)
+        if len(judged):
+            new = np.column_stack([judged, hh.hid[judged], np.full(len(judged), week)])
             self.outreach_queue = np.concatenate([self.outreach_queue, new])
-        # visits: elderly living alone first, then the most fragile, then the longest waiting
+        # visits: elderly living alone first (tenant registry), then the most fragile, then the longest waiting
         n_visits = self.plan.book("outreach", q.hours_per_act, len(self.outreach_queue))
         if n_visits == 0:
             return
         qs = self.outreach_queue[:, 0]
-        order = np.lexsort((self.outreach_queue[:, 2], -hh.fragility[qs], hh.htype[qs] != TYPE_CODE["elderly_alone"]))
+        registry = hh.htype[qs] != TYPE_CODE["elderly_alone"] if q.registry_first else np.zeros(len(qs), bool)
+        order = np.lexsort((self.outreach_queue[:, 2], -hh.fragility[qs], registry))
         visit, rest = order[:n_visits], order[n_visits:]
         targets = qs[visit]
         self.outreach_queue = self.outreach_queue[np.sort(rest)]
+        self.acts["visits_not_isolated"] += int((model.ties.degree()[targets] > 0).sum())
         self.introduce(targets)
         self.unit.visited_week[targets] = week
         self.acts["visits"] += len(targets)
+
+    def hear_of(self, people: np.ndarray) -> np.ndarray:
+        """Which of ``people`` the porter hears of this week: it meets them in the common parts (in proportion to
+        their presence: the frail are out less), neighbours tell it about those who are seldom out, or the
+        formal services about those they served last week."""
+        q, model = self.p.outreach, self.model
+        presence = model.encounters.presence(model.households)[people]
+        seen = self.rng.random(len(people)) < q.sighting * presence
+        told = self.rng.random(len(people)) < q.neighbour_referral * (1.0 - presence)
+        served = np.concatenate([np.zeros(0, dtype=np.int64), *(s.served for s in model.services)])
+        referred = np.isin(people, served) & (self.rng.random(len(people)) < q.service_referral)
+        heard = people[seen | told | referred]
+        self.acts["cases_heard"] += len(heard)
+        return heard
+
+    def judge(self, cases: np.ndarray) -> np.ndarray:
+        """The cases the porter judges isolated: a household with no tie with probability ``sensitivity``, one
+        with ties with probability 1 - ``specificity`` (a false alarm that takes a visit's hours)."""
+        q = self.p.outreach
+        isolated = self.model.ties.degree()[cases] == 0
+        judged = cases[self.rng.random(len(cases)) < np.where(isolated, q.sensitivity, 1.0 - q.specificity)]
+        self.acts["cases_judged_isolated"] += len(judged)
+        return judged
 
     def introduce(self, targets: np.ndarray) -> None:
         """Each target meets the ``introductions`` most suitable neighbours found (trusting and sociable ones),
@@ -390,10 +431,8 @@ class Portierato(StaffedLever):
             willing = np.clip(helpsub.willingness(model, helper, None) * q.endorsement, 0.0, 1.0)
             met = helpsub.try_helpers(model, needs, rows, helper, None, channel=BROKERED, willing=willing, rng=self.rng)
             self.acts["brokered"] += len(met)
-            # helping someone is getting to know them: the help may leave a tie
-            tied = met[self.rng.random(len(met)) < q.tie_probability]
-            model.ties.add(needs.requester[tied], needs.helper[tied], model.config.encounters.initial_strength,
-                           model.week)
+            # helping someone is meeting them: a tie may form, by the encounters' rule with the porter's boost
+            model.encounters.meet(model, needs.requester[met], needs.helper[met], rng=self.rng, boost=q.boost)
         self.acts["broker_attempts"] += n
 
     # --- small practical help ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Time bank (banca del tempo): members exchange hours of help, credited to the one who gives and
-debited to the one who receives, whoever they are (not only their ties); an exchange creates or
-strengthens the tie between them.  A facilitator keeps it alive: without the facilitator's hours the
+debited to the one who receives, whoever they are (not only their ties); an exchange strengthens the tie
+between them, and members without a tie meet through it (a tie may form, by the encounters' rule).  A facilitator keeps it alive: without the facilitator's hours the
 members' activity decays week by week until they drop out.
 
 Each member has an activity level in [0, 1]: the probability of posting a request for a pending need
@@ -61,12 +61,16 @@ class TimebankParams(StaffedParams):
     #: need categories exchanged through the bank
     categories: list[str] = param(default_factory=lambda: ["childcare", "errands", "paperwork", "repairs", "company"],
                                   choices=NEED_CATEGORIES)
+    #: probability that a member with full activity posts a pending need of its categories to the bank
+    request_probability: float = param(0.4, lo=0.0, hi=1.0)
     #: probability that an asked member with full activity and enough free time gives the hours
     acceptance: float = param(0.6, lo=0.0, hi=1.0)
     #: members asked, one after another, for one request
     candidates: int = param(3, lo=1, hi=20)
     #: a member who owes more than this many hours cannot post requests
     max_debt_hours: float = param(10.0, lo=0.0, hi=1000.0)
+    #: tie-formation multiplier of the encounter an exchange between members without a tie is
+    exchange_boost: float = param(3.0, lo=1.0, hi=100.0)
 
 
 @register
@@ -157,7 +161,7 @@ class Timebank(StaffedLever):
         req = needs.requester[idx]
         post = (is_member[req] & np.isin(needs.category[idx], self.categories)
                 & (self.unit.balance[req] > -p.max_debt_hours)
-                & (self.rng.random(len(idx)) < self.unit.activity[req]))
+                & (self.rng.random(len(idx)) < p.request_probability * self.unit.activity[req]))
         idx = idx[post]
         members = np.flatnonzero(is_member)
         if len(idx) == 0 or len(members) < 2:
@@ -182,12 +186,14 @@ class Timebank(StaffedLever):
             self.record(needs.requester[met], needs.helper[met], needs.hours[met])
 
     def record(self, requester: np.ndarray, helper: np.ndarray, hours: np.ndarray) -> None:
-        """Credit the helper, debit the requester; the exchange creates their tie if they had none."""
+        """Credit the helper, debit the requester; members who had no tie met through the exchange: a tie may
+        form (the encounters' rule with ``exchange_boost``; an existing tie gains from the help at settle)."""
         model = self.model
         np.add.at(self.unit.balance, helper, hours)
         np.subtract.at(self.unit.balance, requester, hours)
         close_gap(self.unit.activity, np.concatenate([requester, helper]), self.p.activity_restored)
-        model.ties.add(requester, helper, model.config.encounters.initial_strength, model.week)
+        new = model.ties.find(requester, helper) < 0
+        model.encounters.meet(model, requester[new], helper[new], rng=self.rng, boost=self.p.exchange_boost)
         model.events.add("timebank_hours", float(hours.sum()))
         self.hours_exchanged += float(hours.sum())
         self.acts["exchanges"] += len(hours)
