@@ -159,9 +159,11 @@ def test_each_lever_spends_what_its_parameters_say_week_by_week():
     works = c[(c.lever == "regeneration") & (c.kind == "capital") & (c.asset == "regenerated_units")]
     assert works["eur"].sum() == pytest.approx(p.regeneration.cost_per_unit * done.sum())
     assert set(works["service_week"]) <= set((regen.started + 8).tolist())
-    # the community cooperative's members' and users' fees are paid by residents, the rest by its payer
+    # the community cooperative's fees and sales are paid by residents, its contract by the contract's payer,
+    # the rest by its payer
     coop = c[c.lever == "community_coop"]
-    assert set(coop["payer"]) <= {"residents", p.community_coop.payer} and (coop["eur"] > 0).all()
+    assert set(coop["payer"]) <= {"residents", p.community_coop.contract_payer, p.community_coop.payer}
+    assert (coop["eur"] > 0).all()
     # over the last year a constant-rate lever spends its yearly cost
     last = c[c.step > steps - 52].groupby("lever")["eur"].sum()
     for name in ("portierato", "timebank", "coop_governance"):
