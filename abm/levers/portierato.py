@@ -49,7 +49,7 @@ class EventsParams:
     #: at most one event every this many weeks
     every_weeks: int = param(4, lo=1, hi=52)
     #: probability that a covered household at the reference propensities comes (the event's appeal): about 6
-    #: households of 225 an event, a fifth of them in a year (reach of community salons, docs/evidence §2.3c)
+    #: households of 225 an event, a quarter in a year (reach of community activities: docs/evidence §2.3c, §6.4)
     attendance: float = param(0.05, lo=0.0, hi=1.0)
     #: attendance multiplier for a household the porter visited (outreach) since the last event
     invited_factor: float = param(3.0, lo=1.0, hi=20.0)
