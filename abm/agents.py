@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 import mesa
 import numpy as np
 
-from abm.dynamics import at_reference
 from abm.params import param
 from abm.rng import OwnStream
 from abm.store import Column
@@ -61,8 +60,6 @@ class ResidentsCooperative(OwnStream, mesa.Agent):
         super().__init__(model)
         self.p = params
         self.rng = model.stream("residents_coop") if rng is None else rng
-        #: stream of the meetings at assemblies: the encounters' own, unless a lever runs the body
-        self.meeting_rng = rng
         #: units whose households take part; None: the members of the coop-tenure buildings
         self.units = units
         #: last assembly week for which each unit's household holds a personal invitation (-1: none)
@@ -104,26 +101,19 @@ class ResidentsCooperative(OwnStream, mesa.Agent):
         self.assign_tasks(members)
 
     def hold_assembly(self, members: np.ndarray) -> None:
-        """Members attend with a probability that grows with participation and trust; attending raises both."""
-        hh, p = self.model.households, self.p
-        prob = at_reference(p.attendance, hh.participation[members], hh.trust[members])
-        invited = self.invited(members, self.model.week)
-        if invited.any():
-            prob = np.where(invited, prob * self.invitation_factor, prob)
-        prob = np.clip(prob, 0.0, 1.0)
-        came = members[self.rng.random(len(members)) < prob]
+        """Members come by the participation rule (an invitation multiplies it); attending raises trust and
+        participation propensity, and attendees meet."""
+        hh, p, week = self.model.households, self.p, self.model.week
+        came = self.model.participation.gather(
+            self.model, members, p.attendance, self.rng, p.partners_per_assembly,
+            invited=self.invited(members, week), factor=self.invitation_factor)
         self.assemblies_held += 1
-        hh.took_part(came, self.model.week)
         hh.close_gap("trust", came, p.trust_gain)
         hh.close_gap("participation", came, p.participation_gain)
-        self.model.encounters.meet_in_sessions(self.model, came, 1, p.partners_per_assembly, rng=self.meeting_rng)
 
     def assign_tasks(self, members: np.ndarray) -> None:
-        """Self-management (gardening, cleaning rota, accounts): volunteers this week."""
-        hh = self.model.households
-        prob = np.clip(at_reference(self.p.volunteering, hh.participation[members]), 0.0, 1.0)
-        vol = members[self.rng.random(len(members)) < prob]
-        hh.volunteered(vol, self.model.week)
+        """Self-management (gardening, cleaning rota, accounts): members take on a task by the participation rule."""
+        self.model.participation.volunteer(self.model, members, self.p.volunteering, self.rng)
 
 
 @dataclass
@@ -158,6 +148,8 @@ class FormalService(OwnStream, mesa.Agent):
         self.categories = np.array([NEED_CATEGORIES.index(c) for c in spec.categories], dtype=np.int64)
         self.rng = model.stream(f"service:{spec.name}")
         self.hours_used = 0.0
+        #: households it served this week (a porter may hear of them: the portierato's referrals)
+        self.served = np.zeros(0, dtype=np.int64)
 
     def capacity(self) -> float:
         return self.spec.hours_per_100_households * self.model.households.occupied.sum() / 100.0
@@ -168,12 +160,14 @@ class FormalService(OwnStream, mesa.Agent):
         idx = idx[np.isin(needs.category[idx], self.categories)]
         if len(idx) == 0:
             self.hours_used = 0.0
+            self.served = np.zeros(0, dtype=np.int64)
             return
         order = np.lexsort((self.rng.random(len(idx)), -hh.fragility[needs.requester[idx]]))
         idx = idx[order]
         fits = np.cumsum(needs.hours[idx]) <= self.capacity() + 1e-9
         needs.serve(idx[fits])
         self.hours_used = float(needs.hours[idx[fits]].sum())
+        self.served = np.unique(needs.requester[idx[fits]])
 
 
 __all__ = ["Resident", "ResidentsCooperative", "FormalService", "CooperativeParams", "FormalServiceSpec",

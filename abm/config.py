@@ -27,6 +27,7 @@ from abm.submodels.conflict import ConflictParams
 from abm.submodels.encounters import EncounterParams
 from abm.submodels.help import HelpParams
 from abm.submodels.moving import MovingParams
+from abm.submodels.participation import ParticipationParams
 from abm.submodels.wellbeing import WellbeingParams
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
@@ -49,6 +50,7 @@ class SimConfig:
     wellbeing: WellbeingParams = field(default_factory=WellbeingParams)
     moving: MovingParams = field(default_factory=MovingParams)
     cooperative: CooperativeParams = field(default_factory=CooperativeParams)
+    participation: ParticipationParams = field(default_factory=ParticipationParams)
     indicators: IndicatorParams = field(default_factory=IndicatorParams)
     spinup: SpinupParams = field(default_factory=SpinupParams)
     policy: PolicyConfig = field(default_factory=PolicyConfig)

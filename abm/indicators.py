@@ -24,7 +24,8 @@ LEVERS = ("portierato", "mediation", "shared_services", "timebank", "community_c
 
 #: the headline indicators, in reading order: the one list that a run's summary on the terminal, the sweep's
 #: headline table, the report, the sensitivity analysis (without the costs) and the workshop app's charts show
-HEADLINE = ("cohesion_index", "neomutualism_index", "isolated_share", "isolated_elderly_alone_share",
+HEADLINE = ("cohesion_index", "cohesion_index_excl_participation", "neomutualism_index",
+            "neomutualism_index_excl_participation", "isolated_share", "isolated_elderly_alone_share",
             "needs_met_neighbours_share", "needs_unmet_share", "conflicts_open", "turnover_per_year",
             "cost_year_total")
 
@@ -182,14 +183,22 @@ def satisfaction_mean(s: State) -> float:
     return _mean(s.satisfaction)
 
 
+def _cohesion_parts(s: State) -> list[float]:
+    return [1.0 - s.value(isolated_share), s.value(trust_mean), s.value(satisfaction_mean)]
+
+
 def cohesion_index(s: State) -> float:
     """Composite cohesion: mean of (1 - isolated_share), trust_mean, satisfaction_mean, participation_share.
 
     Equal weights (assumption, see ODD); components that are NaN are left out.
     """
-    parts = [1.0 - s.value(isolated_share), s.value(trust_mean), s.value(satisfaction_mean),
-             s.value(participation_share)]
-    return _nanmean(parts)
+    return _nanmean([*_cohesion_parts(s), s.value(participation_share)])
+
+
+def cohesion_index_excl_participation(s: State) -> float:
+    """``cohesion_index`` without its participation component: mean of (1 - isolated_share), trust_mean,
+    satisfaction_mean (what a lever changes besides the attendance at its own activities)."""
+    return _nanmean(_cohesion_parts(s))
 
 
 # --- neomutualism --------------------------------------------------------------------------------------
@@ -262,14 +271,22 @@ def volunteers_share(s: State) -> float:
     return _share_true(s.active(s.hh.last_volunteer, 13))
 
 
+def _neomutualism_parts(s: State) -> list[float]:
+    return [s.value(needs_met_neighbours_share), s.value(reciprocity), s.value(volunteers_share)]
+
+
 def neomutualism_index(s: State) -> float:
     """Composite mutual aid: mean of needs_met_neighbours_share, reciprocity, participation_share, volunteers_share.
 
     Equal weights (assumption, see ODD); components that are NaN are left out.
     """
-    parts = [s.value(needs_met_neighbours_share), s.value(reciprocity), s.value(participation_share),
-             s.value(volunteers_share)]
-    return _nanmean(parts)
+    return _nanmean([*_neomutualism_parts(s), s.value(participation_share)])
+
+
+def neomutualism_index_excl_participation(s: State) -> float:
+    """``neomutualism_index`` without its participation component: mean of needs_met_neighbours_share,
+    reciprocity, volunteers_share."""
+    return _nanmean(_neomutualism_parts(s))
 
 
 # --- conflict ---------------------------------------------------------------------------------------------
@@ -365,10 +382,11 @@ def conflicts_resolved_week(s: State) -> float:
 INDICATORS = {f.__name__: f for f in (
     ties_mean, strong_ties_mean, isolated_share, isolated_elderly_alone_share, clustering,
     largest_component_share, bridging_origin_share, intergenerational_share, trust_mean, satisfaction_mean,
-    cohesion_index,
+    cohesion_index, cohesion_index_excl_participation,
     help_per_100_month, needs_met_neighbours_share, needs_met_services_share, needs_unmet_share,
     needs_met_kin_share, needs_met_market_share, needs_met_own_share, reciprocity,
     timebank_hours_per_member_month, participation_share, volunteers_share, neomutualism_index,
+    neomutualism_index_excl_participation,
     conflicts_new_per_100_year, conflicts_open, conflicts_resolved_share,
     occupancy_share, vacant_units, turnover_per_year, waiting_list, rent_burden_share, units_created,
     community_coop_alive, cost_year_total, *(_cost(lever) for lever in LEVERS),
@@ -380,9 +398,10 @@ RANGES = {name: (0.0, None) for name in INDICATORS}
 RANGES.update({name: (0.0, 1.0) for name in (
     "isolated_share", "isolated_elderly_alone_share", "clustering", "largest_component_share",
     "bridging_origin_share", "intergenerational_share", "trust_mean", "satisfaction_mean", "cohesion_index",
-    "needs_met_neighbours_share", "needs_met_services_share", "needs_unmet_share", "needs_met_kin_share",
-    "needs_met_market_share", "needs_met_own_share", "reciprocity",
-    "participation_share", "volunteers_share", "neomutualism_index", "conflicts_resolved_share",
+    "cohesion_index_excl_participation", "needs_met_neighbours_share", "needs_met_services_share",
+    "needs_unmet_share", "needs_met_kin_share", "needs_met_market_share", "needs_met_own_share", "reciprocity",
+    "participation_share", "volunteers_share", "neomutualism_index",
+    "neomutualism_index_excl_participation", "conflicts_resolved_share",
     "occupancy_share", "rent_burden_share", "community_coop_alive")})
 
 

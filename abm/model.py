@@ -28,6 +28,7 @@ from abm.submodels.conflict import Conflict, ConflictRegister
 from abm.submodels.encounters import Encounters
 from abm.submodels.help import NeedsAndHelp
 from abm.submodels.moving import Moving, exit_annual
+from abm.submodels.participation import Participation
 from abm.submodels.wellbeing import Wellbeing
 from abm.ties import TieGraph
 from abm.vocabulary import PAYERS, TENURE_CODE
@@ -82,6 +83,7 @@ class NeighbourhoodModel(mesa.Model):
         self.conflict = Conflict(config.conflict, self)
         self.wellbeing = Wellbeing(config.wellbeing, self)
         self.moving = Moving(config.moving, self)
+        self.participation = Participation(config.participation, self)
 
         self.populate()
         self.cooperatives = AgentSet(
@@ -258,6 +260,7 @@ class NeighbourhoodModel(mesa.Model):
         self.events.add("households", float(self.households.occupied.sum()))
         self.encounters.step(self)                   # 1. meeting neighbours: ties form and strengthen
         self.cooperatives.do("step")                 # 2. collective life: assemblies, self-management
+        self.participation.step(self)                #    residents' own activities
         self.levers.do("organise")                   #    levers: events, outreach, new units
         needs = self.help.arise(self)                # 3. needs arise
         self.help.ask_kin(self, needs)               #    relatives outside the neighbourhood

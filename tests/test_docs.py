@@ -118,8 +118,9 @@ def test_numeric_range_matches_code(key, field):
     assert cell.startswith(f"{left}{lo:g}, {hi:g}]"), f"{key}: ODD range {cell}, code range {left}{lo:g}, {hi:g}]"
 
 
-#: what a source cell may say: a figure of the source list (see the ODD's "Sources"), the project's glossary,
-#: "assumption", or a non-empirical label for names, paths, presets and scenario knobs
+#: what a source cell may say: a figure of the source list (see the ODD's "Sources"), an entry of the evidence
+#: notes (docs/evidence/<file>.md §n), the project's glossary, "assumption", or a non-empirical label for names,
+#: paths, presets and scenario knobs
 SOURCE_LABELS = re.compile(r"assumption|Nomisma/ACER 2020|ACER Bologna|Cooperativa Risanamento|Bologna 2023"
                            r"|Regeneration in Bologna|CCNL cooperative sociali|portierato costs|Milan 2007|Turin ATC"
                            r"|mediation services|time banks|GLOSSARY|docs/evidence/[a-z_]+\.md"

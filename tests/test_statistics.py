@@ -126,7 +126,7 @@ def test_lever_acts_per_100_year_annualises_the_counts_per_household():
 
 
 def test_frames_come_from_a_real_model_when_not_given(model_factory):
-    m = model_factory("steps=53", "encounters.warmup_weeks=4")
+    m = model_factory("steps=53", "spinup.min_weeks=4", "spinup.max_weeks=4")
     for _ in range(53):
         m.step()
     run = Run(m)
@@ -161,13 +161,13 @@ def test_bad_statistics_and_arguments_are_refused_naming_the_key(name, args, key
 
 
 def test_lever_counts_and_the_lever_itself_are_checked_on_a_built_model(model_factory):
-    with_mediation = model_factory("policy=mediation", "encounters.warmup_weeks=0")
+    with_mediation = model_factory("policy=mediation", "spinup.min_weeks=0", "spinup.max_weeks=0")
     st.check_args("t", "lever_acts_per_100_year", {"lever": "mediation", "acts": ["escalations"]}, model=with_mediation)
     with pytest.raises(ConfigError) as e:
         st.check_args("t", "lever_acts_per_100_year", {"lever": "mediation", "acts": ["escalation"]},
                       model=with_mediation)
     assert e.value.key == "t.args.acts[0]" and "escalations" in e.value.allowed
-    baseline = model_factory("encounters.warmup_weeks=0")
+    baseline = model_factory("spinup.min_weeks=0", "spinup.max_weeks=0")
     with pytest.raises(ConfigError) as e:
         st.check_args("t", "timebank_members_aged_share", {"min_age": 60}, model=baseline)
     assert e.value.key == "t.scenario" and "policy=timebank" in e.value.allowed

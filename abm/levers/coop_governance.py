@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from abm.agents import CooperativeParams, ResidentsCooperative
-from abm.levers.base import Lever, register
-from abm.levers.common import StaffedParams, check_building_names, covered_units, staff_cost_year
+from abm.levers.base import register
+from abm.levers.common import StaffedLever, StaffedParams, check_building_names, covered_units
 from abm.params import param
 from abm.ties import NEVER
 
@@ -59,7 +59,7 @@ class CoopGovernanceParams(StaffedParams):
 
 
 @register
-class CoopGovernance(Lever):
+class CoopGovernance(StaffedLever):
     """A facilitator runs assemblies of self-management in chosen buildings and invites residents to them."""
 
     name = "coop_governance"
@@ -86,7 +86,7 @@ class CoopGovernance(Lever):
 
     def organise(self) -> None:
         p, model = self.p, self.model
-        hours = p.hours_per_week
+        hours = p.hours_per_week if self.is_open() else 0.0  # the facilitator's week (none when closed)
         members = self.body.members()
         every = p.self_management.assembly_every_weeks
         if len(members) and model.week % every == 0:
@@ -119,6 +119,3 @@ class CoopGovernance(Lever):
             body.invite(chosen, self.p.invitation_factor)
             self.acts["invitations"] += len(chosen)
             k -= len(chosen)
-
-    def yearly_cost(self) -> float:
-        return staff_cost_year(self.p.hours_per_week, self.p)

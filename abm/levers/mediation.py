@@ -1,6 +1,6 @@
 """Social mediation (mediazione sociale): trained mediators take neighbour conflicts referred by the
 portierato or escalated (open for a long time and reported), and try to bring the parties to a joint
-meeting.  Uptake, not skill, is the bottleneck: 20-50 % of referred cases reach a joint meeting and
+meeting.  Uptake, not skill, is the bottleneck: 14-36 % of cases not referred by a court reach a joint meeting and
 60-80 % of those end in an agreement (SOURCES.md).  An agreement ends the conflict as
 ``resolved_mediation``, restores part of both parties' trust and of the tie between them.
 
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from abm.events import WeeklyCounts, per_year
-from abm.levers.base import CostRow, Lever, register
-from abm.levers.common import StaffedParams, staff_cost_year
+from abm.levers.base import register
+from abm.levers.common import StaffedLever, StaffedParams
 from abm.params import param
 from abm.vocabulary import PAYERS
 
@@ -36,16 +36,19 @@ class MediationParams(StaffedParams):
     intake_hours: float = param(2.0, lo=0.0, hi=100.0, lo_open=True)
     #: hours to prepare and hold the joint meeting
     meeting_hours: float = param(4.0, lo=0.0, hi=100.0)
-    #: probability that a case taken reaches a joint meeting (20-50 %, F)
-    uptake: float = param(0.4, lo=0.0, hi=1.0)
+    #: probability that a case taken reaches a joint meeting (referrals not from a court: 14-36 %, UK about 30 %,
+    #: Turin about 30 %; docs/evidence/interventions.md §3)
+    uptake: float = param(0.3, lo=0.0, hi=1.0)
     #: probability that a joint meeting ends in an agreement (60-80 %, F)
     agreement: float = param(0.7, lo=0.0, hi=1.0)
     #: weeks from intake to the joint meeting
     weeks_to_meeting: int = param(3, lo=0, hi=52)
     #: a conflict open at least this many weeks has escalated ...
     escalation_weeks: int = param(4, lo=1, hi=520)
-    #: ... and is reported to the service with this weekly probability (complaints to ACER, the municipality)
-    escalation_report: float = param(0.5, lo=0.0, hi=1.0)
+    #: ... and is reported to the service with this weekly probability (complaints to ACER, the municipality):
+    #: set so that about 5 disputes per 100 households a year reach it, as formal mediation requests to ACER do
+    #: (3.6-5.2 per 100 ERP dwellings a year; docs/evidence/interventions.md §7.4)
+    escalation_report: float = param(0.02, lo=0.0, hi=1.0)
     #: a case not taken within this many weeks drops out of the queue
     max_wait_weeks: int = param(8, lo=0, hi=520)
     #: share of the gap to full trust each party regains with an agreement
@@ -57,7 +60,7 @@ class MediationParams(StaffedParams):
 
 
 @register
-class Mediation(Lever):
+class Mediation(StaffedLever):
     """Takes conflicts by referral or escalation, within its hours; agreements resolve them."""
 
     name = "mediation"
@@ -88,6 +91,9 @@ class Mediation(Lever):
         self.known = np.union1d(self.known, ids)
 
     def handle_conflicts(self) -> None:
+        """In an open week: the week's hours, joint meetings due, escalations, intakes (closed: cases wait)."""
+        if not self.is_open():
+            return
         p = self.p
         self.balance = min(self.balance, 0.0) + p.hours_per_week
         self.hold_meetings()
@@ -153,14 +159,9 @@ class Mediation(Lever):
         week = self.model.week
         return per_year(self.intakes.last_year(week), week)
 
-    def yearly_cost(self) -> float:
-        return staff_cost_year(self.p.hours_per_week, self.p) + self.p.cost_per_case * self.cases_per_year()
+    def other_costs_year(self) -> float:
+        return self.p.cost_per_case * self.cases_per_year()
 
-    def costs(self) -> list[CostRow]:
-        """A week of staff (from week 1) and the fees of the cases taken this week."""
-        week = self.model.week
-        if week < 1:
-            return []
-        taken = self.intakes.in_week(week)
-        eur = staff_cost_year(self.p.hours_per_week, self.p) / 52.0 + self.p.cost_per_case * taken
-        return [CostRow(self.p.payer, "running", eur)] if eur else []
+    def other_costs_week(self) -> float:
+        """The fees of the cases taken this week."""
+        return self.p.cost_per_case * self.intakes.in_week(self.model.week)

@@ -1,10 +1,12 @@
 """Portierato sociale (social concierge): a social cooperative under contract with ACER/ASP puts staff hours
 into the buildings it covers.  Its five functions, each switchable, all draw on the same weekly hours:
 
-- events: organised encounters in a common space (count as participation);
-- outreach: finds isolated households (elderly living alone first) and introduces them to neighbours;
+- events: organised encounters in a common space (who comes is decided by the participation rule);
+- outreach: from what a porter can observe (whom it meets in the common parts, referrals from neighbours
+  and from the formal services), judged with limited accuracy, visits households it thinks isolated
+  (elderly living alone first) and introduces them to neighbours: each introduction may start a tie;
 - brokering: matches a need that the household's own ties did not meet with a willing neighbour of the
-  same stairwell or building who is not yet a tie; the help creates the tie;
+  same stairwell or building who is not yet a tie; the help is an encounter that may leave a tie;
 - small practical help: the porter meets a small need directly (met by a service);
 - prevention: defuses new conflicts early, or refers them to social mediation when that lever is on.
 
@@ -21,10 +23,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from abm.dynamics import at_reference
 from abm.errors import ConfigError
-from abm.levers.base import Lever, register
-from abm.levers.common import StaffedParams, check_building_names, covered_units, find_lever, staff_cost_year, unit_mask
+from abm.levers.base import register
+from abm.levers.common import (StaffedLever, StaffedParams, check_building_names, covered_units, find_lever,
+                               unit_mask)
 from abm.params import param
 from abm.store import Column
 from abm.submodels.help import BROKERED, PENDING
@@ -46,8 +48,9 @@ class EventsParams:
     hours_per_act: float = param(6.0, lo=0.0, hi=100.0, lo_open=True)
     #: at most one event every this many weeks
     every_weeks: int = param(4, lo=1, hi=52)
-    #: probability that a covered household with participation propensity 0.5 comes
-    attendance: float = param(0.15, lo=0.0, hi=1.0)
+    #: probability that a covered household at the reference propensities comes (the event's appeal): about 6
+    #: households of 225 an event, a quarter in a year (reach of community activities: docs/evidence §2.3c, §6.4)
+    attendance: float = param(0.05, lo=0.0, hi=1.0)
     #: attendance multiplier for a household the porter visited (outreach) since the last event
     invited_factor: float = param(3.0, lo=1.0, hi=20.0)
     #: people an event can host
@@ -60,22 +63,33 @@ class EventsParams:
 
 @dataclass
 class OutreachParams:
-    """Finding isolated or fragile households and introducing them to suitable neighbours."""
+    """Finding isolated households from what a porter can observe and introducing them to suitable neighbours."""
 
     enabled: bool = True
     share: float = param(0.2, lo=0.0, hi=1.0)
     #: staff hours of one home visit with its introductions
     hours_per_act: float = param(1.5, lo=0.0, hi=100.0, lo_open=True)
-    #: weekly probability that the porter notices a household of its buildings that has no tie
-    detection: float = param(0.25, lo=0.0, hi=1.0)
+    #: weekly probability that the porter meets, in the common parts, a household that is always out (presence
+    #: 1); a household is met in proportion to its presence (1 - encounters.fragility_weight x fragility)
+    sighting: float = param(0.3, lo=0.0, hi=1.0)
+    #: weekly probability that neighbours tell the porter about a household that is never out (x (1 - presence))
+    neighbour_referral: float = param(0.02, lo=0.0, hi=1.0)
+    #: probability that the formal services tell the porter about a household they served in the week
+    service_referral: float = param(0.1, lo=0.0, hi=1.0)
+    #: probability that the porter judges a household it hears of isolated when it has no tie (sensitivity) ...
+    sensitivity: float = param(0.7, lo=0.0, hi=1.0)
+    #: ... and not isolated when it has one (specificity: 1 - specificity of those are false alarms)
+    specificity: float = param(0.9, lo=0.0, hi=1.0)
+    #: visit elderly people living alone first (known from the tenant registry), then the most fragile
+    registry_first: bool = True
     #: neighbours (same stairwell first, then building) introduced at one visit
     introductions: int = param(2, lo=1, hi=20)
     #: the porter picks them among this many random units of the stairwell per introduction (and as many of
     #: the building)
     draws_per_introduction: int = param(3, lo=1, hi=20)
     #: tie-formation multiplier of an introduction by the porter (vs a chance encounter)
-    boost: float = param(6.0, lo=1.0, hi=100.0)
-    #: a noticed household not visited within this many weeks drops out of the queue (case lost)
+    boost: float = param(3.0, lo=1.0, hi=100.0)
+    #: a household judged isolated and not visited within this many weeks drops out of the queue (case lost)
     max_wait_weeks: int = param(8, lo=0, hi=520)
     #: a visited household is not looked for again before this many weeks
     revisit_after_weeks: int = param(8, lo=1, hi=520)
@@ -95,8 +109,9 @@ class BrokeringParams:
     draws_per_candidate: int = param(2, lo=1, hi=20)
     #: multiplier on a neighbour's willingness when asked by the porter (someone they know vouches)
     endorsement: float = param(1.3, lo=0.0, hi=10.0)
-    #: probability that a brokered help leaves a tie between the two households
-    tie_probability: float = param(0.3, lo=0.0, hi=1.0)
+    #: tie-formation multiplier of the encounter a brokered help is (the porter introduces the two, who spend the
+    #: help's hours together; a tie may form), as an introduction at an outreach visit
+    boost: float = param(3.0, lo=1.0, hi=100.0)
     #: need categories the porter brokers
     categories: list[str] = param(default_factory=lambda: list(NEED_CATEGORIES), choices=NEED_CATEGORIES)
 
@@ -122,8 +137,9 @@ class PreventionParams:
     share: float = param(0.15, lo=0.0, hi=1.0)
     #: staff hours of one defusing talk with the parties
     hours_per_act: float = param(1.5, lo=0.0, hi=100.0, lo_open=True)
-    #: weekly probability that the porter hears of a conflict in its buildings
-    detection: float = param(0.6, lo=0.0, hi=1.0)
+    #: weekly probability that the porter hears of a new conflict in its buildings (1 - 0.9^4: about a third
+    #: heard of while new, twice the share of disputes that reach a formal mediation desk)
+    detection: float = param(0.1, lo=0.0, hi=1.0)
     #: conflicts open for fewer weeks than this are small and new: the porter can defuse them
     window_weeks: int = param(4, lo=1, hi=520)
     #: probability that a defusing talk ends the conflict (resolved_portierato)
@@ -138,7 +154,7 @@ class PreventionParams:
 class PortieratoParams(StaffedParams):
     """The portierato sociale: contracted hours, buildings covered, and its functions."""
 
-    #: staff hours a week under contract
+    #: staff hours a week under contract for each covered building (the team's week is this x the buildings)
     hours_per_week: float = param(20.0, lo=0.0, hi=1000.0)
     #: share of the hours that goes to custodial work not modelled as acts (desk, post, watching the
     #: common parts, reporting repairs to ACER); the rest is split among the functions below
@@ -154,6 +170,7 @@ class PortieratoParams(StaffedParams):
     prevention: PreventionParams = field(default_factory=PreventionParams)
 
     def check(self, prefix: str) -> None:
+        super().check(prefix)
         on = [f for f in FUNCTIONS if getattr(self, f).enabled]
         if self.enabled and on and sum(getattr(self, f).share for f in on) <= 0:
             raise ConfigError(f"{prefix}{on[0]}.share", 0.0, "shares of the enabled functions that sum to more than 0")
@@ -202,7 +219,7 @@ class WorkPlan:
 
 
 @register
-class Portierato(Lever):
+class Portierato(StaffedLever):
     """The social concierge of an estate: events, outreach, brokering, small help and prevention."""
 
     name = "portierato"
@@ -223,21 +240,25 @@ class Portierato(Lever):
         self.small_help_categories = np.array([NEED_CATEGORIES.index(c) for c in p.small_help.categories])
         self.brokering_categories = np.array([NEED_CATEGORIES.index(c) for c in p.brokering.categories])
         #: what it did since the start of the run
-        self.acts = dict.fromkeys(("events", "attendances", "visits", "introductions", "brokered",
-                                   "broker_attempts", "small_help", "defused", "referred", "outreach_lost",
-                                   "conflicts_lost"), 0)
+        self.acts = dict.fromkeys(("events", "attendances", "cases_heard", "cases_judged_isolated", "visits",
+                                   "visits_not_isolated", "introductions", "brokered", "broker_attempts",
+                                   "small_help", "defused", "referred", "outreach_lost", "conflicts_lost"), 0)
         self.hours_used = dict.fromkeys(FUNCTIONS, 0.0)
 
     # --- hooks of the weekly schedule --------------------------------------------------------------
     def organise(self) -> None:
         p = self.p
         shares = {f: getattr(p, f).share for f in FUNCTIONS if self.on[f]}
-        self.plan.start_week(p.hours_per_week * (1.0 - p.custodial_share), shares)
+        self.plan.start_week(self.staff_hours() * (1.0 - p.custodial_share) if self.is_open() else 0.0, shares)
+        if not self.is_open():
+            return
         self.events()
         self.outreach()
 
     def broker(self, needs) -> None:
         """Needs that households bring to the porter: brokered first, then small help for what is left."""
+        if not self.is_open():
+            return
         idx = needs.pending()
         idx = idx[self.covered[needs.requester[idx]]]
         brought = idx[self.rng.random(len(idx)) < self.p.reach]
@@ -245,20 +266,24 @@ class Portierato(Lever):
         self.small_help(needs, brought)
 
     def handle_conflicts(self) -> None:
-        self.prevention()
+        if self.is_open():
+            self.prevention()
         for f, used in self.plan.used.items():
             self.hours_used[f] += used
 
-    def yearly_cost(self) -> float:
-        return staff_cost_year(self.p.hours_per_week, self.p)
-
     def summary(self) -> dict[str, float]:
-        return {**self.acts, **{f"hours_{f}": h for f, h in self.hours_used.items()}, "covered_units": len(self.units)}
+        return {**self.acts, **{f"hours_{f}": h for f, h in self.hours_used.items()}, "covered_units": len(self.units),
+                "covered_buildings": self.buildings}
 
     def cover(self) -> None:
         """The units of the covered buildings (``buildings: []``: every building, those built later too)."""
         self.units = covered_units(self.model, self.p.buildings, "policy.portierato.buildings")
         self.covered = unit_mask(self.model, self.units)
+        self.buildings = len(np.unique(self.model.space.unit_building[self.units]))
+
+    def staff_hours(self) -> float:
+        """Contracted hours a week: ``hours_per_week`` for each covered building (one team for all of them)."""
+        return self.p.hours_per_week * self.buildings
 
     # --- events ----------------------------------------------------------------------------------------
     def events(self) -> None:
@@ -274,22 +299,22 @@ class Portierato(Lever):
         self.plan.close("events", used, keep=q.hours_per_act)
 
     def hold_event(self) -> None:
+        """The households of the covered buildings are invited; they come by the participation rule (a household
+        the porter visited since the last event holds a personal invitation) and meet at the event."""
         q, model = self.p.events, self.model
         hh = model.households
         people = self.units[hh.occupied[self.units]]
         invited = self.unit.visited_week[people] > self.last_event
-        prob = np.minimum(at_reference(q.attendance, hh.participation[people]) * np.where(invited, q.invited_factor, 1.0),
-                          1.0)
-        came = people[self.rng.random(len(people)) < prob]
-        came = self.rng.permutation(came)[: q.capacity]
-        hh.took_part(came, model.week)
-        model.encounters.meet_in_sessions(model, came, 1, q.partners, rng=self.rng, boost=q.boost)
+        came = model.participation.gather(model, people, q.attendance, self.rng, q.partners, boost=q.boost,
+                                          invited=invited, factor=q.invited_factor, capacity=q.capacity)
         self.last_event = model.week
         self.acts["events"] += 1
         self.acts["attendances"] += len(came)
 
     # --- outreach --------------------------------------------------------------------------------------
     def outreach(self) -> None:
+        """The porter hears of households (:meth:`hear_of`), judges each isolated or not with its accuracy, queues
+        those it judges isolated, and visits as many as its hours allow."""
         if not self.on["outreach"]:
             return
         q, model = self.p.outreach, self.model
@@ -301,28 +326,51 @@ class Portierato(Lever):
         lost = alive & (week - qw > q.max_wait_weeks)
         self.acts["outreach_lost"] += int(lost.sum())
         self.outreach_queue = self.outreach_queue[alive & ~lost]
-        # the porter notices isolated households of its buildings
-        degree = model.ties.degree()
         people = self.units[hh.occupied[self.units]]
         recent = week - self.unit.visited_week[people] < q.revisit_after_weeks
         queued = np.isin(people, self.outreach_queue[:, 0])
-        isolated = people[(degree[people] == 0) & ~recent & ~queued]
-        noticed = isolated[self.rng.random(len(isolated)) < q.detection]
-        if len(noticed):
-            new = np.column_stack([noticed, hh.hid[noticed], np.full(len(noticed), week)])
+        heard = self.hear_of(people[~recent & ~queued])
+        judged = self.judge(heard)
+        if len(judged):
+            new = np.column_stack([judged, hh.hid[judged], np.full(len(judged), week)])
             self.outreach_queue = np.concatenate([self.outreach_queue, new])
-        # visits: elderly living alone first, then the most fragile, then the longest waiting
+        # visits: elderly living alone first (tenant registry), then the most fragile, then the longest waiting
         n_visits = self.plan.book("outreach", q.hours_per_act, len(self.outreach_queue))
         if n_visits == 0:
             return
         qs = self.outreach_queue[:, 0]
-        order = np.lexsort((self.outreach_queue[:, 2], -hh.fragility[qs], hh.htype[qs] != TYPE_CODE["elderly_alone"]))
+        registry = hh.htype[qs] != TYPE_CODE["elderly_alone"] if q.registry_first else np.zeros(len(qs), bool)
+        order = np.lexsort((self.outreach_queue[:, 2], -hh.fragility[qs], registry))
         visit, rest = order[:n_visits], order[n_visits:]
         targets = qs[visit]
         self.outreach_queue = self.outreach_queue[np.sort(rest)]
+        self.acts["visits_not_isolated"] += int((model.ties.degree()[targets] > 0).sum())
         self.introduce(targets)
         self.unit.visited_week[targets] = week
         self.acts["visits"] += len(targets)
+
+    def hear_of(self, people: np.ndarray) -> np.ndarray:
+        """Which of ``people`` the porter hears of this week: it meets them in the common parts (in proportion to
+        their presence: the frail are out less), neighbours tell it about those who are seldom out, or the
+        formal services about those they served last week."""
+        q, model = self.p.outreach, self.model
+        presence = model.encounters.presence(model.households)[people]
+        seen = self.rng.random(len(people)) < q.sighting * presence
+        told = self.rng.random(len(people)) < q.neighbour_referral * (1.0 - presence)
+        served = np.concatenate([np.zeros(0, dtype=np.int64), *(s.served for s in model.services)])
+        referred = np.isin(people, served) & (self.rng.random(len(people)) < q.service_referral)
+        heard = people[seen | told | referred]
+        self.acts["cases_heard"] += len(heard)
+        return heard
+
+    def judge(self, cases: np.ndarray) -> np.ndarray:
+        """The cases the porter judges isolated: a household with no tie with probability ``sensitivity``, one
+        with ties with probability 1 - ``specificity`` (a false alarm that takes a visit's hours)."""
+        q = self.p.outreach
+        isolated = self.model.ties.degree()[cases] == 0
+        judged = cases[self.rng.random(len(cases)) < np.where(isolated, q.sensitivity, 1.0 - q.specificity)]
+        self.acts["cases_judged_isolated"] += len(judged)
+        return judged
 
     def introduce(self, targets: np.ndarray) -> None:
         """Each target meets the ``introductions`` most suitable neighbours found (trusting and sociable ones),
@@ -383,10 +431,8 @@ class Portierato(Lever):
             willing = np.clip(helpsub.willingness(model, helper, None, needs.hours[rows]) * q.endorsement, 0.0, 1.0)
             met = helpsub.try_helpers(model, needs, rows, helper, None, channel=BROKERED, willing=willing, rng=self.rng)
             self.acts["brokered"] += len(met)
-            # helping someone is getting to know them: the help may leave a tie
-            tied = met[self.rng.random(len(met)) < q.tie_probability]
-            model.ties.add(needs.requester[tied], needs.helper[tied], model.config.encounters.initial_strength,
-                           model.week)
+            # helping someone is meeting them: a tie may form, by the encounters' rule with the porter's boost
+            model.encounters.meet(model, needs.requester[met], needs.helper[met], rng=self.rng, boost=q.boost)
         self.acts["broker_attempts"] += n
 
     # --- small practical help ---------------------------------------------------------------------------

@@ -49,7 +49,7 @@ REGEN_RULES = ("waiting_list", "coop_members", "social_mix")
 def _common_room() -> ServiceSpaceSpec:
     return ServiceSpaceSpec(name="sala_comune_rigenerata", kind="common_room", capacity=15, sessions_per_week=3,
                             use_probability=0.15, manager="municipality", running_cost_year=2500.0,
-                            setup_cost=0.0, setup_years=10, collective=True, volunteer_probability=0.05)
+                            setup_cost=0.0, setup_years=10, volunteer_probability=0.05)
 
 
 @dataclass

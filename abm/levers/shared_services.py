@@ -1,18 +1,16 @@
 """Shared services: common room, shared laundry, community garden, tool library (and any others in config).
 
 ODD: lever "Shared services".  Each space is added to the neighbourhood's shared spaces when the policy
-starts (week 0, after the warm-up), so from week 1 it is used through the encounters submodel exactly like
+starts (week 0, after the spin-up), so from week 1 it is used through the encounters submodel exactly like
 the spaces of the neighbourhood preset: eligible households visit it with a weekly probability that grows
 with their participation propensity, up to its weekly capacity (capacity x sessions), and meet other
 visitors of their session (ties form and strengthen).  Demand above capacity in an unmanaged space (manager
 ``none``) raises its visitors' conflict hazard (conflict submodel); a manager (residents' cooperative,
 community cooperative, portierato, municipality) schedules use, so a managed space creates no crowding
-friction.  On top of the core mechanism this lever adds what the manager organises:
-
-- a visit to a ``collective`` space (a common room's activities, shared gardening, a tool library's repair
-  sessions) counts as taking part in a collective activity (``participation_share``);
-- in a self-managed space (residents' or community cooperative) each visitor takes on a management task
-  (opening rota, cleaning, plots) with ``volunteer_probability`` a week (``volunteers_share``).
+friction.  A visit is an encounter, not participation (ODD 7.12).  On top of the core mechanism, in a
+self-managed space (residents' or community cooperative) visitors take on management tasks (opening rota,
+cleaning, plots) by the participation rule with ``volunteer_probability`` as the task's rate
+(``volunteers_share``).
 
 Cost: running cost per year plus the set-up cost annualised over ``setup_years`` at
 ``policy.funding.interest_rate`` (see :mod:`abm.levers.funding`).  Week by week (``costs``): the set-up cost
@@ -47,9 +45,8 @@ class ServiceSpaceSpec(SharedSpaceSpec):
     #: one-off set-up cost (works, furniture, machines), EUR, annualised over ``setup_years``
     setup_cost: float = param(0.0, lo=0.0, hi=100_000_000.0)
     setup_years: int = param(10, lo=1, hi=100)
-    #: a visit counts as taking part in a collective activity
-    collective: bool = True
-    #: weekly probability that a visitor of a self-managed space takes on a management task
+    #: weekly probability that a visitor of a self-managed space at the reference propensities takes on a
+    #: management task
     volunteer_probability: float = param(0.05, lo=0.0, hi=1.0)
 
     def yearly_cost(self, interest_rate: float) -> float:
@@ -60,16 +57,15 @@ def default_spaces() -> list[ServiceSpaceSpec]:
     return [
         ServiceSpaceSpec(name="sala_comune", kind="common_room", capacity=25, sessions_per_week=3,
                          use_probability=0.06, manager="municipality", running_cost_year=6000.0,
-                         setup_cost=15000.0, setup_years=10, collective=True),
+                         setup_cost=15000.0, setup_years=10),
         ServiceSpaceSpec(name="lavanderia", kind="laundry", capacity=4, sessions_per_week=14,
                          use_probability=0.15, manager="none", running_cost_year=2500.0, setup_cost=8000.0,
-                         setup_years=8, collective=False, volunteer_probability=0.0),
+                         setup_years=8, volunteer_probability=0.0),
         ServiceSpaceSpec(name="orto", kind="garden", capacity=10, sessions_per_week=5, use_probability=0.04,
-                         manager="none", running_cost_year=1500.0, setup_cost=5000.0, setup_years=10,
-                         collective=True),
+                         manager="none", running_cost_year=1500.0, setup_cost=5000.0, setup_years=10),
         ServiceSpaceSpec(name="biblioteca_attrezzi", kind="tool_library", capacity=6, sessions_per_week=2,
                          use_probability=0.03, manager="none", running_cost_year=1000.0, setup_cost=3000.0,
-                         setup_years=5, collective=True),
+                         setup_years=5),
     ]
 
 
@@ -119,20 +115,17 @@ def check_space_buildings(key: str, spec: SharedSpaceSpec, buildings, empty: str
 
 
 def record_use(model, spaces, rng: np.random.Generator) -> None:
-    """After this week's encounters: visitors of collective spaces took part; self-managed spaces get volunteers."""
-    hh, week = model.households, model.week
+    """After this week's encounters: visitors of self-managed spaces take on management tasks (participation
+    rule); a visit itself is an encounter, not participation."""
     visited = model.encounters.visited
     for space in spaces:
         spec = space.spec
-        users = space.eligible[visited[space.eligible] == space.index]
-        if len(users) == 0:
-            continue
-        if spec.collective:
-            hh.took_part(users, week)
         # a space of the community cooperative is self-managed only while the cooperative runs it
-        if spec.manager in SELF_MANAGED and spec.volunteer_probability > 0 and model.space.managed[space.index]:
-            vol = users[rng.random(len(users)) < spec.volunteer_probability]
-            hh.volunteered(vol, week)
+        if spec.manager not in SELF_MANAGED or spec.volunteer_probability <= 0 or not model.space.managed[space.index]:
+            continue
+        users = space.eligible[visited[space.eligible] == space.index]
+        if len(users):
+            model.participation.volunteer(model, users, spec.volunteer_probability, rng)
 
 
 # --- parameters and lever ------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Time bank (banca del tempo): members exchange hours of help, credited to the one who gives and
-debited to the one who receives, whoever they are (not only their ties); an exchange creates or
-strengthens the tie between them.  A facilitator keeps it alive: without the facilitator's hours the
+debited to the one who receives, whoever they are (not only their ties); an exchange strengthens the tie
+between them, and members without a tie meet through it (a tie may form, by the encounters' rule).  A facilitator keeps it alive: without the facilitator's hours the
 members' activity decays week by week until they drop out.
 
 Each member has an activity level in [0, 1]: the probability of posting a request for a pending need
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from abm.dynamics import at_reference, close_gap
-from abm.levers.base import Lever, register
-from abm.levers.common import Membership, StaffedParams, staff_cost_year
+from abm.levers.base import register
+from abm.levers.common import Membership, StaffedLever, StaffedParams
 from abm.params import param
 from abm.store import Column
 from abm.submodels.help import TIMEBANK
@@ -53,22 +53,28 @@ class TimebankParams(StaffedParams):
     #: members' meeting every this many weeks, costing the facilitator ``meeting_hours``
     meeting_every_weeks: int = param(4, lo=1, hi=52)
     meeting_hours: float = param(3.0, lo=0.0, hi=100.0)
+    #: probability that a member with activity 1 at the reference propensities comes to a meeting
+    meeting_attendance: float = param(1.0, lo=0.0, hi=1.0)
     #: people each attendee of a meeting talks with, and the tie-formation multiplier of those encounters
     meeting_partners: int = param(3, lo=0, hi=50)
     meeting_boost: float = param(2.0, lo=1.0, hi=50.0)
     #: need categories exchanged through the bank
     categories: list[str] = param(default_factory=lambda: ["childcare", "errands", "paperwork", "repairs", "company"],
                                   choices=NEED_CATEGORIES)
+    #: probability that a member with full activity posts a pending need of its categories to the bank
+    request_probability: float = param(0.4, lo=0.0, hi=1.0)
     #: probability that an asked member with full activity and enough free time gives the hours
     acceptance: float = param(0.6, lo=0.0, hi=1.0)
     #: members asked, one after another, for one request
     candidates: int = param(3, lo=1, hi=20)
     #: a member who owes more than this many hours cannot post requests
     max_debt_hours: float = param(10.0, lo=0.0, hi=1000.0)
+    #: tie-formation multiplier of the encounter an exchange between members without a tie is
+    exchange_boost: float = param(3.0, lo=1.0, hi=100.0)
 
 
 @register
-class Timebank(Lever):
+class Timebank(StaffedLever):
     """Members, their activity and hour balances; the facilitator; exchanges between members."""
 
     name = "timebank"
@@ -90,8 +96,11 @@ class Timebank(Lever):
     def timebank_members(self) -> int:
         return len(self.members)
 
-    def yearly_cost(self) -> float:
-        return staff_cost_year(self.p.hours_per_week, self.p) + self.p.fixed_cost_year
+    def other_costs_year(self) -> float:
+        return self.p.fixed_cost_year
+
+    def other_costs_week(self) -> float:
+        return self.p.fixed_cost_year / 52.0
 
     def summary(self) -> dict[str, float]:
         return {**self.acts, "members": len(self.members), "hours_exchanged": self.hours_exchanged}
@@ -107,7 +116,7 @@ class Timebank(Lever):
         p, model = self.p, self.model
         members = self.members.slots()
         self.unit.activity[members] *= 1.0 - p.activity_decay
-        hours = p.hours_per_week
+        hours = p.hours_per_week if self.is_open() else 0.0  # the facilitator's week (none when closed)
         if model.week % p.meeting_every_weeks == 0 and hours >= p.meeting_hours and len(members):
             hours -= p.meeting_hours
             self.hold_meeting(members)
@@ -118,11 +127,12 @@ class Timebank(Lever):
         self.recruit()
 
     def hold_meeting(self, members: np.ndarray) -> None:
+        """Members come by the participation rule, the more active the likelier (appeal = meeting_attendance x
+        activity); attending restores activity, and attendees meet."""
         p, model = self.p, self.model
-        came = members[self.rng.random(len(members)) < self.unit.activity[members]]
-        model.households.took_part(came, model.week)
+        came = model.participation.gather(model, members, p.meeting_attendance * self.unit.activity[members],
+                                          self.rng, p.meeting_partners, boost=p.meeting_boost)
         close_gap(self.unit.activity, came, p.activity_restored)
-        model.encounters.meet_in_sessions(model, came, 1, p.meeting_partners, rng=self.rng, boost=p.meeting_boost)
         self.acts["meetings"] += 1
 
     def contact(self, members: np.ndarray, k: int) -> None:
@@ -151,7 +161,7 @@ class Timebank(Lever):
         req = needs.requester[idx]
         post = (is_member[req] & np.isin(needs.category[idx], self.categories)
                 & (self.unit.balance[req] > -p.max_debt_hours)
-                & (self.rng.random(len(idx)) < self.unit.activity[req]))
+                & (self.rng.random(len(idx)) < p.request_probability * self.unit.activity[req]))
         idx = idx[post]
         members = np.flatnonzero(is_member)
         if len(idx) == 0 or len(members) < 2:
@@ -176,12 +186,14 @@ class Timebank(Lever):
             self.record(needs.requester[met], needs.helper[met], needs.hours[met])
 
     def record(self, requester: np.ndarray, helper: np.ndarray, hours: np.ndarray) -> None:
-        """Credit the helper, debit the requester; the exchange creates their tie if they had none."""
+        """Credit the helper, debit the requester; members who had no tie met through the exchange: a tie may
+        form (the encounters' rule with ``exchange_boost``; an existing tie gains from the help at settle)."""
         model = self.model
         np.add.at(self.unit.balance, helper, hours)
         np.subtract.at(self.unit.balance, requester, hours)
         close_gap(self.unit.activity, np.concatenate([requester, helper]), self.p.activity_restored)
-        model.ties.add(requester, helper, model.config.encounters.initial_strength, model.week)
+        new = model.ties.find(requester, helper) < 0
+        model.encounters.meet(model, requester[new], helper[new], rng=self.rng, boost=self.p.exchange_boost)
         model.events.add("timebank_hours", float(hours.sum()))
         self.hours_exchanged += float(hours.sum())
         self.acts["exchanges"] += len(hours)

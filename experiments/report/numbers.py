@@ -16,17 +16,19 @@ SERIES = tuple(i for i in HEADLINE if i in RANGES)
 DESIRABLE = {
     "ties_mean": 1, "strong_ties_mean": 1, "isolated_share": -1, "isolated_elderly_alone_share": -1,
     "clustering": 1, "largest_component_share": 1, "bridging_origin_share": 1, "intergenerational_share": 1,
-    "trust_mean": 1, "satisfaction_mean": 1, "cohesion_index": 1, "help_per_100_month": 1,
+    "trust_mean": 1, "satisfaction_mean": 1, "cohesion_index": 1, "cohesion_index_excl_participation": 1,
+    "help_per_100_month": 1,
     "needs_met_neighbours_share": 1, "needs_met_services_share": 0, "needs_unmet_share": -1, "needs_met_kin_share": 0,
     "needs_met_market_share": 0, "needs_met_own_share": 0, "reciprocity": 1,
     "timebank_hours_per_member_month": 1, "participation_share": 1, "volunteers_share": 1,
-    "neomutualism_index": 1, "conflicts_new_per_100_year": -1, "conflicts_open": -1,
+    "neomutualism_index": 1, "neomutualism_index_excl_participation": 1, "conflicts_new_per_100_year": -1, "conflicts_open": -1,
     "conflicts_resolved_share": 1, "occupancy_share": 1, "vacant_units": -1, "turnover_per_year": -1,
     "waiting_list": -1, "rent_burden_share": -1, "units_created": 1,
     "isolated_household_years": -1, "needs_met_neighbours_total": 1, "conflicts_resolved_total": 1,
 }
 
-SCORES = ("trust_mean", "satisfaction_mean", "cohesion_index", "neomutualism_index")
+SCORES = ("trust_mean", "satisfaction_mean", "cohesion_index", "cohesion_index_excl_participation",
+          "neomutualism_index", "neomutualism_index_excl_participation")
 
 
 def unit(indicator: str) -> str:

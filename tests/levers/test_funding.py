@@ -82,7 +82,7 @@ def test_summary_reports_what_each_lever_did(tmp_path):
             assert lever["cost_year"] == pytest.approx(summary["indicators"][f"cost_year_{name}"]), name
     p = levers["portierato"]
     hours = sum(v for k, v in p.items() if k.startswith("hours_"))
-    assert 0 < hours <= cfg.policy.portierato.hours_per_week * 40 + 1e-9
+    assert 0 < hours <= cfg.policy.portierato.hours_per_week * p["covered_buildings"] * 40 + 1e-9  # hours per building
     assert p["events"] > 0 and 0 < p["brokered"] <= p["broker_attempts"] and p["covered_units"] > 0
     m = levers["mediation"]
     assert m["agreements"] + m["no_agreement"] == m["joint_meetings"] <= m["cases"]
@@ -118,23 +118,26 @@ def _spent(model):
 def test_each_lever_spends_what_its_parameters_say_week_by_week():
     steps = 60
     cfg = config("policy=full_package", "policy.ers_fund.delay_weeks=8", "policy.regeneration.delay_weeks=8",
-                 "policy.mediation.cost_per_case=100", f"steps={steps}")
+                 "policy.mediation.cost_per_case=100", "policy.portierato.buildings=[A,B,C,D]", f"steps={steps}")
     m = run(cfg, seed=2, steps=steps, collect=True)
     c = _spent(m)
     lever = {lv.name: lv for lv in m.levers}
     total = c.groupby(["lever", "kind"])["eur"].sum()
     p = cfg.policy
-    staff = lambda hours, q: hours * q.hourly_cost * q.weeks_per_year * (1 + q.overhead_share)  # noqa: E731
-    # staff levers: a week of staff in each of weeks 1..steps, nothing in week 0
-    assert total["portierato", "running"] == pytest.approx(staff(p.portierato.hours_per_week, p.portierato) * steps / 52)
-    assert total["coop_governance", "running"] == pytest.approx(
-        staff(p.coop_governance.hours_per_week, p.coop_governance) * steps / 52)
+    # staff levers: a week of staff (hours x hourly cost x (1 + overhead)) in each open week of weeks 1..steps
+    # (week w is week (w - 1) mod 52 + 1 of the year), nothing in week 0 nor in a closed week
+    week = lambda hours, q: hours * q.hourly_cost * (1 + q.overhead_share)  # noqa: E731
+    open_weeks = lambda q: sum((w - 1) % 52 + 1 not in q.closed_weeks for w in range(1, steps + 1))  # noqa: E731
+    staff = lambda q, hours: week(hours, q) * open_weeks(q)  # noqa: E731
+    portierato_hours = p.portierato.hours_per_week * 4  # hours per covered building: A, B, C, D (not the new one)
+    assert total["portierato", "running"] == pytest.approx(staff(p.portierato, portierato_hours))
+    assert total["coop_governance", "running"] == pytest.approx(staff(p.coop_governance, p.coop_governance.hours_per_week))
     assert total["timebank", "running"] == pytest.approx(
-        (staff(p.timebank.hours_per_week, p.timebank) + p.timebank.fixed_cost_year) * steps / 52)
+        staff(p.timebank, p.timebank.hours_per_week) + p.timebank.fixed_cost_year * steps / 52)
     assert c[c.step == 0]["kind"].eq("capital").all()
     # mediation: staff plus the fee of every case it took; allocation: an assessment per letting
     assert total["mediation", "running"] == pytest.approx(
-        staff(p.mediation.hours_per_week, p.mediation) * steps / 52 + 100 * lever["mediation"].acts["cases"])
+        staff(p.mediation, p.mediation.hours_per_week) + 100 * lever["mediation"].acts["cases"])
     alloc = lever["allocation"].summary()
     assert total["allocation", "running"] == pytest.approx(
         p.allocation.cost_per_letting * (alloc["let_from_list"] + alloc["let_to_members"]))
@@ -156,9 +159,11 @@ def test_each_lever_spends_what_its_parameters_say_week_by_week():
     works = c[(c.lever == "regeneration") & (c.kind == "capital") & (c.asset == "regenerated_units")]
     assert works["eur"].sum() == pytest.approx(p.regeneration.cost_per_unit * done.sum())
     assert set(works["service_week"]) <= set((regen.started + 8).tolist())
-    # the community cooperative's members' and users' fees are paid by residents, the rest by its payer
+    # the community cooperative's fees and sales are paid by residents, its contract by the contract's payer,
+    # the rest by its payer
     coop = c[c.lever == "community_coop"]
-    assert set(coop["payer"]) <= {"residents", p.community_coop.payer} and (coop["eur"] > 0).all()
+    assert set(coop["payer"]) <= {"residents", p.community_coop.contract_payer, p.community_coop.payer}
+    assert (coop["eur"] > 0).all()
     # over the last year a constant-rate lever spends its yearly cost
     last = c[c.step > steps - 52].groupby("lever")["eur"].sum()
     for name in ("portierato", "timebank", "coop_governance"):

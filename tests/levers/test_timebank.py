@@ -1,5 +1,6 @@
 """Time bank: hours are exchanged and more needs are met by neighbours (10 paired seeds); exchanges credit
-the helper, debit the requester and create ties; without a facilitator the bank decays; cost is counted."""
+the helper, debit the requester and may create ties; hours per member are of the order of real time banks;
+without a facilitator the bank decays; cost is counted."""
 
 import numpy as np
 import pytest
@@ -17,8 +18,11 @@ def test_time_bank_hours_are_exchanged_and_neighbours_meet_more_needs():
     # 78 weeks, means of the last 26; measured on seeds 0-9 (and 10-19, 20-29)
     hours = tail_means("timebank_hours_per_member_month", TIMEBANK)
     helped = effect("needs_met_neighbours_share", TIMEBANK)
-    assert (hours > 0).all() and hours.mean() > 0.1            # 0.25 h per member a month (0.24, 0.26 on seeds 10-29)
-    assert helped.mean() > 0.005                                # +0.030 (+0.033, +0.042 on seeds 10-29)
+    assert (hours > 0).all()
+    # of the order of real time banks: NSW 1.2 h per registered member a year, TimeOverflow about 1.6 exchanges
+    # per user a year (docs/evidence/interventions.md §4.1, §4.3): between 0.5 and 5 h a year
+    assert 0.5 / 13 <= hours.mean() <= 5.0 / 13
+    assert helped.mean() > 0
     assert np.all(tail_means("timebank_hours_per_member_month", "policy=baseline") == 0.0)
 
 
@@ -33,18 +37,23 @@ def test_time_bank_cost_is_counted():
     assert np.allclose(tail_means("cost_year_total", TIMEBANK), expected)
 
 
-def test_an_exchange_credits_the_helper_debits_the_requester_and_creates_the_tie():
-    m = model(TIMEBANK, seed=1, collect=False)
+@pytest.mark.parametrize("trust,boost,tied", [(0.5, 100.0, True), (0.01, 1.0, False)])
+def test_an_exchange_credits_the_helper_debits_the_requester_and_may_create_the_tie(trust, boost, tied):
+    # the exchange is an encounter of two members without a tie: p = min(tie_formation x homophily x
+    # (trust / 0.5)^2 x exchange_boost, 1), which is 1 at trust 0.5 with a boost of 100 and about 1e-5 at
+    # trust 0.01 without a boost
+    m = model(TIMEBANK, f"policy.timebank.exchange_boost={boost}", seed=1, collect=False)
     bank = m.levers[0]
     occ = np.flatnonzero(m.households.occupied)
     a, b = occ[0], occ[-1]  # far apart: different buildings
+    m.households.trust[[a, b]] = trust
     assert m.ties.find(np.array([a]), np.array([b]))[0] == -1
     before = bank.unit.balance.copy()
     m.events.start_week(1)
     bank.record(np.array([a]), np.array([b]), np.array([2.5]))
     assert bank.unit.balance[b] - before[b] == 2.5 and bank.unit.balance[a] - before[a] == -2.5
     assert bank.unit.balance.sum() == pytest.approx(before.sum())
-    assert m.ties.find(np.array([a]), np.array([b]))[0] >= 0
+    assert (m.ties.find(np.array([a]), np.array([b]))[0] >= 0) == tied
     assert m.events.total("timebank_hours", 1) == 2.5
 
 

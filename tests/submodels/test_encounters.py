@@ -7,7 +7,7 @@ from conftest import make_model, mean_indicator
 
 def test_without_encounters_ties_only_decay():
     for seed in range(3):
-        m = make_model("cooperative.partners_per_assembly=0", seed=seed)  # warm-up builds the ties
+        m = make_model("cooperative.partners_per_assembly=0", "participation.partners=0", seed=seed)  # warm-up builds the ties
         for level in ("landing", "stairwell", "building", "neighbourhood"):  # then nobody meets
             setattr(m.encounters.p, f"rate_{level}", 0.0)
         m.encounters.p.partners_per_visit = 0
@@ -23,7 +23,7 @@ def test_without_encounters_ties_only_decay():
 
 
 def test_with_encounters_off_from_the_start_no_tie_ever_forms():
-    m = make_model("encounters=none", "cooperative.partners_per_assembly=0", seed=1)
+    m = make_model("encounters=none", "cooperative.partners_per_assembly=0", "participation.partners=0", seed=1)
     for _ in range(20):
         m.step()
     assert len(m.ties) == 0
