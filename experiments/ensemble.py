@@ -128,6 +128,9 @@ def expand(jobs: list[list[str]], spec: Spec | None) -> list[list[str]]:
                                                              "posterior, size and seed are not swept)")
     if spec is None:
         return jobs
+    if any("output.design_row" in parse_overrides(job) for job in jobs):
+        raise ConfigError(f"{KEY}.file", str(spec.file), "no posterior in a sensitivity design (output.design_row): "
+                                                         "the design sets the parameters itself (posterior=none)")
     return [[*job, f"++{SET}={k}"] for job in jobs for k in range(spec.draws)]
 
 
