@@ -87,7 +87,7 @@ def effect_sensitivity(df: pd.DataFrame, tr: Tr, ind_label: Callable[[str], str]
     panels = list(dict.fromkeys(zip(df["scenario"].astype(str), df["indicator"].astype(str))))
     n_par = df["parameter"].nunique()
     with matplotlib.rc_context(STYLE):
-        fig, axes = _grid(len(panels), cols=2, row_height=0.9 + 0.22 * n_par)
+        fig, axes = _grid(len(panels), cols=1, row_height=0.9 + 0.22 * n_par)
         for ax, (sc, ind) in zip(axes, panels):
             d = df[(df["scenario"].astype(str) == sc) & (df["indicator"].astype(str) == ind)].sort_values("mu_star")
             scale = SCALE[unit(ind)]
@@ -97,10 +97,10 @@ def effect_sensitivity(df: pd.DataFrame, tr: Tr, ind_label: Callable[[str], str]
             floor = float(d["noise_floor_q95"].max()) * scale
             if math.isfinite(floor):
                 ax.axvline(floor, color="#D55E00", ls="--", lw=1.2, gid="noise-floor")
-            ax.set_yticks(y, [_wrap(par_label(p), 34) for p in d["parameter"]], fontsize=7)
+            ax.set_yticks(y, [_wrap(par_label(p), 44) for p in d["parameter"]], fontsize=7)
             ax.grid(axis="y", visible=False)
-            ax.set_title(_wrap(f"{sc_label(sc)}: {ind_label(ind)}", 48), loc="left", fontsize=8)
-            ax.set_xlabel(_wrap(tr("report.sensitivity.axis", unit=_unit_axis(tr, ind, True)), 50), fontsize=7.5)
+            ax.set_title(_wrap(f"{sc_label(sc)}: {ind_label(ind)}", 90), loc="left", fontsize=8)
+            ax.set_xlabel(_wrap(tr("report.sensitivity.axis", unit=_unit_axis(tr, ind, True)), 90), fontsize=7.5)
             ax.tick_params(axis="x", labelsize=7)
         for ax in axes[len(panels):]:
             ax.set_visible(False)
