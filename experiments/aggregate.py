@@ -445,6 +445,7 @@ def ensemble_lines(result: dict, indicators) -> list[str]:
     b = result["ensemble_best"]
     if len(b):
         table = b.pivot(index="scenario", columns="ratio", values="p_best")[[r for r in horizon.CE_RATIOS if r in set(b.ratio)]]
+        table = table.reindex([s for s in result["order"] if s in table.index])
         out += ["\nProbability of being the most cost-effective (share of parameter sets with the lowest net present "
                 "EUR per unit of benefit; the rest: no scenario gains):", table.map(lambda p: f"{p:.0%}").to_string()]
     return out

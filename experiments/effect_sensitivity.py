@@ -147,7 +147,7 @@ def analyse_effects(sweep_dir: Path, statistic: str | None = None, splits: int |
     sweep_dir = Path(sweep_dir)
     meta = json.loads((sweep_dir / PROBLEM).read_text(encoding="utf-8"))
     spec = spec_of(meta, statistic, splits)
-    design = pd.read_csv(sweep_dir / DESIGN)
+    design = pd.read_csv(sweep_dir / DESIGN, float_precision="round_trip")
     man = read_manifest(sweep_dir)
     status = sweep_status(sweep_dir, man)
     if status["failed"] or status["missing"]:

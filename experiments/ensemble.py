@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import json
 import shutil
 import sys
@@ -169,9 +168,9 @@ def prepare(sweep_dir: Path, spec: Spec, jobs: list[list[str]]) -> dict:
                 f"{out} holds the parameter sets of another posterior or draw seed ({old.get('source')}, seed "
                 f"{old.get('seed')}; now {spec.file}, seed {spec.seed}): sweep into another directory "
                 f"(hydra.sweep.dir=...) or delete it")
-        recorded = pd.read_csv(out / DRAWS)
+        recorded = pd.read_csv(out / DRAWS, float_precision="round_trip")
         n = min(len(recorded), len(draws))
-        if _draws_csv(recorded.iloc[:n]) != _draws_csv(pd.read_csv(io.StringIO(_draws_csv(draws.iloc[:n])))):
+        if _draws_csv(recorded.iloc[:n]) != _draws_csv(draws.iloc[:n]):
             raise ValueError(f"{out / DRAWS}: the recorded parameter sets differ from those drawn now from the same "
                              f"posterior and seed (another numpy?): sweep into another directory")
         if len(recorded) >= len(draws):  # resume: the recorded sets, whatever draws now
@@ -213,7 +212,7 @@ def _sets(sweep_dir: str, mtime_ns: int):
     from experiments.calibration.posterior import read
 
     out = Path(sweep_dir) / DIR
-    return read(out / POSTERIOR).priors, pd.read_csv(out / DRAWS)
+    return read(out / POSTERIOR).priors, pd.read_csv(out / DRAWS, float_precision="round_trip")
 
 
 def sets(sweep_dir: Path):

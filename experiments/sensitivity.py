@@ -45,7 +45,7 @@ def apply_design(cfg: DictConfig) -> DictConfig:
     path = Path(str(OmegaConf.select(cfg, "output.design", default="")))
     if not path.is_file():
         raise ConfigError("output.design", str(path), "the design.csv written by python -m experiments.sensitivity sample")
-    design = pd.read_csv(path)
+    design = pd.read_csv(path, float_precision="round_trip")  # every digit of the design, as written
     if not (isinstance(row, int) and 0 <= row < len(design)):
         raise ConfigError("output.design_row", row, f"a row of {path}: 0 to {len(design) - 1}")
     for key, value in design.iloc[row].items():
@@ -128,7 +128,7 @@ def analyse(sweep_dir: Path, indicators=DEFAULT_INDICATORS) -> pd.DataFrame:
 
     sweep_dir = Path(sweep_dir)
     meta = json.loads((sweep_dir / PROBLEM).read_text(encoding="utf-8"))
-    design = pd.read_csv(sweep_dir / DESIGN)
+    design = pd.read_csv(sweep_dir / DESIGN, float_precision="round_trip")
     man = read_manifest(sweep_dir)
     status = sweep_status(sweep_dir, man)
     if status["failed"] or status["missing"]:

@@ -49,8 +49,8 @@ def ensemble(sweep: Sweep, colour: dict[str, str], tr: Tr, ind_label: Callable[[
                     shown += [e["ci_low"], e["ci_high"]]
                 p = sweep.ensemble_effect(s, ind, PERIOD_MEAN)
                 if p is not None and np.isfinite(p["p_improve"]):
-                    ax.annotate(f"{100 * p['p_improve']:.0f} %", (1.0, y), xycoords=("axes fraction", "data"),
-                                fontsize=7, ha="right", va="bottom", color="#333333", gid="p-improve")
+                    ax.annotate(f"P {100 * p['p_improve']:.0f} %", (0.99, y + 0.3), xycoords=("axes fraction", "data"),
+                                fontsize=6.5, ha="right", va="bottom", color="#333333", gid="p-improve")
                 shown += list(x / scale) if scale else []
             ax.axvline(0, color="#222222", lw=0.9)
             ax.set_yticks(ypos, [_wrap(sc_label(s), 22) for s in names] if k % cols == 0 else [], fontsize=7.5)
