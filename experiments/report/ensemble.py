@@ -115,8 +115,9 @@ def calibration(c) -> dict | None:
             "model": f"{_g(c, r['median'])} [{_g(c, r['q05'])}; {_g(c, r['q95'])}]" if computed else "–",
             "z": c.num(r["z"], 1, sign=True) if computed else "–",
             "in_band": bool(r.get("in_band")) if computed else None,
+            # the table's description is in English in the target sets: the Italian report cites without it
             "source": ", ".join(str(x) for x in (src.get("publisher"), src.get("year"), src.get("title"),
-                                                  src.get("table")) if x),
+                                                  src.get("table") if c.lang == "en" else None) if x),
             "url": src.get("url") or "", "data": {"observed": repr(float(r["observed"])),
                                                   "median": repr(float(r["median"])) if computed else "nan"}})
     params = []
@@ -129,7 +130,7 @@ def calibration(c) -> dict | None:
         "placeholder" in info["posterior"]
     return {**info, "targets": targets, "parameters": params, "placeholder": placeholder,
             "generation": post.meta.get("generation", "–"), "epsilon": _g(c, post.meta.get("epsilon", math.nan)),
-            "model": ", ".join(post.meta.get("model") or []) or "–", "n_params": len(params)}
+            "model": list(post.meta.get("model") or []), "n_params": len(params)}
 
 
 def _g(c, x) -> str:
