@@ -260,6 +260,15 @@ def ce_row(scenario: str, name: str, pf: pd.DataFrame) -> dict:
     """Extra net present cost over extra cumulative benefit, paired by seed (ratio of the means, paired
     bootstrap interval).  Undefined (NaN, ``distinguishable`` false) unless the benefit's own 95 % interval
     lies above 0; an unbounded upper end (resamples without a positive benefit) is left NaN."""
+    cost, benefit, keep = ce_pairs(name, pf)
+    defined = bool(t_interval(benefit[keep]).low > 0)
+    est, lo, hi = ratio_interval(cost, benefit) if defined else (math.nan,) * 3
+    return ce_result(scenario, name, int(keep.sum()), est, lo, hi, defined)
+
+
+def ce_pairs(name: str, pf: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per pair of a paired frame, the extra net present cost and the extra benefit of cost-effectiveness ratio
+    ``name`` (signed so that more is better), and which pairs have both."""
     benefit_name, sign = horizon.CE_RATIOS[name]
     P = horizon.PERIOD
 
@@ -269,10 +278,12 @@ def ce_row(scenario: str, name: str, pf: pd.DataFrame) -> dict:
         return (pf[(P, col)] - pf[(P, f"{col}@base")]).to_numpy(dtype=float)
 
     cost, benefit = diff("cost_net_pv_eur"), sign * diff(benefit_name)
-    keep = ~(np.isnan(cost) | np.isnan(benefit))
-    defined = bool(t_interval(benefit[keep]).low > 0)
-    est, lo, hi = ratio_interval(cost, benefit) if defined else (math.nan,) * 3
-    return {"scenario": scenario, "indicator": name, "statistic": P, "n_pairs": int(keep.sum()), "diff_mean": est,
+    return cost, benefit, ~(np.isnan(cost) | np.isnan(benefit))
+
+
+def ce_result(scenario: str, name: str, n_pairs: int, est: float, lo: float, hi: float, defined: bool) -> dict:
+    """A cost-effectiveness row of effects.csv (an unbounded upper end left NaN)."""
+    return {"scenario": scenario, "indicator": name, "statistic": horizon.PERIOD, "n_pairs": n_pairs, "diff_mean": est,
             "diff_sd": math.nan, "ci_low": lo, "ci_high": hi if math.isfinite(hi) else math.nan,
             "distinguishable": defined}
 

@@ -73,7 +73,6 @@ def run_values(sweep_dir: Path, runs: list[dict], statistic: str, indicators, se
     """One row per run: design row, scenario (its overrides but the design row), seed, and the statistic of each
     indicator over the window of the horizon account."""
     from experiments.aggregate import read_timeseries
-    from experiments.sweep import scenario_dir
 
     settings = settings or horizon.HorizonSettings()
     rows = []

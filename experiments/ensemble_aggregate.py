@@ -81,21 +81,12 @@ def ce_row(scenario: str, name: str, pf: pd.DataFrame, sets: np.ndarray) -> tupl
     defined when the benefit's 90 % prediction interval lies above 0; its interval the 5th-95th percentile over
     sets of each set's ratio (open above when more than 5 % of the sets have no positive benefit).  Also each
     set's ratio."""
-    benefit_name, sign = horizon.CE_RATIOS[name]
-    P = horizon.PERIOD
+    from experiments.aggregate import ce_pairs, ce_result
 
-    def diff(col):
-        if (P, col) not in pf:
-            return np.full(len(pf), math.nan)
-        return (pf[(P, col)] - pf[(P, f"{col}@base")]).to_numpy(dtype=float)
-
-    cost, benefit = diff("cost_net_pv_eur"), sign * diff(benefit_name)
-    keep = ~(np.isnan(cost) | np.isnan(benefit))
+    cost, benefit, keep = ce_pairs(name, pf)
     defined = bool(decompose(benefit[keep], sets[keep]).low > 0)
     est, lo, hi = ratio_over_sets(cost, benefit, sets) if defined else (math.nan,) * 3
-    row = {"scenario": scenario, "indicator": name, "statistic": P, "n_pairs": int(keep.sum()), "diff_mean": est,
-           "diff_sd": math.nan, "ci_low": lo, "ci_high": hi if math.isfinite(hi) else math.nan,
-           "distinguishable": defined}
+    row = ce_result(scenario, name, int(keep.sum()), est, lo, hi, defined)
     return row, ratios_by_set(cost[keep], benefit[keep], sets[keep])
 
 

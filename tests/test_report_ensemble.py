@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -42,38 +41,13 @@ def html(sweep: Path, lang: str) -> str:
     return (sweep / f"report.{lang}.html").read_text(encoding="utf-8")
 
 
-class Rows(HTMLParser):
-    """The rows of a table (by id): the row's attributes and each cell's attributes and text."""
-
-    def __init__(self, table_id: str):
-        super().__init__()
-        self.table_id, self.rows, self._in, self._cell = table_id, [], False, None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "table" and a.get("id") == self.table_id:
-            self._in = True
-        elif self._in and tag == "tr":
-            self.rows.append({**a, "cells": []})
-        elif self._in and tag == "td" and self.rows:
-            self._cell = {"text": "", **a}
-            self.rows[-1]["cells"].append(self._cell)
-
-    def handle_endtag(self, tag):
-        if tag == "table":
-            self._in = False
-        elif tag == "td":
-            self._cell = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell["text"] += data
-
-
 def rows(page: str, table_id: str) -> list[dict]:
-    p = Rows(table_id)
-    p.feed(page)
-    return [r for r in p.rows if r["cells"]]
+    """Every row with cells of a table: its attributes and each cell's attributes and text."""
+    from test_report import Table
+
+    t = Table(table_id, every_row=True)
+    t.feed(page)
+    return [r for r in t.rows if r["cells"]]
 
 
 @pytest.mark.slow

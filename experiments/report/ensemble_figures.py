@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from experiments.horizon import PERIOD_MEAN
-from experiments.report.figures import EUR, STYLE, Tr, _grid, _thousands, _unit_axis, _wrap, _zero_axis
+from experiments.report.figures import STYLE, Tr, _grid, _unit_axis, _wrap, effect_panel
 from experiments.report.numbers import DESIRABLE, HEADLINE, SCALE, unit
 from experiments.report.sweep import Sweep
 
@@ -52,18 +52,7 @@ def ensemble(sweep: Sweep, colour: dict[str, str], tr: Tr, ind_label: Callable[[
                     ax.annotate(f"P {100 * p['p_improve']:.0f} %", (0.99, y + 0.3), xycoords=("axes fraction", "data"),
                                 fontsize=6.5, ha="right", va="bottom", color="#333333", gid="p-improve")
                 shown += list(x / scale) if scale else []
-            ax.axvline(0, color="#222222", lw=0.9)
-            ax.set_yticks(ypos, [_wrap(sc_label(s), 22) for s in names] if k % cols == 0 else [], fontsize=7.5)
-            ax.set_ylim(-0.7, len(names) - 0.3)
-            ax.grid(axis="y", visible=False)
-            ax.set_title(_wrap(ind_label(ind), 20), loc="left", fontsize=8)
-            ax.set_xlabel(_wrap(_unit_axis(tr, ind, True), 28), fontsize=7.5)
-            ax.tick_params(axis="x", labelsize=7)
-            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
-            if unit(ind) in EUR:
-                ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands(tr)))
-            if not np.any(np.nan_to_num(np.asarray(shown, dtype=float))):
-                _zero_axis(ax, "x")
+            effect_panel(ax, ind, [sc_label(s) for s in names] if k % cols == 0 else [], ypos, shown, tr, ind_label)
         key = axes[len(ENSEMBLE_PANELS)]
         key.set_axis_off()
         grey = "#333333"
