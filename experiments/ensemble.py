@@ -150,15 +150,22 @@ def drawn(spec: Spec) -> pd.DataFrame:
     return out
 
 
-def prepare(sweep_dir: Path, spec: Spec, jobs: list[list[str]]) -> dict:
+def prepare(sweep_dir: Path, spec: Spec, jobs: list[list[str]], config=None) -> dict:
     """Draw the sets into ``<sweep dir>/ensemble/`` (or check the ones recorded there), say which keys the
-    scenarios' own overrides keep; the ensemble's description for the manifest.  ValueError on a conflict."""
+    scenarios' own overrides keep; the ensemble's description for the manifest.  ValueError on a conflict, and
+    a ConfigError when the posterior calibrates a key the sweep's ``config`` does not have (before any run)."""
     from experiments.calibration.posterior import read
     from experiments.outputs import write_text
     from experiments.sweep import parse_overrides, scenario_dir, identity
 
     out = Path(sweep_dir) / DIR
     post = read(spec.file)
+    for key in post.priors if config is not None else ():
+        value = OmegaConf.select(config, key, default=None)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{KEY}.file", str(spec.file), f"a posterior of this model's parameters: it calibrates "
+                                                             f"'{key}', which the sweep's configuration "
+                                                             f"{'does not have' if value is None else 'holds as ' + repr(value)}")
     digest = _sha256(spec.file)
     draws = drawn(spec)
     old = json.loads((out / INFO).read_text(encoding="utf-8")) if (out / INFO).is_file() else None

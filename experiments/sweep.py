@@ -315,7 +315,7 @@ class SweepCallback(Callback):
         sweep_dir = Path(config.hydra.sweep.dir)
         try:
             spec = ensemble.spec_of(config)
-            info = ensemble.prepare(sweep_dir, spec, planned_jobs(config)) if spec is not None else None
+            info = ensemble.prepare(sweep_dir, spec, planned_jobs(config), config) if spec is not None else None
             man = manifest(config, info)
             write_text(sweep_dir / MANIFEST, json.dumps(man, indent=1))
         except Exception as e:  # noqa: BLE001

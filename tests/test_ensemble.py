@@ -119,6 +119,17 @@ def test_sets_are_drawn_by_weight_recorded_and_reused(tmp_path):
         ensemble.prepare(sweep_dir, ensemble.Spec(other, 5, 11), [])
 
 
+def test_a_posterior_of_keys_the_model_lacks_is_refused_before_any_run(tmp_path):
+    from experiments.sensitivity import compose_experiment
+
+    post = write_posterior(tmp_path / "posterior.json")
+    post.write_text(post.read_text().replace("help.max_asks", "help.max_askz"))
+    cfg = compose_experiment(["+posterior=none"], "smoke")
+    with pytest.raises(ConfigError, match="help.max_askz") as e:
+        ensemble.prepare(tmp_path / "sweep", ensemble.Spec(post, 2, 0), [], cfg)
+    assert e.value.key == "output.posterior.file" and not (tmp_path / "sweep").exists()
+
+
 def test_a_set_is_applied_before_validation_and_the_scenario_keeps_what_it_names(tmp_path):
     from experiments.sensitivity import compose_experiment
 
