@@ -229,6 +229,65 @@ def test_tiny_ensemble_runs_every_scenario_on_every_set_and_seed(tiny):
     assert "Probability of improvement" in (d / "headline.txt").read_text()
 
 
+def pair_diffs(d, indicator: str, reduce, sets: int = 3, seeds: int = 2) -> np.ndarray:
+    """sets x seeds: portierato minus baseline of ``reduce(weekly series)``, read from the runs'
+    timeseries.parquet (the window: weeks 1 .. the run's last, the aggregate's default)."""
+    def value(scenario, k, s):
+        ts = pd.read_parquet(d / f"neighbourhood=acer_estate,policy={scenario},policy.portierato.hours_per_week=10,"
+                                 f"steps=26/set{k}/seed{s}/timeseries.parquet")
+        return reduce(ts.loc[ts["step"] >= 1, indicator].to_numpy(dtype=float))
+    return np.array([[value("portierato", k, s) - value("baseline", k, s) for s in range(seeds)] for k in range(sets)])
+
+
+@pytest.mark.slow
+def test_tiny_ensemble_aggregate_files_agree_with_the_runs(tiny):
+    """ensemble_sets/effects/best.csv recomputed from the runs' weekly series: each set's paired effect, their
+    mean, spread, 90 % prediction interval (mu +- t(0.95, K-1) sd sqrt(1 + 1/K)), the balanced one-way variance
+    decomposition (var_within: mean of the sets' seed variances; var_between: var of set means - var_within/S),
+    the probability of improvement, each set's cost per household-year of isolation avoided and the
+    probability of being the most cost-effective (one lever: the share of sets where it has a benefit).  The
+    aggregate's tables hold 10 significant digits (float_format %.10g): RTOL."""
+    from scipy import stats as sps
+
+    d, _ = tiny
+    sets = pd.read_csv(d / "ensemble_sets.csv")
+    eff = pd.read_csv(d / "ensemble_effects.csv").set_index(["scenario", "indicator", "statistic"])
+    draws = pd.read_csv(d / "ensemble/draws.csv")
+    K, S, RTOL = 3, 2, 1e-9
+    cases = {("cohesion_index", "period_mean"): ("cohesion_index", np.mean, 1),
+             ("isolated_household_years", "period"): ("isolated_households", lambda w: w.sum() / 52, -1)}
+    by_hand = {}
+    for (name, statistic), (column, reduce, better) in cases.items():
+        diffs = pair_diffs(d, column, reduce, K, S)
+        means = diffs.mean(axis=1)
+        by_hand[name] = means
+        rows = sets[(sets.scenario == "portierato") & (sets.indicator == name) & (sets.statistic == statistic)]
+        assert rows["set"].tolist() == [0, 1, 2] and rows["n_pairs"].tolist() == [S] * K
+        assert rows["particle"].tolist() == draws["particle"].tolist()
+        assert rows["diff_mean"].to_numpy() == pytest.approx(means, rel=RTOL, abs=1e-15)
+        row = eff.loc[("portierato", name, statistic)]
+        assert (row["n_sets"], row["n_pairs"]) == (K, K * S)
+        mu, sd = means.mean(), means.std(ddof=1)
+        half = sps.t.ppf(0.95, K - 1) * sd * np.sqrt(1 + 1 / K)
+        assert [row["mean"], row["sd_sets"], row["pi_low"], row["pi_high"]] == \
+            pytest.approx([mu, sd, mu - half, mu + half], rel=RTOL, abs=1e-15)
+        assert row["p_improve"] == pytest.approx(np.mean(better * means > 0))
+        within = diffs.var(axis=1, ddof=1).mean()
+        assert row["var_within"] == pytest.approx(within, rel=RTOL, abs=1e-18)
+        assert row["var_between"] == pytest.approx(max(0.0, means.var(ddof=1) - within / S), rel=RTOL, abs=1e-18)
+    # each set's cost per household-year of isolation avoided: its extra net present cost over the benefit
+    ratio = "pv_eur_per_household_year_of_isolation_avoided"
+    cost = sets[(sets.indicator == "cost_net_pv_eur") & (sets.statistic == "period")].set_index("set")["diff_mean"]
+    assert (cost > 0).all()  # the portierato is paid for, the baseline spends nothing on it
+    benefit = pd.Series(-by_hand["isolated_household_years"])
+    got = sets[sets.indicator == ratio].set_index("set")["diff_mean"]
+    want = (cost / benefit.where(benefit > 0)).astype(float)
+    pd.testing.assert_series_equal(got, want, check_names=False, check_index_type=False, rtol=3 * RTOL)
+    best = pd.read_csv(d / "ensemble_best.csv").set_index(["ratio", "scenario"])
+    assert best.loc[(ratio, "portierato"), "n_sets"] == K
+    assert best.loc[(ratio, "portierato"), "p_best"] == pytest.approx((benefit > 0).mean())
+
+
 @pytest.mark.slow
 def test_resume_draws_the_same_sets_and_runs_only_what_is_missing(tiny, tmp_path):
     import shutil
