@@ -2,8 +2,9 @@
 
 - ``sweep_1worker_ratio``: wall time of a one-worker sweep (``hydra.launcher.n_jobs=1``) of 16 ``acer_estate``
   runs (4 policies x 4 seeds, 260 weeks) over that of the same runs in one process (:mod:`benchmarks.inprocess`);
-- ``make_run_ratio``: wall time of ``make run``'s sweep (``+experiment=default_job``: 5 policies x 5 seeds x 156
-  weeks, default workers) over the CPU time of the same runs in one process divided by the usable cores;
+- ``make_run_ratio``: wall time of ``make run``'s sweep without its posterior ensemble (``+experiment=default_job
+  posterior=none seed=range(0,5)``: 5 policies x 5 seeds x 156 weeks, default workers: the runs the in-process
+  yardstick runs) over the CPU time of the same runs in one process divided by the usable cores;
 - memory: the peak resident memory of whole runs (``city_district``) above that of a process that only imports
   what a run imports (:func:`imports_rss`).
 

@@ -70,7 +70,7 @@ def test_tiny_morris_screening_ranks_parameters(tmp_path):
     run = subprocess.run([sys.executable, "-m", "experiments.sensitivity", "sample", *overrides], cwd=ROOT,
                          env=env(), capture_output=True, text=True, timeout=1800)
     assert run.returncode == 0, run.stderr[-3000:]
-    design = pd.read_csv(d / "design.csv")
+    design = pd.read_csv(d / "design.csv", float_precision="round_trip")
     assert design.shape == (8, 3)
     for row in (0, 5):  # each run ran its own design point
         cfg = yaml.safe_load((d / f"output.design_row={row},steps=26" / "seed0" / "config.yaml").read_text())
