@@ -85,7 +85,7 @@ def test_tiny_screening_of_the_portierato_effect(tmp_path):
                          cwd=ROOT, env=env(), capture_output=True, text=True, timeout=1800)
     assert run.returncode == 0, run.stderr[-3000:]
     design_rows = pd.read_csv(d / "design.csv", float_precision="round_trip")
-    lever = "policy.portierato.brokering.tie_probability"
+    lever = "policy.portierato.events.attendance"
     # a lever-only parameter cannot move the baseline: design points that differ only in it give the baseline
     # the same weekly series, bit for bit; the portierato's runs differ
     changed = design_rows.diff().fillna(0.0).ne(0.0)
@@ -99,7 +99,7 @@ def test_tiny_screening_of_the_portierato_effect(tmp_path):
     assert series("baseline", i) == series("baseline", i - 1)
     assert series("portierato", i) != series("portierato", i - 1)
     cfg = yaml.safe_load((d / f"output.design_row={i},policy=portierato/seed0/config.yaml").read_text())
-    assert cfg["policy"]["portierato"]["brokering"]["tie_probability"] == design_rows.loc[i, lever]
+    assert cfg["policy"]["portierato"]["events"]["attendance"] == design_rows.loc[i, lever]
 
     ana = subprocess.run([sys.executable, "-m", "experiments.sensitivity", "effects", str(d)], cwd=ROOT, env=env(),
                          capture_output=True, text=True, timeout=600)
@@ -110,8 +110,9 @@ def test_tiny_screening_of_the_portierato_effect(tmp_path):
     assert set(res["indicator"]) == {"cohesion_index", "needs_met_neighbours_share"}
     assert (res["design_points"] == 8).all() and (res["seeds"] == 4).all() and (res["statistic"] == "period_mean").all()
     assert (res["above_noise"] == (res["mu_star"] > res["noise_floor_q95"])).all()
-    # more brokered ties per introduction: the portierato meets more needs through neighbours
-    met = res[res.indicator == "needs_met_neighbours_share"].set_index("parameter")
+    # a more appealing event gathers more households (the participation rule): the portierato's effect on
+    # cohesion, of which participation is a component, grows
+    met = res[res.indicator == "cohesion_index"].set_index("parameter")
     assert met.loc[lever, "mu"] > 0 and bool(met.loc[lever, "above_noise"])
     assert (d / "effect_morris.png").stat().st_size > 10_000
     assert "above the noise floor" in ana.stdout
