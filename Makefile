@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## the main job: a small sweep of scenarios x seeds (configs/experiment/default_job.yaml, a few minutes on
-## 2 cores), then its aggregation with the headline table; rerunning resumes where it stopped
+## the main job: a small sweep of scenarios x parameter sets of the shipped posterior x seeds
+## (configs/experiment/default_job.yaml, under 3 minutes on 2 cores), then its aggregation with the headline
+## table and the report; rerunning resumes where it stopped
 run: $(STAMP)
 	$(PY) -m experiments.run -m +experiment=default_job; status=$$?; \
 	$(PY) -m experiments.aggregate outputs/sweeps/default_job && \

@@ -51,8 +51,9 @@ def main(argv: list[str] | None = None) -> dict:
     raw = {k: [] for k in ("reference", "core", "full", "large", "run", "rss", "mesa", "imports", "rss_short",
                            "rss_large", "in16", "sweep16", "in_make_run", "make_run", "make_run_shared")}
     small_district = ["neighbourhood=city_district", f"neighbourhood.households={s['households']}"]
-    make_run = (["+experiment=default_job"] if s["make_run"] == sweeps.MAKE_RUN
-                else sweeps.shape_overrides(s["make_run"]))
+    # make run's scenarios and horizon without its posterior ensemble: the runs the in-process yardstick can run
+    make_run = (["+experiment=default_job", "posterior=none", f"seed=range(0,{s['make_run']['seeds']})"]
+                if s["make_run"] == sweeps.MAKE_RUN else sweeps.shape_overrides(s["make_run"]))
     for rep in range(reps):
         log(f"repetition {rep + 1}/{reps}")
         # the same weeks of the same trajectory for core and full: collection draws no random numbers

@@ -2,10 +2,11 @@
 
 - ``sweep_1worker_ratio``: wall time of a one-worker sweep (``hydra.launcher.n_jobs=1``) of 16 ``acer_estate``
   runs (4 policies x 4 seeds, 260 weeks) over that of the same runs in one process (:mod:`benchmarks.inprocess`);
-- ``make_run_ratio``: wall time of ``make run``'s sweep (``+experiment=default_job``: 5 policies x 5 seeds x 156
-  weeks, default workers) over the CPU time of the same runs in one process divided by the usable cores;
-- ``shared_spinup_ratio``: wall time of ``make run``'s sweep as it runs (every scenario of a seed starts from one
-  shared spin-up: experiments.spinups) over that of the same sweep with every run spinning up by itself
+- ``make_run_ratio``: wall time of ``make run``'s sweep without its posterior ensemble (``+experiment=default_job
+  posterior=none seed=range(0,5)``: 5 policies x 5 seeds x 156 weeks, default workers: the runs the in-process
+  yardstick runs) over the CPU time of the same runs in one process divided by the usable cores;
+- ``shared_spinup_ratio``: wall time of that sweep as it runs (every scenario of a seed starts from one shared
+  spin-up: experiments.spinups) over that of the same sweep with every run spinning up by itself
   (:data:`ALONE`), one after the other in each repetition.  The two ratios above are measured with :data:`ALONE`,
   like the runs in one process they are compared with;
 - memory: the peak resident memory of whole runs (``city_district``) above that of a process that only imports

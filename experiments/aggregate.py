@@ -44,8 +44,10 @@ import abm
 from abm.errors import ConfigError
 from experiments import horizon
 from experiments.horizon import HEADLINE, HorizonSettings
+from experiments.ensemble import SET, scenario_of, set_of
 from experiments.outputs import COST_SCHEMA, atomic_write, write_text
 from experiments.provenance import check_pooling, of_runs
+from experiments.ensemble_stats import decompose
 from experiments.stats import paired, ratio_interval, t_interval
 from experiments.sweep import describe_status, read_manifest, sweep_status
 
@@ -57,8 +59,8 @@ def scenarios(runs: list[dict]) -> tuple[dict[str, str], dict[str, dict]]:
     The name is made of the overrides that vary across the sweep: the value alone when that is one
     config-group choice (``policy=portierato`` -> ``portierato``), else ``key=value`` pairs."""
     overrides: dict[str, dict] = {}
-    for r in runs:
-        overrides.setdefault(r["run_id"].rsplit("/", 1)[0], r["overrides"])
+    for r in runs:  # a posterior ensemble's parameter set is no part of the scenario (experiments.ensemble)
+        overrides.setdefault(scenario_of(r["run_id"]), {k: v for k, v in r["overrides"].items() if k != SET})
     keys = sorted({k for ov in overrides.values() for k in ov})
     varying = [k for k in keys if len({ov.get(k) for ov in overrides.values()}) > 1] or keys
     names = {}
@@ -106,8 +108,10 @@ def read_costs(run_path: Path) -> pd.DataFrame | None:
 
 
 # --- results.parquet -----------------------------------------------------------------------------------
-def _schema(param_keys: list[str]) -> pa.Schema:
+def _schema(param_keys: list[str], ensemble: bool = False) -> pa.Schema:
+    """The columns of results.parquet; a posterior ensemble's parameter set (``param_set``) after the seed."""
     return pa.schema([("run_id", pa.string()), ("scenario", pa.string()), ("seed", pa.int64())]
+                     + ([("param_set", pa.int64())] if ensemble else [])
                      + [(f"param.{k}", pa.string()) for k in param_keys]
                      + [("step", pa.int64()), ("indicator", pa.string()), ("value", pa.float64())])
 
@@ -116,6 +120,8 @@ def _tidy(ts: pd.DataFrame, run: dict, scenario: str, param_keys: list[str], sch
     inds = [c for c in ts.columns if c != "step"]
     n = len(ts) * len(inds)
     cols = {"run_id": [run["run_id"]] * n, "scenario": [scenario] * n, "seed": np.full(n, run["seed"], np.int64)}
+    if "param_set" in schema.names:
+        cols["param_set"] = np.full(n, set_of(run["overrides"]), np.int64)
     for k in param_keys:
         cols[f"param.{k}"] = [run["overrides"].get(k)] * n
     cols["step"] = np.repeat(ts["step"].to_numpy(np.int64), len(inds))
@@ -153,11 +159,12 @@ def _by_group_rows(path: Path, start: int, end: int) -> pd.DataFrame | None:
 
 
 def stream_runs(sweep_dir: Path, runs: list[dict], names: dict[str, str], param_keys: list[str],
-                settings: HorizonSettings) -> dict[str, pd.DataFrame]:
+                settings: HorizonSettings, ensemble: bool = False) -> dict[str, pd.DataFrame]:
     """Write results.parquet one run at a time; return each run's account as tidy frames: ``values``
     (statistic, indicator), ``costs`` (payer, asset, measure), ``years`` (year, kind) and ``groups``
-    (household_type, indicator, statistic), each with run_id, scenario and seed."""
-    schema = _schema(param_keys)
+    (household_type, indicator, statistic), each with run_id, scenario and seed (and the parameter set,
+    ``set``, in a posterior ensemble)."""
+    schema = _schema(param_keys, ensemble)
     parts: dict[str, list] = {"values": [], "costs": [], "years": [], "groups": []}
     columns = {"values": ["statistic", "indicator", "value"], "costs": ["payer", "asset", "measure", "value"],
                "years": ["year", "kind", "value"]}
@@ -166,10 +173,12 @@ def stream_runs(sweep_dir: Path, runs: list[dict], names: dict[str, str], param_
         with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
             for run in runs:
                 path = sweep_dir / run["run_id"]
-                scenario = names[run["run_id"].rsplit("/", 1)[0]]
+                scenario = names[scenario_of(run["run_id"])]
                 ts = read_timeseries(path)
                 writer.write_table(_tidy(ts, run, scenario, param_keys, schema))
                 key = {"run_id": run["run_id"], "scenario": scenario, "seed": run["seed"]}
+                if ensemble:
+                    key["set"] = set_of(run["overrides"])
                 for name, rows in zip(("values", "costs", "years"), run_rows(ts, read_costs(path), settings)):
                     parts[name].append(pd.DataFrame(rows, columns=columns[name]).assign(**key))
                 bg = _by_group_rows(path, *settings.window(int(ts["step"].max())))
@@ -178,16 +187,25 @@ def stream_runs(sweep_dir: Path, runs: list[dict], names: dict[str, str], param_
 
     atomic_write(sweep_dir / "results.parquet", write)
     empty = {"groups": ["household_type", "indicator", "value", "statistic"], **columns}
-    return {k: pd.concat(v, ignore_index=True) if v else pd.DataFrame(columns=[*empty[k], "run_id", "scenario", "seed"])
+    keys = ["run_id", "scenario", "seed", *(["set"] if ensemble else [])]
+    return {k: pd.concat(v, ignore_index=True) if v else pd.DataFrame(columns=[*empty[k], *keys])
             for k, v in parts.items()}
 
 
 # --- tables ---------------------------------------------------------------------------------------------
+def interval_of(sub: pd.DataFrame):
+    """Over seeds, the t-based 95 % interval of ``value``; in a posterior ensemble (a ``set`` column), the mean
+    over parameter sets, the sd across them and the 90 % prediction interval (experiments.ensemble_stats)."""
+    if "set" in sub:
+        return decompose(sub["value"], sub["set"]).interval()
+    return t_interval(sub["value"])
+
+
 def level_table(runs: pd.DataFrame, order: list[str], by: list[str]) -> pd.DataFrame:
-    """Mean, sd and t-based 95 % interval over seeds of ``value``, per scenario (in ``order``) and ``by``."""
+    """Mean, sd and interval (:func:`interval_of`) of ``value``, per scenario (in ``order``) and ``by``."""
     rows = []
     for (sc, *keys), sub in runs.groupby(["scenario", *by], sort=False):
-        iv = t_interval(sub["value"])
+        iv = interval_of(sub)
         rows.append({"scenario": sc, **dict(zip(by, keys)), "n": iv.n, "mean": iv.mean, "sd": iv.sd,
                      "ci_low": iv.low, "ci_high": iv.high})
     df = pd.DataFrame(rows, columns=["scenario", *by, "n", "mean", "sd", "ci_low", "ci_high"])
@@ -204,12 +222,13 @@ def summary_table(values: pd.DataFrame, order: list[str]) -> pd.DataFrame:
                        ["indicator", "statistic"])
 
 
-def _paired_frame(values: pd.DataFrame, scenario: str, baseline: str) -> pd.DataFrame:
-    """Seeds x (statistic, indicator) of a scenario, joined with the baseline's (suffix ``@base``)."""
+def _paired_frame(values: pd.DataFrame, scenario: str, baseline: str, index=("seed",)) -> pd.DataFrame:
+    """Seeds (in an ensemble: parameter sets x seeds, ``index``) x (statistic, indicator) of a scenario, joined
+    with the baseline's (suffix ``@base``)."""
     def wide(sc):
         sub = values[values["scenario"] == sc]
-        return sub.pivot_table(index="seed", columns=["statistic", "indicator"], values="value", sort=False,
-                               dropna=False, aggfunc="first")
+        return sub.pivot_table(index=list(index) if len(index) > 1 else index[0], columns=["statistic", "indicator"],
+                               values="value", sort=False, dropna=False, aggfunc="first")
     s, b = wide(scenario), wide(baseline)
     b.columns = pd.MultiIndex.from_tuples([(st, f"{ind}@base") for st, ind in b.columns])
     return s.join(b, how="inner").sort_index()
@@ -241,6 +260,15 @@ def ce_row(scenario: str, name: str, pf: pd.DataFrame) -> dict:
     """Extra net present cost over extra cumulative benefit, paired by seed (ratio of the means, paired
     bootstrap interval).  Undefined (NaN, ``distinguishable`` false) unless the benefit's own 95 % interval
     lies above 0; an unbounded upper end (resamples without a positive benefit) is left NaN."""
+    cost, benefit, keep = ce_pairs(name, pf)
+    defined = bool(t_interval(benefit[keep]).low > 0)
+    est, lo, hi = ratio_interval(cost, benefit) if defined else (math.nan,) * 3
+    return ce_result(scenario, name, int(keep.sum()), est, lo, hi, defined)
+
+
+def ce_pairs(name: str, pf: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per pair of a paired frame, the extra net present cost and the extra benefit of cost-effectiveness ratio
+    ``name`` (signed so that more is better), and which pairs have both."""
     benefit_name, sign = horizon.CE_RATIOS[name]
     P = horizon.PERIOD
 
@@ -250,10 +278,12 @@ def ce_row(scenario: str, name: str, pf: pd.DataFrame) -> dict:
         return (pf[(P, col)] - pf[(P, f"{col}@base")]).to_numpy(dtype=float)
 
     cost, benefit = diff("cost_net_pv_eur"), sign * diff(benefit_name)
-    keep = ~(np.isnan(cost) | np.isnan(benefit))
-    defined = bool(t_interval(benefit[keep]).low > 0)
-    est, lo, hi = ratio_interval(cost, benefit) if defined else (math.nan,) * 3
-    return {"scenario": scenario, "indicator": name, "statistic": P, "n_pairs": int(keep.sum()), "diff_mean": est,
+    return cost, benefit, ~(np.isnan(cost) | np.isnan(benefit))
+
+
+def ce_result(scenario: str, name: str, n_pairs: int, est: float, lo: float, hi: float, defined: bool) -> dict:
+    """A cost-effectiveness row of effects.csv (an unbounded upper end left NaN)."""
+    return {"scenario": scenario, "indicator": name, "statistic": horizon.PERIOD, "n_pairs": n_pairs, "diff_mean": est,
             "diff_sd": math.nan, "ci_low": lo, "ci_high": hi if math.isfinite(hi) else math.nan,
             "distinguishable": defined}
 
@@ -274,7 +304,7 @@ def meta(sweep_dir: Path, man: dict, names: dict, overrides: dict, completed: li
             s = json.loads((sweep_dir / r["run_id"] / "summary.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        hashes.setdefault(names[r["run_id"].rsplit("/", 1)[0]], set()).add(s.get("config_hash"))
+        hashes.setdefault(names[scenario_of(r["run_id"])], set()).add(s.get("config_hash"))
     return {
         "experiment": man.get("experiment"),
         "neighbourhood": man.get("neighbourhood"),
@@ -311,22 +341,44 @@ def aggregate(sweep_dir: Path, baseline: str | None = None, settings: HorizonSet
     provs = check_pooling(sweep_dir, [r["run_id"] for r in completed], allow_mixed_versions)
 
     windows = {settings.window(steps) for steps in _steps(sweep_dir, completed)}  # a window that does not fit: now
-    runs = stream_runs(sweep_dir, completed, names, param_keys, settings)
+    ensemble = any(set_of(r["overrides"]) is not None for r in man["runs"])
+    runs = stream_runs(sweep_dir, completed, names, param_keys, settings, ensemble)
     tables = {
         "scenarios": pd.DataFrame([{"scenario": names[d], **{f"param.{k}": ov.get(k) for k in param_keys}}
                                    for d, ov in overrides.items()], columns=["scenario"] + [f"param.{k}" for k in param_keys]),
         "summary": summary_table(runs["values"], order),
-        "effects": effects_table(runs["values"], order, base),
+        "effects": None if ensemble else effects_table(runs["values"], order, base),  # an ensemble's: below
         "by_group_summary": level_table(runs["groups"], order, ["household_type", "indicator", "statistic"]),
         **cost_tables(runs, order),
     }
+    extra = {}
+    if ensemble:  # a posterior ensemble: effects paired by (set, seed), with parametric uncertainty
+        from experiments import ensemble_aggregate
+
+        more = ensemble_aggregate.tables(runs["values"], order, base, ensemble_aggregate.particles_of(sweep_dir))
+        tables.update(more)
+        extra["ensemble"] = ensemble_meta(man, completed)
     for name, df in tables.items():
         write_text(sweep_dir / f"{name}.csv", df.to_csv(index=False, float_format="%.10g"))
     write_text(sweep_dir / "sweep_status.json", json.dumps(status, indent=1))
     write_text(sweep_dir / "sweep_meta.json",
-               json.dumps({**meta(sweep_dir, man, names, overrides, completed, settings, windows),
+               json.dumps({**meta(sweep_dir, man, names, overrides, completed, settings, windows), **extra,
                            "provenance": of_runs(provs)}, indent=1))
-    return {**tables, "status": status, "baseline": base, "order": order, "settings": settings, "windows": windows}
+    return {**tables, "status": status, "baseline": base, "order": order, "settings": settings, "windows": windows,
+            "ensemble": extra.get("ensemble")}
+
+
+def ensemble_meta(man: dict, completed: list[dict]) -> dict:
+    """What sweep_meta.json says of a posterior ensemble: the posterior (from the manifest), the sets and seeds
+    planned, the sets with a completed run, and how the intervals were computed."""
+    from experiments.ensemble_stats import LEVEL
+
+    planned = sorted({set_of(r["overrides"]) for r in man["runs"]})
+    return {**(man.get("ensemble") or {}), "sets": planned,
+            "sets_completed": sorted({set_of(r["overrides"]) for r in completed}),
+            "seeds_per_set": len({r["seed"] for r in man["runs"]}),
+            "interval": {"level": LEVEL, "method": "prediction interval over parameter sets of their seed-mean: "
+                                                  "mean ± t(K-1) sd_sets sqrt(1 + 1/K)"}}
 
 
 def _steps(sweep_dir: Path, completed: list[dict]) -> set[int]:
@@ -358,12 +410,20 @@ def headline(result: dict, indicators=HEADLINE) -> str:
     n = int(result["summary"]["n"].max()) if len(result["summary"]) else 0
     st = result["settings"]
     window = ", ".join(f"weeks {a}-{b}" for a, b in sorted(result["windows"]))
+    ens = result.get("ensemble")
+    if ens:
+        over = (f"90 % prediction interval over {len(ens['sets_completed'])} parameter sets drawn from the posterior "
+                f"{ens.get('source')} x {ens['seeds_per_set']} seeds (parametric and seed uncertainty)")
+        pairs, ci = "paired by parameter set and seed", "90 % interval"
+    else:
+        over, pairs, ci = f"95 % CI over up to {n} seeds", "", "95 % CI"
     with pd.option_context("display.width", 250, "display.max_columns", 50, "display.max_colwidth", 30):
         out = [f"Over the horizon ({window}; costs: net present value at {st.discount_rate:.1%} a year), "
-               f"mean ± half-width of the 95 % CI over up to {n} seeds:",
+               f"mean ± half-width of the {over}:",
                pd.DataFrame.from_dict(levels, orient="index").to_string()]
         if diffs:
-            out += [f"\nPaired difference from '{result['baseline']}' (* = 95 % CI excludes 0):",
+            out += [f"\nPaired difference from '{result['baseline']}'{' (' + pairs + ')' if pairs else ''} "
+                    f"(* = {ci} excludes 0):",
                     pd.DataFrame.from_dict(diffs, orient="index").to_string()]
         ce = result["effects"][result["effects"]["indicator"].isin(list(horizon.CE_RATIOS))]
         if len(ce):
@@ -373,9 +433,33 @@ def headline(result: dict, indicators=HEADLINE) -> str:
                      for r in ce.itertuples()}
             table = pd.Series(cells).unstack()[list(horizon.CE_RATIOS)]
             table = table.reindex([sc for sc in result["order"] if sc in table.index])
-            out += ["\nCost-effectiveness, net present EUR per unit of benefit [95 % bootstrap CI] (docs/SWEEPS.md):",
+            kind = "5-95 % over parameter sets" if ens else "95 % bootstrap CI"
+            out += [f"\nCost-effectiveness, net present EUR per unit of benefit [{kind}] (docs/SWEEPS.md):",
                     table.to_string()]
+        if ens:
+            out += ensemble_lines(result, inds)
     return "\n".join(out)
+
+
+def ensemble_lines(result: dict, indicators) -> list[str]:
+    """The terminal's probabilities of an ensemble: of improving each headline indicator (share of parameter
+    sets whose seed-mean effect is in the desirable direction), and of being the most cost-effective."""
+    e = result["ensemble_effects"]
+    key = {i: horizon.headline_statistic(i) for i in indicators}
+    e = e[e["indicator"].isin(list(key)) & (e["statistic"] == e["indicator"].map(key))].dropna(subset=["p_improve"])
+    out = []
+    if len(e):
+        table = e.pivot(index="scenario", columns="indicator", values="p_improve")
+        table = table.reindex([s for s in result["order"] if s in table.index])[[i for i in indicators if i in table]]
+        out += ["\nProbability of improvement (share of parameter sets whose effect, mean over seeds, is desirable):",
+                table.map(lambda p: f"{p:.0%}").to_string()]
+    b = result["ensemble_best"]
+    if len(b):
+        table = b.pivot(index="scenario", columns="ratio", values="p_best")[[r for r in horizon.CE_RATIOS if r in set(b.ratio)]]
+        table = table.reindex([s for s in result["order"] if s in table.index])
+        out += ["\nProbability of being the most cost-effective (share of parameter sets with the lowest net present "
+                "EUR per unit of benefit; the rest: no scenario gains):", table.map(lambda p: f"{p:.0%}").to_string()]
+    return out
 
 
 def main(argv=None) -> int:

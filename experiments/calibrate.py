@@ -179,8 +179,17 @@ def write_meta(out: Path, setup: Setup, run_id: int, **extra) -> None:
             "targets": setup.used, "validation": setup.validation, "skipped": setup.skipped,
             "model": list(setup.cal.model), "replicates": setup.cal.replicates, "seed": setup.cal.seed,
             "population_size": setup.cal.population_size, "distance": setup.cal.distance,
-            "sampler": setup.cal.sampler.kind, **extra}
+            "sampler": setup.cal.sampler.kind, "target_details": target_details(setup), **extra}
     write_text(out / META, json.dumps(meta, indent=1, default=str))
+
+
+def target_details(setup: Setup) -> dict[str, dict]:
+    """The targets of the calibration as they were (observed value, se, unit, population, source, mapping...):
+    what a report of a sweep drawing from its posterior shows, without the target set at hand."""
+    from dataclasses import asdict
+
+    names = [*setup.used, *setup.validation, *setup.skipped]
+    return {n: asdict(setup.targets[n]) for n in dict.fromkeys(names)}
 
 
 def db_url(out: Path) -> str:

@@ -25,12 +25,15 @@ from omegaconf import DictConfig, OmegaConf
 from abm.config import to_sim_config
 from abm.errors import ConfigError
 from abm.indicators import HEADLINE
+from experiments.ensemble import require_sweep
 from experiments.sensitivity import apply_design
 from experiments.sweep import execute_run, parse_overrides, recipe_overrides
 
 
 def configure(cfg: DictConfig):
-    """The validated run configuration (a sensitivity design point applied); raises ConfigError."""
+    """The validated run configuration (a sensitivity design point applied; a posterior parameter set is applied
+    before, by the sweep's task: experiments.ensemble); raises ConfigError."""
+    require_sweep(cfg)
     return to_sim_config(apply_design(cfg))
 
 

@@ -45,7 +45,7 @@ def apply_design(cfg: DictConfig) -> DictConfig:
     path = Path(str(OmegaConf.select(cfg, "output.design", default="")))
     if not path.is_file():
         raise ConfigError("output.design", str(path), "the design.csv written by python -m experiments.sensitivity sample")
-    design = pd.read_csv(path)
+    design = pd.read_csv(path, float_precision="round_trip")  # every digit of the design, as written
     if not (isinstance(row, int) and 0 <= row < len(design)):
         raise ConfigError("output.design_row", row, f"a row of {path}: 0 to {len(design) - 1}")
     for key, value in design.iloc[row].items():
@@ -93,8 +93,10 @@ def write_design(sweep_dir: Path, spec: DictConfig) -> int:
 
     problem, design = design_of(spec)
     text = design.to_csv(index=False, float_format="%.17g")
-    meta = json.dumps({"problem": problem, "trajectories": int(spec.trajectories), "levels": int(spec.levels),
-                       "seed": int(spec.seed)}, indent=1)
+    meta = {"problem": problem, "trajectories": int(spec.trajectories), "levels": int(spec.levels), "seed": int(spec.seed)}
+    if spec.get("effect") is not None:  # a screening of lever effects (experiments.effect_sensitivity)
+        meta["effect"] = OmegaConf.to_container(spec.effect)
+    meta = json.dumps(meta, indent=1)
     path = sweep_dir / DESIGN
     if path.exists() and path.read_text(encoding="utf-8") != text:
         raise SystemExit(f"error: {path} holds another design (parameters, ranges, trajectories, levels or "
@@ -126,7 +128,7 @@ def analyse(sweep_dir: Path, indicators=DEFAULT_INDICATORS) -> pd.DataFrame:
 
     sweep_dir = Path(sweep_dir)
     meta = json.loads((sweep_dir / PROBLEM).read_text(encoding="utf-8"))
-    design = pd.read_csv(sweep_dir / DESIGN)
+    design = pd.read_csv(sweep_dir / DESIGN, float_precision="round_trip")
     man = read_manifest(sweep_dir)
     status = sweep_status(sweep_dir, man)
     if status["failed"] or status["missing"]:
@@ -162,15 +164,51 @@ def main(argv=None) -> int:
     a = sub.add_parser("analyse", help="rank parameters by mu_star into MULTIRUN_DIR/morris.csv")
     a.add_argument("sweep_dir", type=Path)
     a.add_argument("--indicators", nargs="+", default=list(DEFAULT_INDICATORS))
+    e = sub.add_parser("effects", help="Morris indices of lever effects with their noise floor: effect_morris.csv/.png "
+                                       "(a screening with output.morris.effect, e.g. --experiment effect_sensitivity)")
+    e.add_argument("sweep_dir", type=Path)
+    e.add_argument("--statistic", choices=("last_year_mean", "period_mean"), default=None,
+                   help="the effect averaged over the last year or over the whole period (default: the experiment's)")
+    e.add_argument("--splits", type=int, default=None, help="random seed splits of the noise floor (default: the experiment's)")
+    e.add_argument("--into", type=Path, default=None, metavar="SWEEP_DIR",
+                   help="also copy effect_morris.csv into a policy sweep's directory: its report shows it")
     args = ap.parse_args(argv)
     if args.command == "sample":
         return sample(args.overrides, args.experiment)
+    if args.command == "effects":
+        return effects_main(args)
     res = analyse(args.sweep_dir, args.indicators)
     with pd.option_context("display.width", 140, "display.max_rows", 200):
         for ind, df in res.groupby("indicator", sort=False):
             print(f"\n{ind}\n" + df[["rank", "parameter", "mu_star", "mu_star_conf", "mu", "sigma"]]
                   .to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"\nMorris indices in {Path(args.sweep_dir) / MORRIS}")
+    return 0
+
+
+def effects_main(args) -> int:
+    import shutil
+
+    from experiments.effect_sensitivity import EFFECT_MORRIS, FIGURE, analyse_effects
+
+    try:
+        res = analyse_effects(args.sweep_dir, args.statistic, args.splits)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    cols = ["rank", "parameter", "mu_star", "noise_floor_q95", "above_noise", "mu", "sigma"]
+    with pd.option_context("display.width", 160, "display.max_rows", 500):
+        for (sc, ind), df in res.groupby(["scenario", "indicator"], sort=False):
+            print(f"\neffect of {sc} against {df['baseline'].iloc[0]} on {ind} ({df['statistic'].iloc[0]}, "
+                  f"{df['design_points'].iloc[0]} points x {df['seeds'].iloc[0]} seeds)\n"
+                  + df[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    below = res[~res["above_noise"]]
+    print(f"\n{len(res) - len(below)} of {len(res)} indices above the noise floor (95th percentile of the mu* of "
+          f"seed noise alone){'; more seeds per design point would separate the rest' if len(below) else ''}")
+    print(f"Indices in {Path(args.sweep_dir) / EFFECT_MORRIS}, figure in {Path(args.sweep_dir) / FIGURE}")
+    if args.into is not None:
+        shutil.copyfile(Path(args.sweep_dir) / EFFECT_MORRIS, Path(args.into) / EFFECT_MORRIS)
+        print(f"copied into {Path(args.into) / EFFECT_MORRIS}: its report shows it (python -m experiments.report)")
     return 0
 
 

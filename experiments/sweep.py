@@ -30,15 +30,19 @@ from urllib.parse import quote
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from experiments import ensemble
 from experiments.claims import Claim
+from experiments.ensemble import SET
 from experiments.outputs import DONE, ERROR, write_text
 from experiments.provenance import model_version, run_identity
 
 MANIFEST = "manifest.json"
-#: run-identity keys left out of the directory name: the experiment is the sweep itself
-IDENTITY_EXCLUDED = {"experiment"}
-#: ``output.*`` keys change what is written, not the model; only these ones identify a run
-OUTPUT_IDENTITY = {"output.design_row"}
+#: run-identity keys left out of the directory name: the experiment is the sweep itself, and so is the
+#: posterior of an ensemble (its parameter set is, below)
+IDENTITY_EXCLUDED = {"experiment", "posterior"}
+#: ``output.*`` keys change what is written, not the model; only these ones identify a run: a sensitivity
+#: design point and the parameter set of a posterior ensemble (experiments.ensemble)
+OUTPUT_IDENTITY = {"output.design_row", "output.param_set"}
 MAX_NAME = 150
 
 
@@ -74,14 +78,18 @@ def scenario_dir(ident: dict[str, str]) -> str:
 
 
 def run_dir(overrides, seed) -> str:
-    """The run id, i.e. the run directory relative to the sweep directory: ``<scenario>/seed<N>`` (for a task
-    of the sweeper, its own directory under ``.abitare/``: experiments.tasks)."""
+    """The run id, i.e. the run directory relative to the sweep directory: ``<scenario>/seed<N>``, in a posterior
+    ensemble ``<scenario>/set<k>/seed<N>`` (for a task of the sweeper, its own directory under ``.abitare/``:
+    experiments.tasks)."""
     ov = parse_overrides(overrides)
     if "output.task" in ov:
         from experiments.tasks import task_dir
 
         return task_dir(ov["output.task"])
-    return f"{scenario_dir(identity(ov))}/seed{int(ov.get('seed', seed))}"
+    ident = identity(ov)
+    param_set = ident.pop(SET, None)
+    seed_dir = f"seed{int(ov.get('seed', seed))}"
+    return f"{scenario_dir(ident)}/{seed_dir}" if param_set is None else f"{scenario_dir(ident)}/set{int(param_set)}/{seed_dir}"
 
 
 OmegaConf.register_new_resolver("abitare_run_dir", lambda overrides, seed: run_dir(overrides, seed),
@@ -99,14 +107,15 @@ def planned_jobs(config: DictConfig) -> list[list[str]]:
     lines = [f"{k}={v}" for k, v in params.items()] + list(config.hydra.overrides.task)
     overrides = OverridesParser.create().parse_overrides(lines)
     try:
-        return BasicSweeper.split_arguments(overrides, None)[0]
+        jobs = BasicSweeper.split_arguments(overrides, None)[0]
     except HydraException as e:
         if "ConfigLoader" in str(e):
             raise ValueError("glob() sweeps are not supported: list the choices, e.g. policy=baseline,portierato") from e
         raise
+    return ensemble.expand(jobs, ensemble.spec_of(config))
 
 
-def manifest(config: DictConfig) -> dict:
+def manifest(config: DictConfig, ensemble_info: dict | None = None) -> dict:
     runs = []
     for job in planned_jobs(config):
         ov = parse_overrides(job)
@@ -117,7 +126,7 @@ def manifest(config: DictConfig) -> dict:
     if len(set(ids)) != len(ids):
         dup = sorted({i for i in ids if ids.count(i) > 1})
         raise ValueError(f"two planned runs share a directory: {dup[:3]}")
-    return {
+    out = {
         "experiment": OmegaConf.select(config, "output.experiment", default=None),
         "neighbourhood": config.neighbourhood.name,
         "steps": int(config.steps),
@@ -126,6 +135,9 @@ def manifest(config: DictConfig) -> dict:
         "created": dt.datetime.now().isoformat(timespec="seconds"),
         "runs": runs,
     }
+    if ensemble_info is not None:  # a posterior ensemble (experiments.ensemble); absent otherwise
+        out["ensemble"] = ensemble_info
+    return out
 
 
 def read_manifest(sweep_dir: Path) -> dict:
@@ -302,7 +314,9 @@ class SweepCallback(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
         try:
-            man = manifest(config)
+            spec = ensemble.spec_of(config)
+            info = ensemble.prepare(sweep_dir, spec, planned_jobs(config), config) if spec is not None else None
+            man = manifest(config, info)
             write_text(sweep_dir / MANIFEST, json.dumps(man, indent=1))
         except Exception as e:  # noqa: BLE001
             print(f"error: cannot plan the sweep: {type(e).__name__}: {e}", file=sys.stderr)

@@ -44,8 +44,9 @@ class Source:
 class Target:
     """One observed figure the model is compared with."""
 
-    #: a short human label (tables, figures)
+    #: a short human label (tables, figures), and in Italian for the report (optional: the label otherwise)
     label: str = MISSING
+    label_it: str = ""
     #: a function of experiments/statistics.py computing the model's counterpart from a run
     statistic: str = MISSING
     args: dict[str, Any] = field(default_factory=dict)
@@ -53,6 +54,7 @@ class Target:
     #: standard error or tolerance, in the unit of ``observed`` (> 0): the distance's scale for this target
     se: float = MISSING
     unit: str = MISSING
+    unit_it: str = ""
     #: the population the observed figure describes
     population: str = MISSING
     source: Source = field(default_factory=Source)

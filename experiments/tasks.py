@@ -45,11 +45,12 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
+from experiments import ensemble
 from experiments.sweep import parse_overrides, recipe_overrides, run_dir, state_on_disk
 
 PLAN_DIR = ".abitare"
 #: keys set on a composed configuration to derive a run's: runs differing only in these share a composition
-DERIVED = ("seed", "output.design_row")
+DERIVED = ("seed", "output.design_row", "output.param_set")
 #: overrides a spun-up state does not depend on (abm.spinup.NOT_SPINUP): the policy, the horizon
 NOT_SPINUP_KEYS = ("policy", "steps")
 SPINUP_DIR = "spinup"
@@ -230,6 +231,7 @@ def sweep(sweeper, arguments: list[str], tasks: int | None, stale: str, share_sp
     config = sweeper.config
     parser = OverridesParser.create(config_loader=sweeper.hydra_context.config_loader)
     jobs = BasicSweeper.split_arguments(parser.parse_overrides(sweeper._parse_config() + list(arguments)), None)[0]
+    jobs = ensemble.expand(jobs, ensemble.spec_of(config))  # one run per parameter set of a posterior ensemble
     sweep_dir = Path(config.hydra.sweep.dir)
     sweep_dir.mkdir(parents=True, exist_ok=True)
     OmegaConf.save(config, sweep_dir / "multirun.yaml")
@@ -292,10 +294,12 @@ def starts(runs: list[dict], n_tasks: int) -> list[int]:
 
 class Configs:
     """The validated configurations of a task's runs: one composition per group of runs (group_key), each run's
-    derived from it (seed set, design row applied).  The task's own composed configuration is the first."""
+    derived from it (seed set, design row or posterior parameter set applied).  The task's own composed
+    configuration is the first."""
 
-    def __init__(self, cfg: DictConfig, first: dict, config_name: str):
+    def __init__(self, cfg: DictConfig, first: dict, config_name: str, sweep_dir: Path | None = None):
         self.config_name = config_name
+        self.sweep_dir = sweep_dir
         self.composed = {group_key(first): cfg}
         self.validated: dict[str, object] = {}
 
@@ -310,14 +314,20 @@ class Configs:
     def __call__(self, run: dict):
         from experiments.run import configure
 
-        if "output.design_row" in run["overrides"]:
+        ov = run["overrides"]
+        if "output.design_row" in ov:
             cfg = copy.deepcopy(self.base(run))
-            OmegaConf.update(cfg, "output.design_row", int(run["overrides"]["output.design_row"]), merge=False)
+            OmegaConf.update(cfg, "output.design_row", int(ov["output.design_row"]), merge=False)
             sim = configure(cfg)
         else:
-            key = group_key(run)
+            key = group_key(run), ov.get(ensemble.SET)
             if key not in self.validated:
-                self.validated[key] = configure(self.base(run))
+                cfg = self.base(run)
+                if key[1] is not None:  # a posterior parameter set; the scenario's own overrides keep their values
+                    cfg = copy.deepcopy(cfg)
+                    OmegaConf.update(cfg, ensemble.SET, int(key[1]), merge=False)
+                    ensemble.apply(cfg, self.sweep_dir, overridden=ov)
+                self.validated[key] = configure(cfg)
             sim = copy.deepcopy(self.validated[key])
         output = {k: v for k, v in sim.output.items() if k != "task"}
         return dataclasses.replace(sim, seed=run["seed"], output=output)
@@ -358,7 +368,7 @@ def run_task(cfg: DictConfig, sweep_dir: Path, config_name: str | None = None) -
     plan = json.loads((sweep_dir / PLAN_DIR / f"{plan_id}.json").read_text(encoding="utf-8"))
     runs = plan["runs"]
     first = starts(runs, plan["tasks"])[int(k)]
-    configs = Configs(cfg, runs[first], config_name)
+    configs = Configs(cfg, runs[first], config_name, sweep_dir)
     spinups = None
     if plan.get("share_spinup", True):
         from experiments.spinups import SpinupStore

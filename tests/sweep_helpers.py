@@ -35,8 +35,10 @@ def aggregate(sweep_dir: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def done_markers(sweep_dir: Path) -> dict[str, int]:
-    """run id -> modification time (ns) of its completion marker."""
-    return {str(p.parent.relative_to(sweep_dir)): p.stat().st_mtime_ns for p in Path(sweep_dir).glob("*/seed*/DONE")}
+    """run id -> modification time (ns) of its completion marker (``<scenario>/seed<N>``, or in a posterior
+    ensemble ``<scenario>/set<k>/seed<N>``)."""
+    found = [*Path(sweep_dir).glob("*/seed*/DONE"), *Path(sweep_dir).glob("*/set*/seed*/DONE")]
+    return {str(p.parent.relative_to(sweep_dir)): p.stat().st_mtime_ns for p in found}
 
 
 def results(sweep_dir: Path) -> pd.DataFrame:

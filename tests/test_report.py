@@ -248,18 +248,19 @@ def test_headline_table_numbers_equal_effects_csv(sweeps, name, lang):
 
 
 class Table(HTMLParser):
-    """The rows of a table (by id): per row its data-scenario and the cells' text and data-* attributes."""
+    """The rows of a table (by id): per row its data-scenario (and its other attributes) and the cells' text and
+    data-* attributes; rows without a data-scenario too when ``every_row``."""
 
-    def __init__(self, table_id: str):
+    def __init__(self, table_id: str, every_row: bool = False):
         super().__init__()
-        self.table_id, self.rows, self._in, self._cell = table_id, [], False, None
+        self.table_id, self.every_row, self.rows, self._in, self._cell = table_id, every_row, [], False, None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "table" and a.get("id") == self.table_id:
             self._in = True
-        elif self._in and tag == "tr" and "data-scenario" in a:
-            self.rows.append({"scenario": a["data-scenario"], "cells": []})
+        elif self._in and tag == "tr" and ("data-scenario" in a or self.every_row):
+            self.rows.append({**a, "scenario": a.get("data-scenario"), "cells": []})
         elif self._in and tag == "td" and self.rows:
             self._cell = {"text": "", **a}
             self.rows[-1]["cells"].append(self._cell)

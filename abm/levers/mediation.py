@@ -48,7 +48,7 @@ class MediationParams(StaffedParams):
     #: ... and is reported to the service with this weekly probability (complaints to ACER, the municipality):
     #: set so that about 5 disputes per 100 households a year reach it, as formal mediation requests to ACER do
     #: (3.6-5.2 per 100 ERP dwellings a year; docs/evidence/interventions.md §7.4)
-    escalation_report: float = param(0.02, lo=0.0, hi=1.0)
+    escalation_report: float = param(0.011, lo=0.0, hi=1.0)
     #: a case not taken within this many weeks drops out of the queue
     max_wait_weeks: int = param(8, lo=0, hi=520)
     #: share of the gap to full trust each party regains with an agreement

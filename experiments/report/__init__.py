@@ -33,7 +33,7 @@ def render(multirun_dir: Path | str, lang: str = "it", context=None) -> str:
     if lang not in LANGUAGES:
         raise ValueError(f"--lang {lang!r}: allowed {', '.join(LANGUAGES)}")
     c = context or Context(load(multirun_dir), lang)
-    figs = c.build_figures()
+    figs = {"ensemble": None, "sensitivity": None, **c.build_figures()}  # those two: only when there is data
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["first_line"] = _first_line
@@ -45,6 +45,7 @@ def render(multirun_dir: Path | str, lang: str = "it", context=None) -> str:
         account=c.cost_account(), cumulative=c.cumulative(), cumulative_names=CUMULATIVE,
         compared=c.sweep.compared, dose_label=c.param(c.dose[0]) if c.dose else "",
         methods=c.methods(), sources=c.parameter_sources(), terms=c.terms(), indicators=c.indicator_glossary(),
+        ens=c.ensemble(), prob=c.probabilities(), best=c.best(), cal=c.calibration(), sens=c.sensitivity(),
     )
 
 

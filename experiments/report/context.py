@@ -13,7 +13,7 @@ import numpy as np
 from abm.i18n import t, table
 from abm.indicators import BY_TYPE, INDICATORS
 from abm.vocabulary import HOUSEHOLD_TYPES, PAYERS
-from experiments.report import figures
+from experiments.report import ensemble_figures, figures
 from experiments.horizon import CE_RATIOS, LAST_WEEK, PERIOD_QUANTITIES, HorizonSettings
 from experiments.report.numbers import DESIRABLE, HEADLINE, SCALE, SERIES, shown, unit
 from experiments.report.sweep import CE_INDICATORS, Sweep
@@ -53,6 +53,10 @@ class Context:
 
     # --- words ------------------------------------------------------------------------------------------
     def tr(self, key: str, **fmt) -> str:
+        """The text of ``key``; in a posterior ensemble its ``<key>.ensemble`` variant where there is one (the
+        texts that describe intervals, pairs and calibration say what an ensemble's numbers are)."""
+        if self.sweep.ensemble and self.has(f"{key}.ensemble"):
+            key = f"{key}.ensemble"
         return t(key, self.lang, **fmt)
 
     def has(self, key: str) -> bool:
@@ -367,10 +371,37 @@ class Context:
                 "residual": self.tr(residual, **lives) if st["residual_value"] != "none" else self.tr(residual)}
 
     # --- figures -------------------------------------------------------------------------------------------
+    # --- a posterior ensemble, its calibration, the sensitivity of lever effects (experiments.report.ensemble) -----
+    def ensemble(self) -> dict | None:
+        from experiments.report import ensemble
+
+        return ensemble.intro(self)
+
+    def probabilities(self) -> dict | None:
+        from experiments.report import ensemble
+
+        return ensemble.probabilities(self)
+
+    def best(self) -> dict | None:
+        from experiments.report import ensemble
+
+        return ensemble.best(self)
+
+    def calibration(self) -> dict | None:
+        from experiments.report import ensemble
+
+        return ensemble.calibration(self)
+
+    def sensitivity(self) -> dict | None:
+        from experiments.report import ensemble
+
+        return ensemble.sensitivity(self)
+
     def draw_figures(self) -> dict[str, object]:
         """Every figure the sweep has data for, as matplotlib Figures (None where there is no data):
         trajectories, effects, costs (the headline's cost and its parts, spending by year), frontier (when a
-        scenario costs something), dose (when the sweep has one), by_type."""
+        scenario costs something), dose (when the sweep has one), by_type; in a posterior ensemble the effect
+        under each parameter set (ensemble), and the sensitivity of lever effects when the sweep holds it."""
         sw, tr, il, sl = self.sweep, self.tr, self.indicator, self.short_scenario
         title = self.param(self.dose[0]) if self.dose else None
         traj = trajectories(sw.results, list(SERIES))
@@ -382,6 +413,9 @@ class Context:
             "dose": (figures.dose_response(sw, self.dose[0], self.dose[1], tr, il, self.param(self.dose[0]))
                      if self.dose else None),
             "by_type": figures.by_type(sw, list(HOUSEHOLD_TYPES), self.colour, tr, il, self.household_type, sl, title),
+            **({"ensemble": ensemble_figures.ensemble(sw, self.colour, tr, il, sl)} if sw.ensemble else {}),
+            **({"sensitivity": ensemble_figures.effect_sensitivity(sw.effect_sensitivity, tr, il, self.param, sl)}
+               if not sw.effect_sensitivity.empty else {}),
         }
 
     def build_figures(self) -> dict[str, Fig | None]:

@@ -196,18 +196,8 @@ def effects(sweep: Sweep, colour: dict[str, str], tr: Tr, ind_label: Callable[[s
                     if e is not None:
                         _errorbars(ax, y + dy, e, scale, colour[s], marker)
                         values += [e["diff_mean"], e["ci_low"], e["ci_high"]]
-            ax.axvline(0, color="#222222", lw=0.9)
-            ax.set_yticks(ypos, [_wrap(sc_label(s), 22) for s in names] if k % cols == 0 else [], fontsize=7.5)
-            ax.set_ylim(-0.7, len(names) - 0.3)
-            ax.grid(axis="y", visible=False)
-            ax.set_title(_wrap(ind_label(ind), 20), loc="left", fontsize=8)
-            ax.set_xlabel(_wrap(_unit_axis(tr, ind, True), 28), fontsize=7.5)
-            ax.tick_params(axis="x", labelsize=7)
-            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(3 if unit(ind) in EUR else 4))
-            if unit(ind) in EUR:
-                ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands(tr)))
-            if not np.any(np.nan_to_num(values)):
-                _zero_axis(ax, "x")
+            effect_panel(ax, ind, [sc_label(s) for s in names] if k % cols == 0 else [], ypos, values, tr,
+                         ind_label)
         key = axes[len(HEADLINE)]
         key.set_axis_off()
         grey = "#333333"
@@ -224,6 +214,23 @@ def effects(sweep: Sweep, colour: dict[str, str], tr: Tr, ind_label: Callable[[s
         for ax in axes[len(HEADLINE) + 1:]:
             ax.set_visible(False)
     return fig
+
+
+def effect_panel(ax, ind: str, labels: list[str], ypos, values, tr: Tr, ind_label: Callable[[str], str]) -> None:
+    """The frame of a panel of differences, one row per scenario: zero line, scenario labels (only where given),
+    the indicator as title, its unit of difference, and a single tick at 0 when every value shown is 0."""
+    ax.axvline(0, color="#222222", lw=0.9)
+    ax.set_yticks(ypos, [_wrap(label, 22) for label in labels] if labels else [], fontsize=7.5)
+    ax.set_ylim(-0.7, len(ypos) - 0.3)
+    ax.grid(axis="y", visible=False)
+    ax.set_title(_wrap(ind_label(ind), 20), loc="left", fontsize=8)
+    ax.set_xlabel(_wrap(_unit_axis(tr, ind, True), 28), fontsize=7.5)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(3 if unit(ind) in EUR else 4))
+    if unit(ind) in EUR:
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_thousands(tr)))
+    if not np.any(np.nan_to_num(np.asarray(values, dtype=float))):
+        _zero_axis(ax, "x")
 
 
 #: the benefits on the cost-effectiveness frontier, added up over the horizon: indicator, sign (+1: more of it

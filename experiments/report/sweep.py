@@ -19,6 +19,8 @@ import pandas as pd
 from experiments.horizon import ALL, CE_RATIOS, PERIOD_MEAN, headline_statistic
 
 BASELINE = "baseline"
+#: the global sensitivity of lever effects (experiments.effect_sensitivity), shown when the sweep holds it
+EFFECT_MORRIS = "effect_morris.csv"
 #: the columns of a level table of the aggregate
 LEVEL = ["n", "mean", "sd", "ci_low", "ci_high"]
 #: cost-effectiveness rows of effects.csv (computed by the aggregation against the baseline)
@@ -54,6 +56,28 @@ class Sweep:
     #: the horizon's costs by payer and asset (cost_account.csv) and the money spent each year (cost_by_year.csv)
     cost_account: pd.DataFrame = field(default_factory=pd.DataFrame)
     cost_by_year: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: a posterior ensemble (experiments.ensemble_aggregate): the effect's distribution over parameter sets,
+    #: each set's effect, the probability of being the most cost-effective (empty outside an ensemble)
+    ensemble_effects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ensemble_sets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ensemble_best: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: the calibration behind the posterior (ensemble/: calibration.json, fit.csv, posterior.json), if any
+    calibration: dict | None = None
+    fit: pd.DataFrame = field(default_factory=pd.DataFrame)
+    posterior: object = None
+    #: the global sensitivity of lever effects (effect_morris.csv), when the sweep directory holds it
+    effect_sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def ensemble(self) -> dict | None:
+        """What sweep_meta.json says of the posterior ensemble (None outside one)."""
+        return self.meta.get("ensemble") or None
+
+    def ensemble_effect(self, scenario: str, indicator: str, statistic: str | None = None) -> pd.Series | None:
+        """A row of ensemble_effects.csv (statistic as in :meth:`effect`)."""
+        if self.ensemble_effects.empty:
+            return None
+        return _row(self.ensemble_effects, scenario, indicator, statistic or headline_statistic(indicator))
 
     @property
     def groups(self) -> pd.DataFrame:
@@ -211,7 +235,26 @@ def load(root: Path | str) -> Sweep:
         by_group=_csv(root / "by_group_summary.csv", ["scenario", "household_type", "indicator", "statistic", *LEVEL]),
         cost_account=_csv(root / "cost_account.csv", ["scenario", "payer", "asset", "measure", *LEVEL]),
         cost_by_year=_csv(root / "cost_by_year.csv", ["scenario", "year", "kind", *LEVEL]),
+        **_ensemble(root),
+        effect_sensitivity=_csv(root / EFFECT_MORRIS, []),
     )
+
+
+def _ensemble(root: Path) -> dict:
+    """The ensemble's tables and the calibration behind its posterior (copied into ``ensemble/`` by the sweep)."""
+    from experiments.calibration.posterior import read
+    from experiments.ensemble import DIR, POSTERIOR
+
+    d = root / DIR
+    post = None
+    if (d / POSTERIOR).is_file():
+        try:
+            post = read(d / POSTERIOR)
+        except ValueError:
+            post = None
+    return {"ensemble_effects": _csv(root / "ensemble_effects.csv", []), "ensemble_sets": _csv(root / "ensemble_sets.csv", []),
+            "ensemble_best": _csv(root / "ensemble_best.csv", []).rename(columns={"scenario": "scenario"}),
+            "calibration": _json(d / "calibration.json"), "fit": _csv(d / "fit.csv", []), "posterior": post}
 
 
 def _truth(v) -> bool:

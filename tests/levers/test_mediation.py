@@ -17,16 +17,18 @@ def test_mediation_raises_the_share_of_conflicts_resolved():
     assert resolved.mean() > 0
 
 
+@pytest.mark.slow
 def test_about_five_disputes_per_100_households_a_year_reach_mediation():
     # formal mediation requests to ACER: 3.6-5.2 per 100 ERP dwellings a year (docs/evidence/interventions.md
-    # §7.4); escalation_report is set for it on acer_estate (seeds 0-9, 104 weeks)
+    # §7.4); escalation_report is set for it on the steady acer_estate (default spin-up, seeds 0-9, 104 weeks).
+    # Seeds differ by about 1 per 100 a year, so the mean of 10 lies within 0.7 of its expectation (2 s.e.)
     per_100 = []
     for seed in range(10):
-        m = model(MEDIATION, seed=seed, collect=False)
+        m = model(MEDIATION, "spinup=default", seed=seed, collect=False)
         for _ in range(104):
             m.step()
         per_100.append(100 * m.levers[0].acts["escalations"] / 2 / m.households.occupied.sum())
-    assert 2.5 <= np.mean(per_100) <= 7.5, per_100
+    assert 3.6 - 0.7 <= np.mean(per_100) <= 5.2 + 0.7, per_100
 
 
 def test_mediation_cost_is_counted():

@@ -1,6 +1,7 @@
 """Moving: rent burden, dissatisfaction and conflict drive turnover; vacancies are re-let after a delay."""
 
 import numpy as np
+import pytest
 
 from conftest import make_model, mean_indicator
 
@@ -65,12 +66,28 @@ def test_the_waiting_list_loses_applicants_at_the_dropout_rate_and_gains_them_pe
     assert weekly(0.5) == 1 - 0.5 ** (1 / 52)
 
 
+@pytest.mark.slow
 def test_erp_tenants_leave_less_often_than_private_renters():
-    """P2: in mixed_regeneration (ERP, ERS and private buildings), over the first year after the spin-up."""
-    m = make_model("neighbourhood=mixed_regeneration", seed=3, collect=False)
+    """P2: in mixed_regeneration (ERP, ERS and private buildings), over two years after the steady spin-up,
+    seeds 0-2.  The sources give ERP 3.5-4 and private renters about 12 moves out per 100 households a year
+    (docs/ODD.md 7.9): three times as often; twice is the margin left for the noise of ~150 household-years
+    of private renters a seed."""
+    left, present = 0, 0
+    for seed in range(3):
+        l, p = _moves_by_tenure(make_model("neighbourhood=mixed_regeneration", "spinup=default", seed=seed,
+                                           collect=False), weeks=104)
+        left, present = left + l, present + p
+    rate = left / np.maximum(present, 1) * 52
+    from abm.vocabulary import TENURE_CODE
+
+    assert rate[TENURE_CODE["private"]] > 2 * rate[TENURE_CODE["erp"]], rate
+
+
+def _moves_by_tenure(m, weeks: int):
+    """Households that moved out and household-weeks present, by tenure, over ``weeks`` weeks of ``m``."""
     left = np.zeros(len(m.moving.base))
     present = np.zeros(len(m.moving.base))
-    for _ in range(52):
+    for _ in range(weeks):
         before = m.households.hid.copy()
         occupied = m.households.occupied.copy()
         m.step()
@@ -78,7 +95,4 @@ def test_erp_tenants_leave_less_often_than_private_renters():
         gone = occupied & (m.households.hid[: len(before)] != before)
         left += np.bincount(tenure[gone], minlength=len(left))
         present += np.bincount(tenure[occupied], minlength=len(left))
-    rate = left / np.maximum(present, 1) * 52
-    from abm.vocabulary import TENURE_CODE
-
-    assert rate[TENURE_CODE["private"]] > 2 * rate[TENURE_CODE["erp"]]
+    return left, present
