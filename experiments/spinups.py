@@ -17,7 +17,7 @@ bit, as the run spinning up by itself.  The key is :func:`experiments.provenance
   a state once every planned run that needs it is complete (:meth:`SpinupStore.discard`), so a sweep holds on
   disk only the states of unfinished runs (about 0.2 MB each for ``acer_estate``), not one per seed and
   parameter set of a whole ensemble; a resumed sweep finds those of its unfinished runs.
-- ``output.share_spinup=false`` turns the sharing off (every run spins up by itself; the results are the same).
+- ``hydra.sweeper.share_spinup=false`` turns the sharing off (every run spins up by itself; the results are the same).
 """
 
 from __future__ import annotations

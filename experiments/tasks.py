@@ -29,7 +29,8 @@ horizon and the outputs.  :func:`build_model` is the only place a run's model is
 ``(model version, spin-up settings, seed)`` from the task's :class:`experiments.spinups.SpinupStore` (in
 memory, else ``<sweep dir>/.abitare/spinup/``, else computed there under a claim) and starts the run from a
 copy of it.  The plan keeps the runs of one key together (:func:`spinup_group`), so a task's memory serves
-the scenarios of one seed.
+the scenarios of one seed.  In a posterior ensemble the run's parameter set is applied before the key is
+computed (:class:`Configs`): runs of sets with other values have other states.
 """
 
 from __future__ import annotations
@@ -87,19 +88,30 @@ def workers(config: DictConfig) -> int:
     return max(1, int(OmegaConf.select(config, "hydra.launcher.array_parallelism", default=1) or 1))
 
 
-def spinup_group(run: dict) -> str:
-    """Runs with the same group share a spun-up state (the same seed and overrides but the policy's and the
-    horizon); judged from the overrides, without composing (the state's own key is checked in the run)."""
+def spinup_group(run: dict, sweep_dir: Path | None = None) -> str:
+    """Runs with the same group share a spun-up state: the same seed and overrides but the policy's and the
+    horizon, and in a posterior ensemble the same values of their parameter set (those that reach the spin-up:
+    not the keys under ``policy.``, not those the run's own overrides name), so that sets drawn twice, or
+    differing in a lever's parameter only, share.  Judged without composing (the state's own key,
+    experiments.provenance.spinup_identity, is computed in the run); without the ensemble's recorded sets in
+    ``sweep_dir``, by the set's number."""
     ov = {k: v for k, v in run["overrides"].items() if k.partition(".")[0] not in NOT_SPINUP_KEYS}
+    k = ensemble.set_of(ov)
+    if k is not None and sweep_dir is not None and (Path(sweep_dir) / ensemble.DIR / ensemble.DRAWS).is_file():
+        del ov[ensemble.SET]
+        values = ensemble.set_values(sweep_dir, k, skip=run["overrides"])
+        ov.update({f"{ensemble.SET}:{key}": repr(v) for key, v in values.items()
+                   if key.partition(".")[0] not in NOT_SPINUP_KEYS})
     return json.dumps([ov, run["seed"]], sort_keys=True)
 
 
 def order_runs(runs: list[dict]) -> list[dict]:
-    """Runs sharing a spun-up state next to each other (stable: the sweep's order within a group)."""
+    """Runs of one spin-up group (their ``spinup``: :func:`spinup_group`) next to each other (stable: the
+    sweep's order within a group)."""
     first: dict[str, int] = {}
     for i, r in enumerate(runs):
-        first.setdefault(spinup_group(r), i)
-    return sorted(runs, key=lambda r: first[spinup_group(r)])
+        first.setdefault(r["spinup"], i)
+    return sorted(runs, key=lambda r: first[r["spinup"]])
 
 
 def check_choices(sweeper, jobs: list[list[str]]) -> None:
@@ -159,9 +171,9 @@ def launch(sweeper, sweep_dir: Path, runs: list[dict], n_tasks: int, stale: str,
     from experiments.outputs import write_text
 
     plan_id = f"plan-{uuid.uuid4().hex[:12]}"
-    runs = order_runs(runs)
+    runs = order_runs([{**r, "spinup": spinup_group(r, sweep_dir)} for r in runs])
     plan = {"stale": stale, "created": time.time(), "tasks": n_tasks, "share_spinup": bool(share_spinup),
-            "runs": [{k: r[k] for k in ("run_id", "seed", "overrides", "job")} for r in runs]}
+            "runs": [{k: r[k] for k in ("run_id", "seed", "overrides", "job", "spinup")} for r in runs]}
     write_text(sweep_dir / PLAN_DIR / f"{plan_id}.json", json.dumps(plan))
     jobs = [[*runs[i]["job"], f"++{TASK_KEY}={plan_id}/{k}"] for k, i in enumerate(starts(runs, n_tasks))]
     statuses: dict[str, str] = {}
@@ -280,10 +292,10 @@ def task_dir(ref: str) -> str:
 
 def starts(runs: list[dict], n_tasks: int) -> list[int]:
     """Where each of ``n_tasks`` tasks starts walking the plan's ``runs``: task k about k/T of the way in, moved
-    on to the first run of the next group sharing a spun-up state (:func:`spinup_group`) when that is not
-    another task's start, so that two tasks rarely need one state."""
+    on to the first run of the next group sharing a spun-up state (their ``spinup``: :func:`spinup_group`) when
+    that is not another task's start, so that two tasks rarely need one state."""
     n = len(runs)
-    heads = [i for i in range(n) if i == 0 or spinup_group(runs[i]) != spinup_group(runs[i - 1])]
+    heads = [i for i in range(n) if i == 0 or runs[i]["spinup"] != runs[i - 1]["spinup"]]
     out: list[int] = []
     for k in range(n_tasks):
         even = (k * n) // n_tasks
@@ -376,7 +388,7 @@ def run_task(cfg: DictConfig, sweep_dir: Path, config_name: str | None = None) -
         spinups = SpinupStore(sweep_dir / PLAN_DIR / SPINUP_DIR)
     groups: dict[str, list[dict]] = {}
     for run in runs:
-        groups.setdefault(spinup_group(run), []).append(run)
+        groups.setdefault(run["spinup"], []).append(run)
     statuses = {}
     for run in runs[first:] + runs[:first]:
         out = sweep_dir / run["run_id"]
@@ -393,7 +405,7 @@ def run_task(cfg: DictConfig, sweep_dir: Path, config_name: str | None = None) -
             plan["stale"])
         if spinups is not None and statuses[run["run_id"]] == "completed" and all(
                 state_on_disk(sweep_dir / r["run_id"], recipe(r["overrides"], r["seed"])) == "done"
-                for r in groups[spinup_group(run)]):
+                for r in groups[run["spinup"]]):
             spinups.discard(spinups.last_key)  # every run that needs this run's spun-up state is complete
     if spinups is not None:
         c = spinups.counts

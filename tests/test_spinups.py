@@ -11,6 +11,7 @@ from abm.config import compose
 from experiments.provenance import spinup_identity
 from experiments.spinups import STATE, SpinupStore, decode, encode
 from tests.sweep_helpers import sweep
+from tests.test_ensemble import ensemble_sweep, tiny  # noqa: F401  (tiny: the tiny ensemble, a fixture)
 
 SHORT = ("spinup=short", "seed=3")
 
@@ -81,3 +82,72 @@ def test_a_sweep_spins_up_once_per_seed_and_writes_what_runs_spinning_up_alone_w
         for run in runs:
             for f in FILES:
                 assert (d / run / f).read_bytes() == (tmp_path / "alone" / run / f).read_bytes(), (workers, run, f)
+
+
+# --- a posterior ensemble: each parameter set's values are applied before the spin-up key is computed ---------
+def test_in_an_ensemble_the_spin_up_group_and_key_follow_the_values_a_set_gives_the_spin_up(tmp_path):
+    """A set's values are applied before the key is computed: sets drawn from one particle share a group (the
+    plan's order) and a key (the state), sets of other values do not, nor do seeds, and a set differing from
+    another only in a lever's parameter (policy.portierato.hours_per_week) shares both with it."""
+    import dataclasses
+
+    import pandas as pd
+    from omegaconf import OmegaConf
+
+    from experiments import ensemble
+    from experiments.run import configure
+    from experiments.sensitivity import compose_experiment
+    from experiments.tasks import spinup_group
+    from tests.ensemble_fixture import write_posterior
+
+    ensemble.prepare(tmp_path, ensemble.Spec(write_posterior(tmp_path / "posterior.json"), 4, 5), [])
+    path = tmp_path / "ensemble/draws.csv"
+    draws = pd.read_csv(path, float_precision="round_trip")
+    assert draws.loc[0, "particle"] == draws.loc[1, "particle"] != draws.loc[2, "particle"]  # drawn twice
+    values = [c for c in draws.columns if c not in ("set", "particle")]
+    draws.loc[3, values] = draws.loc[2, values]
+    draws.loc[3, "policy.portierato.hours_per_week"] = 29.0  # set 2 but the lever's hours
+    draws.to_csv(path, index=False, float_format="%.17g")
+
+    def key(k, seed=0):
+        cfg = compose_experiment(["+posterior=none", "policy=portierato", f"++output.param_set={k}"], "smoke")
+        ensemble.apply(cfg, tmp_path, overridden={"policy": "portierato"})
+        cfg = OmegaConf.masked_copy(cfg, [name for name in cfg if name != "hydra"])  # a task's has no hydra node
+        return spinup_identity(dataclasses.replace(configure(cfg), seed=seed))
+
+    def group(k, seed=0):
+        return spinup_group({"seed": seed, "overrides": {"policy": "portierato", ensemble.SET: str(k)}}, tmp_path)
+
+    keys, groups = [key(k) for k in range(4)], [group(k) for k in range(4)]
+    for i in range(4):
+        for j in range(i + 1, 4):
+            shares = (i, j) in ((0, 1), (2, 3))
+            assert (keys[i] == keys[j]) == shares and (groups[i] == groups[j]) == shares, (i, j)
+    assert key(0, seed=1) != keys[0] and group(0, seed=1) != groups[0]
+
+
+@pytest.mark.slow
+def test_an_ensemble_spins_up_once_per_distinct_set_values_and_seed_and_writes_what_runs_alone_write(tiny, tmp_path):
+    """The tiny ensemble of tests/test_ensemble.py (3 sets x 2 seeds x 2 scenarios, shared spin-ups, 2 workers)
+    against the same sweep with every run spinning up by itself: every run's files byte-identical, and one
+    spin-up per distinct (values its set gives the spin-up, seed): sets drawn from one particle share theirs,
+    sets of other values do not (the posterior's lever key, policy.portierato.hours_per_week, is the sweep's
+    own and no spin-up setting)."""
+    import pandas as pd
+
+    from tests.sweep_helpers import done_markers
+
+    shared, post = tiny
+    alone = ensemble_sweep(tmp_path / "alone", post, "hydra.sweeper.share_spinup=false", workers=1)
+    assert alone.returncode == 0, alone.stderr[-3000:]
+    assert spinups_computed(alone.stderr) == 0
+    runs = sorted(done_markers(shared))
+    assert len(runs) == 12 and sorted(done_markers(tmp_path / "alone")) == runs
+    for run in runs:
+        for f in FILES:
+            assert (shared / run / f).read_bytes() == (tmp_path / "alone" / run / f).read_bytes(), (run, f)
+    draws = pd.read_csv(shared / "ensemble/draws.csv", float_precision="round_trip")
+    spin_keys = [c for c in draws.columns if c not in ("set", "particle") and not c.startswith("policy.")]
+    distinct = {(tuple(draws.loc[k, spin_keys]), seed) for k in draws["set"] for seed in range(2)}
+    assert len(distinct) < len(draws) * 2  # the draw repeats a particle: two sets share their spin-ups
+    assert spinups_computed((shared.parent / "tiny_ensemble.stderr").read_text()) == len(distinct)
