@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
+import pickle
 import secrets
 
 import mesa
@@ -23,7 +25,7 @@ from abm.params import validate
 from abm.population import Households, PopulationGenerator
 from abm.rng import stream
 from abm.space import BuildingSpec, Neighbourhood
-from abm.spinup import Monitor, SpinupResult, differences
+from abm.spinup import Monitor, SpinupResult, differences, spinup_settings
 from abm.submodels.conflict import Conflict, ConflictRegister
 from abm.submodels.encounters import Encounters
 from abm.submodels.help import NeedsAndHelp
@@ -43,10 +45,13 @@ class NeighbourhoodModel(mesa.Model):
     """Households in buildings, their ties, needs, help, conflicts and moves, under a policy scenario."""
 
     def __init__(self, *, config: SimConfig | None = None, seed: int | None = None, rng: int | None = None,
-                 collect: bool = True):
+                 collect: bool = True, start: bool = True):
         """``seed`` (or Mesa's name for it, ``rng``) wins over the config's; with neither, nor a seed in the given
         config, a fresh seed is drawn from the operating system, as a Mesa model does, and kept in ``self.seed``
-        and ``self.config.seed``.  The caller's config is never changed."""
+        and ``self.config.seed``.  The caller's config is never changed.
+
+        With ``start=False`` the model stops at week 0 after the spin-up, before the policy's levers and the data
+        collector are built: :meth:`snapshot` keeps that state, :meth:`from_snapshot` starts runs from it."""
         if config is None:
             from abm.config import compose
 
@@ -64,12 +69,7 @@ class NeighbourhoodModel(mesa.Model):
         self.renewing = config.spinup.renews(config.neighbourhood.households_csv)
         self.residents: dict[int, Resident] = {}
 
-        nb_cfg = config.neighbourhood
-        if nb_cfg.buildings_csv:  # the levers' rules that need the buildings, now that they are read
-            buildings, spaces = load_buildings(nb_cfg.buildings_csv), nb_cfg.shared_spaces
-            check_neighbourhood(config.policy, buildings, spaces)
-        else:  # the listed buildings or a generated district (checked with the config)
-            buildings, spaces = nb_cfg.layout()
+        buildings, spaces = policy_fits(config)
         self.space = Neighbourhood(buildings, spaces)  # checks that every shared space's building exists
         self.households = Households(self.space.n_units)
         self.ties = TieGraph(self.space.n_units)
@@ -93,18 +93,63 @@ class NeighbourhoodModel(mesa.Model):
         #: the allocation rule of social-tenure vacancies (the allocation lever; None: first come)
         self.allocation = None
         self.levers = AgentSet([], random=self.random)  # none during the spin-up
+        self.datacollector = None
+        self.started = False
         self.spinup: SpinupResult = self.spin_up()
-        self.levers = AgentSet(build_levers(self, config.policy), random=self.random)
+        if start:
+            self.start(collect)
+
+    def start(self, collect: bool = True) -> None:
+        """Week 0: the policy's levers are built on the spun-up state, then the data collector observes it."""
+        if self.started:
+            raise RuntimeError("the model has started already: its levers are built")
+        self.started = True
+        self.levers = AgentSet(build_levers(self, self.config.policy), random=self.random)
         self.allocation = find_lever(self, "allocation")
 
         self._graph_cache: tuple[int, dict] | None = None
         self.last_needs = None
-        self.datacollector = None
         if collect:
             reporters = {name: _reporter(f) for name, f in indicators.INDICATORS.items()}
             reporters["by_type"] = lambda m: indicators.by_type(m._indicator_state)
             self.datacollector = mesa.DataCollector(model_reporters=reporters, tables={"costs": COST_COLUMNS})
             self.collect()
+
+    # --- a spun-up state shared by the runs of one seed (experiments.spinups) ---------------------------
+    def snapshot(self) -> bytes:
+        """The spun-up state at week 0 of a model built with ``start=False``, as bytes: every agent, store,
+        tie, conflict and event, the model's generators (``rng``, ``random``), every named stream's state and
+        Mesa's counter of agent ids.  It depends on the seed and :func:`abm.spinup.spinup_settings` only."""
+        if self.started:
+            raise RuntimeError("a snapshot is taken before the levers are built (NeighbourhoodModel(start=False))")
+        ids = mesa.Agent._ids[self]  # Mesa's per-model counter of agent ids lives outside the model
+        next_id = next(ids)
+        mesa.Agent._ids[self] = itertools.count(next_id)
+        return pickle.dumps((self, next_id), protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def from_snapshot(cls, state: bytes, config: SimConfig, collect: bool = True) -> "NeighbourhoodModel":
+        """A model of ``config`` started from a :meth:`snapshot`: the same model, bit for bit, as
+        ``NeighbourhoodModel(config=config, collect=collect)`` spinning up by itself.  ``config`` must have the
+        snapshot's seed and spin-up settings (it may differ in its policy, horizon and outputs)."""
+        model, next_id = pickle.loads(state)
+        if not isinstance(model, cls):
+            raise TypeError(f"a snapshot of a {type(model).__name__}, not of a {cls.__name__}")
+        model.resume(validated(config), next_id, collect)
+        return model
+
+    def resume(self, config: SimConfig, next_id: int, collect: bool) -> None:
+        """The policy, horizon and outputs of ``config`` on this spun-up state, then week 0 (``start``)."""
+        if config.seed != self.seed or spinup_settings(config) != spinup_settings(self.config):
+            raise ValueError(f"the snapshot was spun up with seed {self.seed} and other settings than the run's "
+                             f"(seed {config.seed}): it cannot start that run")
+        policy_fits(config)
+        # the submodels keep their parameters (the same objects as before); the policy, horizon and outputs
+        # are the run's
+        self.config = dataclasses.replace(self.config, policy=config.policy, steps=config.steps,
+                                          output=config.output)
+        mesa.Agent._ids[self] = itertools.count(next_id)
+        self.start(collect)
 
     # --- set-up ----------------------------------------------------------------------------------------
     @property
@@ -319,6 +364,17 @@ class NeighbourhoodModel(mesa.Model):
     def indicators(self) -> dict[str, float]:
         """All indicators now."""
         return indicators.collect(self)
+
+
+def policy_fits(config: SimConfig) -> tuple[list, list]:
+    """The buildings and shared spaces of ``config``; with a buildings CSV, the levers' rules that need the
+    buildings are checked now that they are read (else they were checked with the config)."""
+    nb_cfg = config.neighbourhood
+    if nb_cfg.buildings_csv:
+        buildings, spaces = load_buildings(nb_cfg.buildings_csv), nb_cfg.shared_spaces
+        check_neighbourhood(config.policy, buildings, spaces)
+        return buildings, spaces
+    return nb_cfg.layout()
 
 
 def _reporter(f):

@@ -14,6 +14,7 @@ tested on a synthetic series); the model runs the weeks (``NeighbourhoodModel.sp
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -150,3 +151,16 @@ class SpinupResult:
     weeks: int
     converged: bool
     differences: dict[str, float]
+
+
+#: the settings of a run the spin-up does not depend on: the policy (its levers are built after the spin-up),
+#: the horizon and the outputs; the seed is the other half of what a spun-up state depends on
+NOT_SPINUP = ("seed", "policy", "steps", "output")
+
+
+def spinup_settings(config) -> dict:
+    """The settings of a run's configuration (an ``abm.config.SimConfig``) that its spin-up depends on."""
+    d = dataclasses.asdict(config)
+    for key in NOT_SPINUP:
+        d.pop(key)
+    return d

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> dict:
         st.time(s["warmup_steps"])
 
     raw = {k: [] for k in ("reference", "core", "full", "large", "run", "rss", "mesa", "imports", "rss_short",
-                           "rss_large", "in16", "sweep16", "in_make_run", "make_run")}
+                           "rss_large", "in16", "sweep16", "in_make_run", "make_run", "make_run_shared")}
     small_district = ["neighbourhood=city_district", f"neighbourhood.households={s['households']}"]
     # make run's scenarios and horizon without its posterior ensemble: the runs the in-process yardstick can run
     make_run = (["+experiment=default_job", "posterior=none", f"seed=range(0,{s['make_run']['seeds']})"]
@@ -70,11 +70,14 @@ def main(argv: list[str] | None = None) -> dict:
         raw["rss_short"].append(runs.run([*small_district, f"steps={s['rss_short_weeks']}", f"seed={rep}"]))
         raw["rss_large"].append(runs.run(["neighbourhood=city_district", f"neighbourhood.households={s['large']}",
                                           f"steps={s['rss_short_weeks']}", f"seed={rep}"]))
-        # sweeps beside the same runs in one process
+        # sweeps beside the same runs in one process: each run spinning up by itself in both (the overhead of
+        # the sweep machinery, like with like), then make run's sweep as it runs, sharing each seed's spin-up
         raw["in16"].append(sweeps.in_process(s["sixteen"]))
-        raw["sweep16"].append(sweeps.sweep(*sweeps.shape_overrides(s["sixteen"]), "hydra.launcher.n_jobs=1"))
+        raw["sweep16"].append(sweeps.sweep(*sweeps.shape_overrides(s["sixteen"]), "hydra.launcher.n_jobs=1",
+                                           sweeps.ALONE))
         raw["in_make_run"].append(sweeps.in_process(s["make_run"]))
-        raw["make_run"].append(sweeps.sweep(*make_run))
+        raw["make_run"].append(sweeps.sweep(*make_run, sweeps.ALONE))
+        raw["make_run_shared"].append(sweeps.sweep(*make_run))
 
     def per(key, field):
         return [r[field] for r in raw[key]]
@@ -106,6 +109,11 @@ def main(argv: list[str] | None = None) -> dict:
             [m["wall_s"] / (i["cpu_s"] / sweeps.cores()) for m, i in zip(raw["make_run"], raw["in_make_run"])],
             "ratio", clock="wall time of make run's sweep over the in-process CPU time of its runs / usable cores",
             cpu=report.summary(ratio("make_run", "in_make_run", "cpu_s"), "ratio")),
+        "shared_spinup_ratio": report.summary(
+            ratio("make_run_shared", "make_run", "wall_s"), "ratio",
+            clock="wall time of make run's sweep sharing each seed's spin-up over that of the same sweep with "
+                  "every run spinning up by itself (hydra.sweeper.share_spinup=false), measured side by side",
+            cpu=report.summary(ratio("make_run_shared", "make_run", "cpu_s"), "ratio")),
         "memory_above_imports_mb": report.summary(
             [r["peak_rss_mb"] - i for r, i in zip(raw["rss_short"], raw["imports"])], "MB",
             note=f"{s['households']} households x {s['rss_short_weeks']} weeks, peak over a process that "
@@ -128,7 +136,7 @@ def main(argv: list[str] | None = None) -> dict:
         "imports_rss_mb": report.summary(raw["imports"], "MB"),
         "peak_rss_mb": {k: report.summary(per(k, "peak_rss_mb"), "MB") for k in ("rss_short", "rss", "rss_large")},
         "sweeps": {k: {"wall_s": report.summary(per(k, "wall_s"), "s"), "cpu_s": report.summary(per(k, "cpu_s"), "s")}
-                   for k in ("in16", "sweep16", "in_make_run", "make_run")},
+                   for k in ("in16", "sweep16", "in_make_run", "make_run", "make_run_shared")},
         "cores_usable": sweeps.cores(),
         "full_us_per_household_step": report.summary(per("full", "cpu_us"), "us"),
         "large_us_per_household_step": report.summary(per("large", "cpu_us"), "us"),

@@ -26,7 +26,8 @@ TARGETS = {
 #: the figures every result file has, in table order
 FIGURES = ("reference_us_per_agent_step", "core_us_per_household_step", "core_ratio", "full_ratio",
            "scaling_ratio", "runs_per_hour_per_core", "startup_s", "startup_over_mesa_s", "sweep_1worker_ratio",
-           "make_run_ratio", "memory_above_imports_mb", "memory_long_run_extra_mb", "memory_large_extra_mb")
+           "make_run_ratio", "shared_spinup_ratio", "memory_above_imports_mb", "memory_long_run_extra_mb",
+           "memory_large_extra_mb")
 FIGURES += ("calibration_evals_per_hour_per_core", "calibration_loop_ratio")  # benchmarks/calibration.py
 
 
@@ -91,7 +92,7 @@ def table(result: dict) -> str:
             f"{name} {_fmt(ref[name]['median'])} ({_fmt(ref[name]['min'])}-{_fmt(ref[name]['max'])}, "
             f"{result['verdict_at_reference_speed'][name]})" for name in ("runs_per_hour_per_core", "startup_s")))
     cpu_read = [f"{name} {_fmt(figs[name]['cpu']['median'])}" for name in
-                ("startup_over_mesa_s", "sweep_1worker_ratio", "make_run_ratio") if "cpu" in figs.get(name, {})]
+                ("startup_over_mesa_s", "sweep_1worker_ratio", "make_run_ratio", "shared_spinup_ratio") if "cpu" in figs.get(name, {})]
     if cpu_read:
         lines.append("CPU-time readings (load-robust; make_run_ratio: the whole sweep's CPU over the in-process "
                      "runs'): " + ", ".join(cpu_read))

@@ -5,6 +5,10 @@
 - ``make_run_ratio``: wall time of ``make run``'s sweep without its posterior ensemble (``+experiment=default_job
   posterior=none seed=range(0,5)``: 5 policies x 5 seeds x 156 weeks, default workers: the runs the in-process
   yardstick runs) over the CPU time of the same runs in one process divided by the usable cores;
+- ``shared_spinup_ratio``: wall time of that sweep as it runs (every scenario of a seed starts from one shared
+  spin-up: experiments.spinups) over that of the same sweep with every run spinning up by itself
+  (:data:`ALONE`), one after the other in each repetition.  The two ratios above are measured with :data:`ALONE`,
+  like the runs in one process they are compared with;
 - memory: the peak resident memory of whole runs (``city_district``) above that of a process that only imports
   what a run imports (:func:`imports_rss`).
 
@@ -25,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SIXTEEN = {"policies": ["baseline", "portierato", "mediation", "shared_services"], "seeds": 4, "steps": 260}
 MAKE_RUN = {"policies": ["baseline", "portierato", "mediation", "shared_services", "full_package"], "seeds": 5,
             "steps": 156}
+#: the sweep option that makes every run spin up by itself
+ALONE = "hydra.sweeper.share_spinup=false"
 IMPORTS = ("import experiments.run, experiments.outputs, abm.model, pyarrow.parquet\n"
            "from experiments.run import peak_rss_kb\nprint(peak_rss_kb())")
 

@@ -230,26 +230,29 @@ def sets(sweep_dir: Path):
     return _sets(str(Path(sweep_dir).resolve()), path.stat().st_mtime_ns)
 
 
-def apply(cfg: DictConfig, sweep_dir: Path, overridden=()) -> DictConfig:
-    """Set parameter set ``output.param_set`` of the sweep's ensemble on ``cfg`` (in place), except the keys
-    in ``overridden`` (set by the scenario's own overrides: they win); no-op without ``output.param_set``."""
+def set_values(sweep_dir: Path, k: int, skip=()) -> dict:
+    """The values parameter set ``k`` of the sweep's ensemble gives its parameters (as the model takes them:
+    integers rounded), but the keys in ``skip``; a ConfigError if there is no such set."""
     from experiments.calibration.parameters import coerce
 
-    k = OmegaConf.select(cfg, SET, default=None)
-    if k is None:
-        return cfg
     priors, draws = sets(sweep_dir)
     if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k < len(draws):
         raise ConfigError(SET, k, f"a parameter set of {Path(sweep_dir) / DIR / DRAWS}: 0 to {len(draws) - 1}")
     row = draws.iloc[k]
-    skip = set(overridden)
-    for key, prior in priors.items():
-        if key in skip:
-            continue
+    return {key: coerce(prior, float(row[key])) for key, prior in priors.items() if key not in skip}
+
+
+def apply(cfg: DictConfig, sweep_dir: Path, overridden=()) -> DictConfig:
+    """Set parameter set ``output.param_set`` of the sweep's ensemble on ``cfg`` (in place), except the keys
+    in ``overridden`` (set by the scenario's own overrides: they win); no-op without ``output.param_set``."""
+    k = OmegaConf.select(cfg, SET, default=None)
+    if k is None:
+        return cfg
+    for key, value in set_values(sweep_dir, k, skip=overridden).items():
         if OmegaConf.select(cfg, key, default=None) is None:
             raise ConfigError(f"{KEY}: {key}", None, "a parameter of the model configuration (the posterior "
                                                      "calibrates a key this model does not have)")
-        OmegaConf.update(cfg, key, coerce(prior, float(row[key])), merge=False)
+        OmegaConf.update(cfg, key, value, merge=False)
     return cfg
 
 

@@ -11,6 +11,8 @@
 - **Run identity** (:func:`run_identity`): a content hash of (model version, resolved configuration, seed),
   the resolved configuration including the contents of the input files it names (``*_csv``).  A sweep skips a
   run only when its identity matches.
+- **Spin-up identity** (:func:`spinup_identity`): the same hash without the settings the spin-up does not depend
+  on (policy, horizon, outputs): the key of a spun-up state shared by the runs of a sweep (experiments.spinups).
 - **Recipe** (:func:`recipe`): a content hash of (model version, the ``configs/`` tree, the run's overrides and
   seed).  Composition is deterministic, so a matching recipe implies a matching identity: the sweep uses it to
   skip completed runs without composing their configuration (the run itself checks its identity again).
@@ -112,11 +114,12 @@ def _inputs(d, key=""):
         yield key, d
 
 
-def config_digest(config) -> str:
-    """sha256 of the resolved configuration without seed and output settings, and of the input files it names."""
+def config_digest(config, leave_out: tuple[str, ...] = ("seed", "output")) -> str:
+    """sha256 of the resolved configuration without ``leave_out`` (seed and output settings), and of the input
+    files it names."""
     d = dataclasses.asdict(config)
-    d.pop("seed", None)
-    d.pop("output", None)
+    for key in leave_out:
+        d.pop(key, None)
     parts = [json.dumps(d, sort_keys=True, default=str)]
     for key, path in sorted(_inputs(d)):
         p = Path(path) if Path(path).is_absolute() else ROOT / path
@@ -126,6 +129,14 @@ def config_digest(config) -> str:
 
 def run_identity(config, version: str | None = None) -> str:
     return _digest([version or model_version(), config_digest(config), config.seed])[:16]
+
+
+def spinup_identity(config, version: str | None = None) -> str:
+    """A content hash of (model version, the settings the spin-up depends on, seed): runs with the same one
+    start from the same spun-up state (experiments.spinups)."""
+    from abm.spinup import NOT_SPINUP
+
+    return _digest([version or model_version(), config_digest(config, NOT_SPINUP), config.seed])[:16]
 
 
 def recipe(overrides: dict[str, str], seed: int, version: str | None = None) -> str:

@@ -10,24 +10,27 @@ to cost more than a short run itself.  The sweeper ``hydra/sweeper=abitare`` (th
    (``hydra.sweeper.stale=rerun``, the default), kept (``keep``: mixing allowed) or the sweep stops before any
    work (``refuse``), runs claimed by another live sweep are left to it;
 2. writes the plan (``<sweep dir>/.abitare/plan-<id>.json``: the runs left, ordered so that runs sharing a
-   composition are neighbours) and launches ``hydra.sweeper.tasks`` jobs (default: one per worker, i.e.
+   spun-up state are neighbours: :func:`order_runs`) and launches ``hydra.sweeper.tasks`` jobs (default: one per worker, i.e.
    joblib's ``n_jobs`` or submitit's ``array_parallelism``, at most one per run) through the configured
    launcher: joblib, submitit local or SLURM;
-3. each task (:func:`run_task`) walks the plan from its own starting point (task k of T starts k/T of the way
-   in, and wraps round) and computes every run that is neither done nor claimed by another task, claiming
+3. each task (:func:`run_task`) walks the plan from its own starting point (task k of T starts about k/T of the
+   way in, at the first run of a group sharing a spun-up state, and wraps round) and computes every run that is neither done nor claimed by another task, claiming
    it first: the runs are shared out as the tasks go, so no worker idles while another has a queue, and a
    task that dies (kill -9, a cluster time-out) leaves its runs to the others.  A configuration is composed
    once per task and group of runs that differ only in what is set after composition (the seed, a
-   sensitivity design row), and each run's is derived from it;
+   sensitivity design row), and each run's is derived from it.  Each run starts from the spun-up state of
+   its seed and settings, computed once (:func:`build_model`, experiments.spinups; ``hydra.sweeper.share_spinup
+   =false`` turns this off);
 4. waits for runs that another sweep was computing, and launches again what nobody finished;
 5. says how many runs it computed, and removes its plan.
 
-**Where a shared spin-up plugs in** (the credible-baseline issue): a spin-up state depends on the
-parameters other than the policy and on the seed.  :func:`build_model` is the only place a run's model is
-made; with a spin-up it would fetch the state of ``(model version, spin-up parameters, seed)`` from a store
-in the sweep directory (computed by the first run that needs it, under a claim like a run's, written
-atomically) and start the run from a copy of it; ordering the plan by that key (:func:`group_key`) would let
-a task keep the state in memory for the scenarios of one seed.
+**The shared spin-up**: a spun-up state depends on the seed and the settings other than the policy, the
+horizon and the outputs.  :func:`build_model` is the only place a run's model is made: it takes the state of
+``(model version, spin-up settings, seed)`` from the task's :class:`experiments.spinups.SpinupStore` (in
+memory, else ``<sweep dir>/.abitare/spinup/``, else computed there under a claim) and starts the run from a
+copy of it.  The plan keeps the runs of one key together (:func:`spinup_group`), so a task's memory serves
+the scenarios of one seed.  In a posterior ensemble the run's parameter set is applied before the key is
+computed (:class:`Configs`): runs of sets with other values have other states.
 """
 
 from __future__ import annotations
@@ -49,6 +52,9 @@ from experiments.sweep import parse_overrides, recipe_overrides, run_dir, state_
 PLAN_DIR = ".abitare"
 #: keys set on a composed configuration to derive a run's: runs differing only in these share a composition
 DERIVED = ("seed", "output.design_row", "output.param_set")
+#: overrides a spun-up state does not depend on (abm.spinup.NOT_SPINUP): the policy, the horizon
+NOT_SPINUP_KEYS = ("policy", "steps")
+SPINUP_DIR = "spinup"
 STALE_POLICIES = ("rerun", "keep", "refuse")
 TASK_KEY = "output.task"
 
@@ -82,12 +88,30 @@ def workers(config: DictConfig) -> int:
     return max(1, int(OmegaConf.select(config, "hydra.launcher.array_parallelism", default=1) or 1))
 
 
+def spinup_group(run: dict, sweep_dir: Path | None = None) -> str:
+    """Runs with the same group share a spun-up state: the same seed and overrides but the policy's and the
+    horizon, and in a posterior ensemble the same values of their parameter set (those that reach the spin-up:
+    not the keys under ``policy.``, not those the run's own overrides name), so that sets drawn twice, or
+    differing in a lever's parameter only, share.  Judged without composing (the state's own key,
+    experiments.provenance.spinup_identity, is computed in the run); without the ensemble's recorded sets in
+    ``sweep_dir``, by the set's number."""
+    ov = {k: v for k, v in run["overrides"].items() if k.partition(".")[0] not in NOT_SPINUP_KEYS}
+    k = ensemble.set_of(ov)
+    if k is not None and sweep_dir is not None and (Path(sweep_dir) / ensemble.DIR / ensemble.DRAWS).is_file():
+        del ov[ensemble.SET]
+        values = ensemble.set_values(sweep_dir, k, skip=run["overrides"])
+        ov.update({f"{ensemble.SET}:{key}": repr(v) for key, v in values.items()
+                   if key.partition(".")[0] not in NOT_SPINUP_KEYS})
+    return json.dumps([ov, run["seed"]], sort_keys=True)
+
+
 def order_runs(runs: list[dict]) -> list[dict]:
-    """Runs sharing a composition next to each other (stable: the sweep's order within a group)."""
+    """Runs of one spin-up group (their ``spinup``: :func:`spinup_group`) next to each other (stable: the
+    sweep's order within a group)."""
     first: dict[str, int] = {}
     for i, r in enumerate(runs):
-        first.setdefault(group_key(r), i)
-    return sorted(runs, key=lambda r: first[group_key(r)])
+        first.setdefault(r["spinup"], i)
+    return sorted(runs, key=lambda r: first[r["spinup"]])
 
 
 def check_choices(sweeper, jobs: list[list[str]]) -> None:
@@ -139,18 +163,19 @@ def report_stale(sweep_dir: Path, stale_runs: list[dict], policy: str) -> None:
     note(f"{head}: running them again (hydra.sweeper.stale=keep keeps them, =refuse stops instead)")
 
 
-def launch(sweeper, sweep_dir: Path, runs: list[dict], n_tasks: int, stale: str, first_idx: int):
+def launch(sweeper, sweep_dir: Path, runs: list[dict], n_tasks: int, stale: str, first_idx: int,
+           share_spinup: bool = True):
     """Write the plan, launch ``n_tasks`` jobs sharing ``runs``, return (job returns, statuses by run id)."""
     import time
 
     from experiments.outputs import write_text
 
     plan_id = f"plan-{uuid.uuid4().hex[:12]}"
-    runs = order_runs(runs)
-    plan = {"stale": stale, "created": time.time(), "tasks": n_tasks,
-            "runs": [{k: r[k] for k in ("run_id", "seed", "overrides", "job")} for r in runs]}
+    runs = order_runs([{**r, "spinup": spinup_group(r, sweep_dir)} for r in runs])
+    plan = {"stale": stale, "created": time.time(), "tasks": n_tasks, "share_spinup": bool(share_spinup),
+            "runs": [{k: r[k] for k in ("run_id", "seed", "overrides", "job", "spinup")} for r in runs]}
     write_text(sweep_dir / PLAN_DIR / f"{plan_id}.json", json.dumps(plan))
-    jobs = [[*runs[start(k, n_tasks, len(runs))]["job"], f"++{TASK_KEY}={plan_id}/{k}"] for k in range(n_tasks)]
+    jobs = [[*runs[i]["job"], f"++{TASK_KEY}={plan_id}/{k}"] for k, i in enumerate(starts(runs, n_tasks))]
     statuses: dict[str, str] = {}
     returns = []
     try:
@@ -204,7 +229,7 @@ def launch_jobs(sweeper, jobs: list[list[str]], first_idx: int, sweep_dir: Path)
         raise
 
 
-def sweep(sweeper, arguments: list[str], tasks: int | None, stale: str):
+def sweep(sweeper, arguments: list[str], tasks: int | None, stale: str, share_spinup: bool = True):
     """The whole sweep (see the module's docstring); returns the launcher's job returns, batch by batch."""
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -236,7 +261,7 @@ def sweep(sweeper, arguments: list[str], tasks: int | None, stale: str):
         statuses = {}
         if todo:
             n_tasks = min(len(todo), tasks or workers(config))
-            rets, statuses = launch(sweeper, sweep_dir, todo, n_tasks, stale, idx)
+            rets, statuses = launch(sweeper, sweep_dir, todo, n_tasks, stale, idx, share_spinup)
             returns.append(rets)
             idx += n_tasks
         ran += sum(1 for s in statuses.values() if s in ("completed", "failed"))
@@ -250,8 +275,11 @@ def sweep(sweeper, arguments: list[str], tasks: int | None, stale: str):
         pending = busy + unreached
     note(f"this sweep ran {ran} of {len(runs)} runs ({found_done} were complete already"
          + (f", {elsewhere} were being run by another process meanwhile" if elsewhere else "") + ")")
-    if (sweep_dir / PLAN_DIR).is_dir() and not any((sweep_dir / PLAN_DIR).iterdir()):
-        (sweep_dir / PLAN_DIR).rmdir()
+    for d in (sweep_dir / PLAN_DIR / SPINUP_DIR, sweep_dir / PLAN_DIR):  # kept while they hold anything
+        try:
+            d.rmdir()
+        except OSError:
+            pass
     return returns
 
 
@@ -262,9 +290,18 @@ def task_dir(ref: str) -> str:
     return f"{PLAN_DIR}/{plan_id}/task{k}"
 
 
-def start(k: int, n_tasks: int, n_runs: int) -> int:
-    """Where task ``k`` of ``n_tasks`` starts walking the plan's ``n_runs`` runs."""
-    return (k * n_runs) // n_tasks
+def starts(runs: list[dict], n_tasks: int) -> list[int]:
+    """Where each of ``n_tasks`` tasks starts walking the plan's ``runs``: task k about k/T of the way in, moved
+    on to the first run of the next group sharing a spun-up state (their ``spinup``: :func:`spinup_group`) when
+    that is not another task's start, so that two tasks rarely need one state."""
+    n = len(runs)
+    heads = [i for i in range(n) if i == 0 or runs[i]["spinup"] != runs[i - 1]["spinup"]]
+    out: list[int] = []
+    for k in range(n_tasks):
+        even = (k * n) // n_tasks
+        head = next((i for i in heads if i >= even), None)
+        out.append(head if head is not None and head not in out else even)
+    return out
 
 
 class Configs:
@@ -308,11 +345,14 @@ class Configs:
         return dataclasses.replace(sim, seed=run["seed"], output=output)
 
 
-def build_model(sim):
-    """The model of one run (the one place a shared spin-up state would be fetched: see the module's docstring)."""
-    from experiments.run import new_model
+def build_model(sim, spinups=None):
+    """The model of one run: started from the shared spun-up state of its seed and settings in ``spinups`` (an
+    experiments.spinups.SpinupStore), or spinning up by itself without one."""
+    if spinups is None:
+        from experiments.run import new_model
 
-    return new_model(sim)
+        return new_model(sim)
+    return spinups.model(sim)
 
 
 def failed_since(out: Path, t0: float) -> bool:
@@ -339,8 +379,16 @@ def run_task(cfg: DictConfig, sweep_dir: Path, config_name: str | None = None) -
     plan_id, _, k = str(cfg.output.task).partition("/")
     plan = json.loads((sweep_dir / PLAN_DIR / f"{plan_id}.json").read_text(encoding="utf-8"))
     runs = plan["runs"]
-    first = start(int(k), plan["tasks"], len(runs))
+    first = starts(runs, plan["tasks"])[int(k)]
     configs = Configs(cfg, runs[first], config_name, sweep_dir)
+    spinups = None
+    if plan.get("share_spinup", True):
+        from experiments.spinups import SpinupStore
+
+        spinups = SpinupStore(sweep_dir / PLAN_DIR / SPINUP_DIR)
+    groups: dict[str, list[dict]] = {}
+    for run in runs:
+        groups.setdefault(run["spinup"], []).append(run)
     statuses = {}
     for run in runs[first:] + runs[:first]:
         out = sweep_dir / run["run_id"]
@@ -352,6 +400,15 @@ def run_task(cfg: DictConfig, sweep_dir: Path, config_name: str | None = None) -
             continue
         statuses[run["run_id"]] = execute_run(
             out, lambda run=run: configs(run),
-            lambda sim, out=out, run=run: run_and_write(build_model(sim), sim, out, overrides=run["overrides"]),
+            lambda sim, out=out, run=run: run_and_write(build_model(sim, spinups), sim, out,
+                                                            overrides=run["overrides"]),
             plan["stale"])
+        if spinups is not None and statuses[run["run_id"]] == "completed" and all(
+                state_on_disk(sweep_dir / r["run_id"], recipe(r["overrides"], r["seed"])) == "done"
+                for r in groups[run["spinup"]]):
+            spinups.discard(spinups.last_key)  # every run that needs this run's spun-up state is complete
+    if spinups is not None:
+        c = spinups.counts
+        note(f"task {k}: spin-ups computed {c['computed']}, read from the sweep directory {c['read']}, "
+             f"reused in memory {c['memory']}")
     return statuses

@@ -184,7 +184,8 @@ def ensemble_sweep(d, posterior, *extra, workers=2):
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    """The tiny ensemble with 2 joblib workers, aggregated (shared by the session's workers)."""
+    """The tiny ensemble with 2 joblib workers, aggregated (shared by the session's workers); its terminal output
+    beside it."""
     shared = session_dir(tmp_path_factory)
     d = shared / "tiny_ensemble"
     with exclusive(shared / "tiny_ensemble.lock"):
@@ -192,6 +193,7 @@ def tiny(tmp_path_factory):
             post = write_posterior(shared / "tiny_posterior" / "posterior.json")
             run = ensemble_sweep(d, post)
             assert run.returncode == 0, run.stderr[-3000:]
+            (shared / "tiny_ensemble.stderr").write_text(run.stderr)  # what its tasks said (tests/test_spinups.py)
             agg = aggregate(d)
             assert agg.returncode == 0, agg.stderr[-3000:]
             (d / "headline.txt").write_text(agg.stdout)

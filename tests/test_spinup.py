@@ -174,3 +174,58 @@ def test_a_households_csv_is_kept_through_the_spin_up():
     m = NeighbourhoodModel(config=cfg, collect=False)
     assert int(m.households.occupied.sum()) == 8 and m.households.next_hid == 8
     assert m.households.age_head[m.space.unit_at("Torre", 0, 0, 0)] == 82
+
+
+# --- runs started from a shared spun-up state (experiments.spinups) -----------------------------------------
+@pytest.mark.parametrize("policy", ["baseline", "portierato", "ers_fund", "regeneration", "full_package"])
+def test_a_run_from_the_snapshot_writes_the_same_files_as_one_spinning_up_by_itself(policy, tmp_path):
+    """One snapshot (taken under another policy) starts every policy: its result files are byte-identical to
+    those of the run that spins up by itself, levers that add buildings and units (ers_fund, regeneration)
+    included."""
+    from experiments.outputs import write_run
+    from experiments.run import simulate
+
+    overrides = ["spinup=short", "steps=60", "seed=5"]
+    state = NeighbourhoodModel(config=compose([*overrides, "policy=timebank"]), start=False).snapshot()
+    # the ERS building is delivered within the run (its default delay is 104 weeks)
+    cfg = compose([*overrides, f"policy={policy}", *(["policy.ers_fund.delay_weeks=20"] * (policy == "ers_fund"))])
+    alone, shared = NeighbourhoodModel(config=cfg), NeighbourhoodModel.from_snapshot(state, cfg)
+    units, habitable = alone.space.n_units, int(alone.space.habitable.sum())
+    for model, name in ((alone, "alone"), (shared, "shared")):
+        simulate(model, cfg.steps)
+        write_run(tmp_path / name, model, cfg)
+    for f in ("timeseries.parquet", "costs.parquet", "by_group.parquet", "config.yaml"):
+        assert (tmp_path / "alone" / f).read_bytes() == (tmp_path / "shared" / f).read_bytes(), f
+    assert shared.space.n_units == alone.space.n_units
+    if policy == "ers_fund":  # the levers really changed the stock the state was taken with
+        assert shared.space.n_units > units
+    if policy == "regeneration":
+        assert int(shared.space.habitable.sum()) > habitable
+
+
+def test_a_snapshot_keeps_every_random_stream_and_the_agent_ids():
+    import dataclasses
+
+    cfg = compose(["spinup=short", "policy=portierato"])
+    base = NeighbourhoodModel(config=cfg, seed=2, start=False)
+    model = NeighbourhoodModel.from_snapshot(base.snapshot(), dataclasses.replace(cfg, seed=2))
+    assert model.rng.bit_generator.state == base.rng.bit_generator.state
+    assert model.random.getstate() == base.random.getstate()
+    assert model.moving.rng.bit_generator.state == base.moving.rng.bit_generator.state
+    alone = NeighbourhoodModel(config=cfg, seed=2)
+    assert [a.unique_id for a in model.levers] == [a.unique_id for a in alone.levers]
+
+
+def test_a_snapshot_refuses_another_seed_or_other_settings_and_a_started_model():
+    import dataclasses
+
+    cfg = compose(["spinup=short", "seed=1"])
+    state = NeighbourhoodModel(config=cfg, start=False).snapshot()
+    with pytest.raises(ValueError, match="seed"):
+        NeighbourhoodModel.from_snapshot(state, dataclasses.replace(cfg, seed=2))
+    other = compose(["spinup=short", "seed=1", "help.willingness=0.5"])
+    with pytest.raises(ValueError, match="other settings"):
+        NeighbourhoodModel.from_snapshot(state, other)
+    NeighbourhoodModel.from_snapshot(state, compose(["spinup=short", "seed=1", "policy=mediation", "steps=9"]))
+    with pytest.raises(RuntimeError, match="before the levers"):
+        NeighbourhoodModel(config=cfg).snapshot()

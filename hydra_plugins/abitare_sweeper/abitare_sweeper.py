@@ -18,6 +18,9 @@ class AbitareSweeperConf:
     tasks: Optional[int] = None
     #: a completed run made by another model version: rerun | keep (mix versions) | refuse (stop, run nothing)
     stale: str = "rerun"
+    #: runs of one seed and the same settings but their policy, horizon and outputs start from one spun-up
+    #: state, computed once (experiments.spinups); false: every run spins up by itself (same results, slower)
+    share_spinup: bool = True
     #: not used (every task is launched in one batch); kept so that configs written for the basic sweeper work
     max_batch_size: Optional[int] = None
 
@@ -27,12 +30,13 @@ ConfigStore.instance().store(group="hydra/sweeper", name="abitare", node=Abitare
 
 class AbitareSweeper(BasicSweeper):
     def __init__(self, params: Optional[Dict[str, str]] = None, tasks: Optional[int] = None,
-                 stale: str = "rerun", max_batch_size: Optional[int] = None) -> None:
+                 stale: str = "rerun", share_spinup: bool = True, max_batch_size: Optional[int] = None) -> None:
         super().__init__(max_batch_size=None, params=params)
         self.tasks = tasks
         self.stale = stale
+        self.share_spinup = share_spinup
 
     def sweep(self, arguments: List[str]) -> Any:
         from experiments.tasks import sweep
 
-        return sweep(self, arguments, self.tasks, self.stale)
+        return sweep(self, arguments, self.tasks, self.stale, self.share_spinup)
