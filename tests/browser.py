@@ -1,19 +1,18 @@
 """Headless Chromium for the tests that look at pages as people see them (report, app).
 
-Debian's chromium (installed by scripts/ensure_chromium.sh) driven by Playwright; no browser download.
-Without it a browser test fails under CI and is skipped elsewhere.
+Debian's chromium (installed by scripts/ensure_chromium.sh) driven by Playwright; no browser download
+(viz.headless launches it). Without it a browser test fails under CI and is skipped elsewhere.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+from viz.headless import CHROMIUM, launch
+
+__all__ = ["launch", "playwright"]
 
 
 def playwright():
@@ -26,8 +25,3 @@ def playwright():
     from playwright.sync_api import sync_playwright
 
     return sync_playwright()
-
-
-def launch(p):
-    """Debian's chromium, headless, with no background networking."""
-    return p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -11,14 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import psutil
 import pytest
@@ -26,53 +20,23 @@ from browser import launch, playwright
 from playwright.sync_api import expect
 
 from abm.indicators import HEADLINE
+from viz import headless
+from viz.headless import LOAD_TIMEOUT_MS, serve_app
 
 # one app server and one browser for the module: keep its tests on one xdist worker (--dist loadgroup)
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("app_browser")]
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-LOAD_TIMEOUT_MS = 90_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def app_server():
-    port = _free_port()
-    env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False", PYTHONUNBUFFERED="1")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "app_server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "solara", "run", "viz/app.py", "--production", "--no-open",
-                             "--no-check-version",
-                             "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the app server did not start (see {log.name})")
-            time.sleep(0.5)
-        yield url, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        with serve_app(ARTIFACTS / "app_server.log") as server:
+            yield server
+    except RuntimeError as e:
+        pytest.fail(str(e))
 
 
 @pytest.fixture(scope="module")
@@ -103,56 +67,9 @@ def browser():
         b.close()
 
 
-class Visit:
-    """One browser context (one person at the app) with every non-localhost request blocked and recorded."""
-
-    def __init__(self, browser, url: str, width: int = 1600, height: int = 1000):
-        self.outside: list[str] = []
-        self.context = browser.new_context(viewport={"width": width, "height": height})
-        self.context.route("**/*", self._route)
-        self.page = self.context.new_page()
-        self.page.on("websocket", lambda ws: self._check(ws.url))
-        self.page.goto(url)
-        self.page.wait_for_selector("svg.abitare-plan rect.unit", timeout=LOAD_TIMEOUT_MS)
-
-    def _check(self, url: str) -> bool:
-        parsed = urlparse(url)
-        if parsed.scheme in ("data", "blob", "about") or parsed.hostname in LOCAL_HOSTS:
-            return True
-        self.outside.append(url)
-        return False
-
-    def _route(self, route):
-        if self._check(route.request.url):
-            route.continue_()
-        else:
-            route.abort()
-
-    def week(self) -> int:
-        return int(re.search(r"\d+", self.page.locator(".week").inner_text()).group())
-
-    def wait_week(self, week: int, timeout: float = 30.0, at_least: bool = False) -> None:
-        """Wait until the counter shows ``week`` (or any later week with ``at_least``: while playing, the
-        page may show a week between two looks at it)."""
-        deadline = time.monotonic() + timeout
-        while not (self.week() >= week if at_least else self.week() == week):
-            assert time.monotonic() < deadline, f"week counter stuck at {self.week()}, expected {week}"
-            time.sleep(0.1)
-
-    def chart_src(self, name: str) -> str:
-        return self.page.locator(f".chart-{name} img").get_attribute("src")
-
-    def step(self, times: int = 1) -> None:
-        for _ in range(times):
-            start = self.week()
-            self.page.locator(".btn-step").click()
-            self.wait_week(start + 1)
-
+class Visit(headless.Visit):
     def screenshot(self, name: str) -> None:
-        self.page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-
-    def close(self) -> None:
-        self.context.close()
+        super().screenshot(ARTIFACTS / name)
 
 
 def _segments(d: str | None) -> int:
@@ -245,8 +162,7 @@ def test_steps_language_seed_and_levers(browser, app_url):
         expect(page.locator(".charts-title")).to_contain_text("before the change")
         v.screenshot("app_en_lever.png")
     # the colour of the flats follows the chosen attribute
-    page.locator(".colour-by").click()
-    page.locator(".v-menu__content .v-list-item", has_text="Isolation").click()
+    v.choose("colour-by", "Isolation")
     expect(page.locator(".legend")).to_contain_text("Isolated")
     assert v.outside == []
     v.close()
@@ -287,8 +203,7 @@ def test_compare_mode_and_play_speed(browser, app_server):
     cpu_browser = _cpu_seconds(browser_procs) - cpu_browser
     shown = page.locator(".speed-actual").inner_text()  # the page's own count of weeks shown a second
     # another neighbourhood while playing: the page restarts there and keeps playing
-    page.locator(".neighbourhood").click()
-    page.locator(".v-menu__content .v-list-item", has_text="Cooperativa di abitanti").click()
+    v.choose("neighbourhood", "Cooperativa di abitanti")
     expect(page.locator("svg.abitare-plan rect.unit")).to_have_count(60, timeout=LOAD_TIMEOUT_MS)
     v.wait_week(v.week() + 2, at_least=True)
     page.locator(".btn-play").click()
