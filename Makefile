@@ -19,6 +19,7 @@ install: $(STAMP)
 ## table and the report; rerunning resumes where it stopped
 run: $(STAMP)
 	$(PY) -m experiments.run -m +experiment=default_job; status=$$?; \
+	cp data/sensitivity/portierato_effect/effect_morris.csv outputs/sweeps/default_job/ && \
 	$(PY) -m experiments.aggregate outputs/sweeps/default_job && \
 	$(PY) -m experiments.report outputs/sweeps/default_job --lang $(REPORT_LANG) && exit $$status
 
