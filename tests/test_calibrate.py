@@ -104,7 +104,7 @@ BAD_CONFIG = [
     ("calibration.distance=euclid", "calibration.distance"),
     ("calibration.targets=[erp_turnover,nope]", "calibration.targets[1]"),
     ("calibration.validate=[erp_turnover]", "calibration.validate"),       # also calibrated against
-    ("calibration.targets=[elderly_alone_nobody]", "calibration.targets"),  # all marked requires
+    ("calibration.targets=[ever_quarrelled_with_neighbours]", "calibration.targets"),  # all marked requires
     ("calibration.model=['steps=0']", "calibration.model: steps"),
     ("calibration.model=['steps=104']", "targets.households_no_neighbour_contact.args.years"),  # year 3 not run
     ("calibration.model=['nonsense=1']", "calibration.model"),
