@@ -148,7 +148,8 @@ def make_abc(setup: Setup, sampler):
 
     prior = pyabc.Distribution(**{k: pyabc.RV("uniform", p.lo, p.hi - p.lo) for k, p in setup.priors.items()})
     return pyabc.ABCSMC(setup.evaluator(), prior, make_distance(setup),
-                        population_size=setup.cal.population_size, sampler=sampler)
+                        population_size=setup.cal.population_size, sampler=sampler,
+                        transitions=pyabc.MultivariateNormalTransition(scaling=setup.cal.transition_scaling))
 
 
 def observed(setup: Setup) -> dict[str, float]:

@@ -134,6 +134,47 @@ def tenancy_longer_than_share(run: Run, years: float) -> float:
     return float(np.mean(model.week - model.households.moved_in[occ] > years * YEAR))
 
 
+def no_support_share_aged(run: Run, household_type: str, min_age: float) -> float:
+    """Share of households of one type whose head is at least ``min_age`` with nobody to count on at the last
+    week: no tie with a neighbour and no relatives who help (``kin``, channel 1 of help, ODD 7.5)."""
+    hh = run.model.households
+    occ = _occupied(run.model)
+    mask = (hh.htype[occ] == TYPE_CODE[household_type]) & (hh.age_head[occ] >= min_age)
+    if not mask.any():
+        return float("nan")
+    alone = (run.model.ties.degree()[occ] == 0) & ~hh.kin[occ]
+    return float(np.mean(alone[mask]))
+
+
+def helping_tie_share(run: Run, hours: float) -> float:
+    """Expected share of households a neighbour would help with a need of ``hours`` hours, at the last week:
+    the mean over occupied households of ``1 - prod over its ties (1 - p_yes)``, ``p_yes`` the willingness of
+    the tie's other end to help over that tie (``help.willingness``, ODD 7.5: strength, need size, trust,
+    reciprocity, fragility, free time left).  A household without a tie counts 0."""
+    model = run.model
+    occ = _occupied(model)
+    if not len(occ):
+        return float("nan")
+    ties = model.ties
+    edges = np.arange(len(ties))
+    log_no = np.zeros(len(model.households.occupied))
+    for asker, helper in ((ties.u, ties.v), (ties.v, ties.u)):
+        p = model.help.willingness(model, helper, edges, np.full(len(edges), float(hours)))
+        with np.errstate(divide="ignore"):
+            np.add.at(log_no, asker, np.log1p(-p))
+    return float(np.mean(1.0 - np.exp(log_no[occ])))
+
+
+def participation_share_year(run: Run) -> float:
+    """Share of households that took part in a collective activity (ODD 7.12: residents' own activities,
+    assemblies, the levers' events) in the 52 weeks up to the last week."""
+    model = run.model
+    occ = _occupied(model)
+    if not len(occ):
+        return float("nan")
+    return float(np.mean(model.week - model.households.last_participation[occ] < YEAR))
+
+
 def _timebank_members(model) -> np.ndarray | None:
     banks = [lever for lever in model.levers if lever.name == "timebank"]
     if not banks:
@@ -169,7 +210,8 @@ def lever_acts_per_100_year(run: Run, lever: str, acts: list[str]) -> float:
 
 STATISTICS = {f.__name__: f for f in (
     mean_over_years, year_end_mean, group_mean_over_years, isolated_share_aged, strong_tie_share,
-    tenancy_longer_than_share, timebank_members, timebank_members_aged_share, lever_acts_per_100_year,
+    tenancy_longer_than_share, no_support_share_aged, helping_tie_share, participation_share_year,
+    timebank_members, timebank_members_aged_share, lever_acts_per_100_year,
 )}
 
 
@@ -218,7 +260,7 @@ NEEDS_LEVER = {"timebank_members": "timebank", "timebank_members_aged_share": "t
 
 #: how each argument name is checked, whatever the statistic
 ARG_CHECKS = {"indicator": _check_indicator, "household_type": _check_type, "years": _check_years,
-              "min_age": _check_number, "lever": _check_lever, "acts": _check_acts}
+              "min_age": _check_number, "hours": _check_number, "lever": _check_lever, "acts": _check_acts}
 
 
 def lever_counts(model, lever: str) -> list[str] | None:

@@ -104,7 +104,7 @@ BAD_CONFIG = [
     ("calibration.distance=euclid", "calibration.distance"),
     ("calibration.targets=[erp_turnover,nope]", "calibration.targets[1]"),
     ("calibration.validate=[erp_turnover]", "calibration.validate"),       # also calibrated against
-    ("calibration.targets=[elderly_alone_nobody]", "calibration.targets"),  # all marked requires
+    ("calibration.targets=[ever_quarrelled_with_neighbours]", "calibration.targets"),  # all marked requires
     ("calibration.model=['steps=0']", "calibration.model: steps"),
     ("calibration.model=['steps=104']", "targets.households_no_neighbour_contact.args.years"),  # year 3 not run
     ("calibration.model=['nonsense=1']", "calibration.model"),
@@ -119,13 +119,32 @@ def test_a_bad_calibration_config_is_refused_naming_the_key(override, key):
     assert e.value.key == key, str(e.value)
 
 
-def test_the_default_calibration_skips_targets_the_model_cannot_compute_and_says_why():
+def test_the_default_calibration_gives_every_computable_target_a_role_and_skips_the_others_saying_why():
+    # the shipped choice: every target the model computes is calibrated against or kept for validation
     setup = prepare(compose_calibrate([]))
-    assert len(setup.used) >= 6
-    assert setup.skipped and all(why.strip() for why in setup.skipped.values())
-    assert not set(setup.skipped) & set(setup.used)
+    computable = [n for n, t in setup.targets.items() if t.active]
+    assert sorted(setup.used + setup.validation) == sorted(computable) and not set(setup.used) & set(setup.validation)
+    assert len(setup.used) >= 5 and len(setup.validation) >= 2
     # targets sharing their scenario share runs: one scenario per distinct set of overrides
-    assert set(setup.scenarios) == {tuple(setup.targets[n].scenario) for n in setup.used}
+    assert set(setup.scenarios) == {tuple(setup.targets[n].scenario) for n in setup.used + setup.validation}
+    # with every target selected, those marked `requires` are skipped, saying what they require
+    every = prepare(compose_calibrate(["calibration.targets=null"]))
+    assert every.skipped and all(why.strip() for why in every.skipped.values())
+    assert set(every.skipped) == {n for n, t in every.targets.items() if not t.active}
+    assert not set(every.skipped) & set(every.used)
+
+
+def test_the_proposal_kernel_is_scaled_as_configured_and_the_default_keeps_older_fingerprints():
+    from experiments.calibrate import make_abc, make_sampler
+
+    setup = prepare(compose_calibrate(["calibration=test"]))
+    wide = prepare(compose_calibrate(["calibration=test", "calibration.transition_scaling=4.5"]))
+    assert make_abc(setup, make_sampler(setup.cal)).transitions[0].scaling == 1.0
+    assert make_abc(wide, make_sampler(wide.cal)).transitions[0].scaling == 4.5
+    # another kernel is another calibration (not resumed from the same database); the default adds nothing
+    assert wide.fingerprint != setup.fingerprint
+    shipped = json.loads((ROOT / "data/posterior/bologna/calibration.json").read_text())
+    assert prepare(compose_calibrate([])).fingerprint == shipped["fingerprint"]
 
 
 def test_an_evaluation_is_the_mean_over_its_seeds_and_repeats_exactly():

@@ -24,6 +24,7 @@ from tests.sweep_helpers import ROOT, SMOKE, aggregate, assert_same_aggregate, d
     session_dir, sweep
 
 PLACEHOLDER = ROOT / "data/posterior/placeholder/posterior.json"
+BOLOGNA = ROOT / "data/posterior/bologna/posterior.json"
 
 
 def spec_config(**posterior):
@@ -39,8 +40,8 @@ def test_the_posterior_group_places_its_settings_at_output_posterior():
     assert spec == ensemble.Spec(PLACEHOLDER.resolve(), 3, 0)
     assert ensemble.spec_of(compose_experiment(["+posterior=none"], "smoke")) is None
     assert ensemble.spec_of(compose_experiment([], "smoke")) is None
-    # the default job uses the shipped placeholder, and posterior=none switches it off
-    assert ensemble.spec_of(compose_experiment([], "default_job")).file == PLACEHOLDER.resolve()
+    # the default job uses the shipped calibration, and posterior=none switches it off
+    assert ensemble.spec_of(compose_experiment([], "default_job")).file == BOLOGNA.resolve()
     assert ensemble.spec_of(compose_experiment(["posterior=none"], "default_job")) is None
 
 
@@ -166,6 +167,9 @@ def test_the_shipped_placeholder_is_the_test_calibration_and_says_so():
     assert "PLACEHOLDER" in (PLACEHOLDER.parent / "README.md").read_text()
     fit = pd.read_csv(PLACEHOLDER.parent / "fit.csv")
     assert set(fit["target"]) <= set(cal["target_details"])
+
+
+def test_the_default_job_draws_from_the_shipped_calibration():
     job = yaml.safe_load((ROOT / "configs/experiment/default_job.yaml").read_text())
     draws, seeds = job["output"]["posterior"]["draws"], job["hydra"]["sweeper"]["params"]["seed"]
     assert draws >= 2 and seeds == "range(0,4)"  # the decomposition needs two seeds per set at least

@@ -106,6 +106,51 @@ def test_tenancy_longer_than_share_counts_arrivals_before_the_cutoff():
     assert st.tenancy_longer_than_share(Run(m), 2) == pytest.approx(2 / 4)
 
 
+def test_no_support_share_aged_counts_no_tie_and_no_kin():
+    m = fake_model(htype=["elderly_alone"] * 5 + ["single_adult", "elderly_alone"],
+                   age=[80, 80, 80, 80, 70, 80, 80], degree=[0, 0, 3, 0, 0, 0, 0])
+    m.households.kin = np.array([False, True, False, False, False, False, False])
+    # 75+ lone elderly among occupied units: units 0-3; unit 0 (no tie, no kin) and unit 3 (the same) have
+    # nobody; unit 1 has kin, unit 2 a tie; unit 4 is too young, unit 5 another type, unit 6 empty
+    assert st.no_support_share_aged(Run(m), "elderly_alone", 75) == pytest.approx(2 / 4)
+    assert np.isnan(st.no_support_share_aged(Run(m), "new_migrant", 75))
+
+
+def test_participation_share_year_counts_the_last_52_weeks():
+    # at week 156 the window is weeks 105..156: 105 and 156 count, 104 and never do not; the empty unit never
+    m = fake_model(htype=["single_adult"] * 5, age=[40] * 5, degree=[0] * 5)
+    m.households.last_participation = np.array([105, 156, 104, -10**6, 150])
+    assert st.participation_share_year(Run(m)) == pytest.approx(2 / 4)
+
+
+def test_helping_tie_share_is_the_chance_that_one_tie_says_yes():
+    # ties 0-1, 0-2, 1-3; willingness p_yes depends on the helper only: 0.5, 0.4, 0.2, 0.1 for units 0..3
+    # (unit 4 empty); unit 0 asks 1 and 2: 1 - 0.6 x 0.8 = 0.52; unit 1 asks 0 and 3: 1 - 0.5 x 0.9 = 0.55;
+    # unit 2 asks 0: 0.5; unit 3 asks 1: 0.4; mean over the 4 occupied units
+    m = fake_model(htype=["single_adult"] * 5, age=[40] * 5, degree=[2, 2, 1, 1, 0])
+    p_of = np.array([0.5, 0.4, 0.2, 0.1, 0.0])
+    asked = []
+
+    def willingness(model, helper, edge, hours):
+        asked.append(np.asarray(hours))
+        return p_of[helper]
+
+    m.ties = type("T", (), {"u": np.array([0, 0, 1]), "v": np.array([1, 2, 3]), "__len__": lambda self: 3})()
+    m.help = SimpleNamespace(willingness=willingness)
+    assert st.helping_tie_share(Run(m), 3.0) == pytest.approx((0.52 + 0.55 + 0.5 + 0.4) / 4)
+    assert all((h == 3.0).all() for h in asked)
+
+
+def test_helping_tie_share_of_a_real_model_counts_tie_less_households_as_zero(model_factory):
+    m = model_factory("spinup=short", "steps=4")
+    for _ in range(4):
+        m.step()
+    isolated = float(np.mean(m.ties.degree()[m.households.occupied] == 0))
+    small, large = st.helping_tie_share(Run(m), 0.5), st.helping_tie_share(Run(m), 6.0)
+    # below 1 - isolated share (a tie-less household counts 0), and lower for a larger need (size aversion)
+    assert 0 < large < small < 1 - isolated
+
+
 def test_timebank_statistics_read_the_members_of_the_bank():
     bank = SimpleNamespace(name="timebank", members=SimpleNamespace(slots=lambda: np.array([0, 2, 3])))
     other = SimpleNamespace(name="mediation")
@@ -148,6 +193,7 @@ BAD_ARGS = [
      "t.args.indicator"),                                                                # not a by-type indicator
     ("isolated_share_aged", {"household_type": "hermit", "min_age": 75}, "t.args.household_type"),
     ("isolated_share_aged", {"household_type": "elderly_alone", "min_age": -1}, "t.args.min_age"),
+    ("helping_tie_share", {"hours": -1.0}, "t.args.hours"),
     ("lever_acts_per_100_year", {"lever": "porter", "acts": ["cases"]}, "t.args.lever"),
     ("lever_acts_per_100_year", {"lever": "mediation", "acts": []}, "t.args.acts"),
 ]
