@@ -172,3 +172,12 @@ def test_ensemble_report_renders_offline_in_chromium(sweep, lang):
     assert all(u.startswith(("file:", "data:", "about:")) for u in requested), requested
     assert all(visible.values()), visible
     assert len(images) == 6 and all(i["complete"] and i["w"] > 600 for i in images)  # the five, and the ensemble's
+
+
+def test_effective_sample_size_by_hand():
+    from experiments.report.ensemble import effective_sample_size
+
+    assert effective_sample_size([0.25] * 4) == pytest.approx(4.0)          # equal weights: every set counts
+    assert effective_sample_size([1.0, 0.0, 0.0]) == pytest.approx(1.0)     # one set carries all the weight
+    assert effective_sample_size([3.0, 1.0]) == pytest.approx(16 / 10)      # (3 + 1)^2 / (9 + 1)
+    assert effective_sample_size([]) == 0.0

@@ -128,9 +128,24 @@ def calibration(c) -> dict | None:
                        "posterior": f"{_g(c, med)} [{_g(c, lo)}; {_g(c, hi)}]"})
     placeholder = (cal.get("calibration") or post.meta.get("calibration")) in PLACEHOLDER_CALIBRATIONS or \
         "placeholder" in info["posterior"]
+    ess = effective_sample_size(post.weights)
     return {**info, "targets": targets, "parameters": params, "placeholder": placeholder,
+            "ess": c.num(ess, 1), "few_sets": ess < MIN_EFFECTIVE_SETS, "n_particles": len(post.weights),
             "generation": post.meta.get("generation", "–"), "epsilon": _g(c, post.meta.get("epsilon", math.nan)),
             "model": list(post.meta.get("model") or []), "n_params": len(params)}
+
+
+#: below this effective sample size the posterior is close to a few parameter sets, and the report says that
+#: its intervals understate the uncertainty about the parameters (assumption: 10 sets, the smallest ensemble the
+#: default job draws)
+MIN_EFFECTIVE_SETS = 10.0
+
+
+def effective_sample_size(weights) -> float:
+    """Kish's effective sample size of importance weights, (sum w)^2 / sum w^2: how many equally weighted
+    parameter sets the weighted posterior is worth."""
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / (w ** 2).sum()) if w.size and (w ** 2).sum() > 0 else 0.0
 
 
 def _g(c, x) -> str:
