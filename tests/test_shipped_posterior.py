@@ -34,7 +34,11 @@ def cal():
 def test_it_loads_and_its_weights_sum_to_one(post):
     assert len(post.weights) >= 10 and (post.weights >= 0).all()
     assert post.weights.sum() == pytest.approx(1.0, abs=1e-9)
-    assert post.meta["calibration"] == "default" and post.meta["generation"] >= 3  # at least 4 generations
+    assert post.meta["generation"] >= 3  # at least 4 generations (which configuration: test_calibrate's fingerprint)
+    # not collapsed onto a few sets: the report names a posterior below this as understating parametric uncertainty
+    from experiments.report.ensemble import MIN_EFFECTIVE_SETS, effective_sample_size
+
+    assert effective_sample_size(post.weights) >= MIN_EFFECTIVE_SETS
 
 
 def test_every_parameter_exists_in_the_model_and_every_value_is_within_its_prior(post):
