@@ -6,7 +6,6 @@ import os
 import platform
 import subprocess
 import sys
-from importlib import metadata
 from pathlib import Path
 
 PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx", "hydra-core", "omegaconf", "psutil")
@@ -23,13 +22,9 @@ def cpu_model() -> str:
 
 
 def versions() -> dict[str, str]:
-    out = {}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+    from experiments.provenance import installed_versions
+
+    return installed_versions(PACKAGES)
 
 
 def git_commit(root: Path) -> str:

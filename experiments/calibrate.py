@@ -33,6 +33,7 @@ from experiments import statistics
 from experiments.calibration.config import CalibrationConfig, fingerprint, to_config
 from experiments.calibration.evaluate import Evaluator
 from experiments.calibration.parameters import Prior, locate, priors_of
+from experiments.calibration.posterior import effective_sample_size
 from experiments.targets import Target, load, select
 
 log = logging.getLogger("abitare.calibration")
@@ -261,7 +262,7 @@ def generations(history):
     df = history.get_all_populations()
     df = df[df["t"] >= 0].reset_index(drop=True)
     df["acceptance_rate"] = df["particles"] / df["samples"]
-    df["ess"] = [1.0 / float(np.sum(history.get_distribution(m=0, t=int(t))[1] ** 2)) for t in df["t"]]
+    df["ess"] = [effective_sample_size(history.get_distribution(m=0, t=int(t))[1]) for t in df["t"]]
     return df[["t", "epsilon", "samples", "particles", "acceptance_rate", "ess", "wall_time", "population_end_time"]]
 
 

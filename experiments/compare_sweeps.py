@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from experiments.stats import paired, t_interval
 
 INDICATORS = ("cohesion_index", "cohesion_index_excl_participation", "neomutualism_index",
               "neomutualism_index_excl_participation", "isolated_share", "isolated_elderly_alone_share",
@@ -49,14 +50,15 @@ def run_means(sweep: Path, first: int, last: int) -> pd.DataFrame:
 
 
 def paired_effects(means: pd.DataFrame) -> tuple[pd.Series, dict[str, pd.DataFrame]]:
-    """Baseline levels (mean over seeds) and, per scenario, the paired effect with its 95 % t interval."""
+    """Baseline levels (mean over seeds) and, per scenario, the paired effect with its 95 % t interval (the
+    aggregation's own, experiments.stats)."""
     base = means.loc["baseline"]
     out = {}
     for policy in means.index.get_level_values(0).unique().drop("baseline"):
-        d = (means.loc[policy] - base).dropna(how="all")
-        n = len(d)
-        half = stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / np.sqrt(n)
-        out[policy] = pd.DataFrame({"mean": d.mean(), "lo": d.mean() - half, "hi": d.mean() + half, "n": n})
+        scenario = means.loc[policy].reindex(base.index)
+        ci = {k: t_interval(paired(scenario[k], base[k])) for k in base.columns}
+        out[policy] = pd.DataFrame({"mean": {k: c.mean for k, c in ci.items()}, "lo": {k: c.low for k, c in ci.items()},
+                                    "hi": {k: c.high for k, c in ci.items()}, "n": {k: c.n for k, c in ci.items()}})
     return base.mean(), out
 
 
@@ -67,7 +69,7 @@ def _fmt(v: float, k: str) -> str:
 
 
 def _cell(e: pd.DataFrame, k: str) -> str:
-    distinct = k != "cost_year_total" and (e.loc[k, "lo"] > 0 or e.loc[k, "hi"] < 0)
+    distinct = k != "cost_year_total" and (e.loc[k, "lo"] > 0 or e.loc[k, "hi"] < 0)  # Interval.excludes_zero
     return _fmt(e.loc[k, "mean"], k) + ("*" if distinct else "")
 
 

@@ -93,7 +93,12 @@ def packages() -> dict[str, str]:
                  if "extra ==" not in r]
     except metadata.PackageNotFoundError:
         names = list(FALLBACK_PACKAGES)
-    out = {"python": platform.python_version()}
+    return {"python": platform.python_version(), **installed_versions(names)}
+
+
+def installed_versions(names) -> dict[str, str]:
+    """The installed version of each distribution in ``names`` ("not installed" where it is missing)."""
+    out = {}
     for name in names:
         try:
             out[name] = metadata.version(name)

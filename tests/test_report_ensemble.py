@@ -175,7 +175,7 @@ def test_ensemble_report_renders_offline_in_chromium(sweep, lang):
 
 
 def test_effective_sample_size_by_hand():
-    from experiments.report.ensemble import effective_sample_size
+    from experiments.calibration.posterior import effective_sample_size
 
     assert effective_sample_size([0.25] * 4) == pytest.approx(4.0)          # equal weights: every set counts
     assert effective_sample_size([1.0, 0.0, 0.0]) == pytest.approx(1.0)     # one set carries all the weight

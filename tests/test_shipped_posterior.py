@@ -36,7 +36,8 @@ def test_it_loads_and_its_weights_sum_to_one(post):
     assert post.weights.sum() == pytest.approx(1.0, abs=1e-9)
     assert post.meta["generation"] >= 3  # at least 4 generations (which configuration: test_calibrate's fingerprint)
     # not collapsed onto a few sets: the report names a posterior below this as understating parametric uncertainty
-    from experiments.report.ensemble import MIN_EFFECTIVE_SETS, effective_sample_size
+    from experiments.calibration.posterior import effective_sample_size
+    from experiments.report.ensemble import MIN_EFFECTIVE_SETS
 
     assert effective_sample_size(post.weights) >= MIN_EFFECTIVE_SETS
 

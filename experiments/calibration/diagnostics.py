@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.calibration.evaluate import seeds_for
-from experiments.calibration.posterior import Posterior
+from experiments.calibration.posterior import Posterior, effective_sample_size
 
 PLOTS = "prior_posterior"
 
@@ -129,7 +129,7 @@ def parameter_figure(post: Posterior, key: str, path: Path) -> None:
     p = post.priors[key]
     x = post.values[key].to_numpy(dtype=float)
     fig, ax = plt.subplots(figsize=(5, 3.2))
-    ess = 1.0 / float(np.sum(post.weights ** 2))
+    ess = effective_sample_size(post.weights)
     ax.hist(x, bins=20, range=(p.lo, p.hi), weights=post.weights, density=True, color="tab:blue", alpha=0.6,
             label=f"posterior: {len(x)} particles, effective {ess:.1f}")
     ax.plot([p.lo, p.lo, p.hi, p.hi], [0, 1 / (p.hi - p.lo), 1 / (p.hi - p.lo), 0], color="0.3", lw=1.5,

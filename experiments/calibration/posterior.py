@@ -76,6 +76,13 @@ class Posterior:
         write_text(Path(out) / "posterior.csv", self.to_csv())
 
 
+def effective_sample_size(weights) -> float:
+    """Kish's effective sample size of importance weights, (sum w)^2 / sum w^2: how many equally weighted
+    parameter sets the weighted population is worth (1 / sum w^2 for normalised weights)."""
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / (w ** 2).sum()) if w.size and (w ** 2).sum() > 0 else 0.0
+
+
 def read(path: Path) -> Posterior:
     """A posterior from ``posterior.json`` (or the directory holding it); ConfigError if it is not one."""
     path = Path(path)

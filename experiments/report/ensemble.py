@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments.calibration.posterior import effective_sample_size
 from experiments.horizon import CE_RATIOS, headline_statistic
 from experiments.report.numbers import DESIRABLE, HEADLINE
 
@@ -139,13 +140,6 @@ def calibration(c) -> dict | None:
 #: its intervals understate the uncertainty about the parameters (assumption: 10 sets, the smallest ensemble the
 #: default job draws)
 MIN_EFFECTIVE_SETS = 10.0
-
-
-def effective_sample_size(weights) -> float:
-    """Kish's effective sample size of importance weights, (sum w)^2 / sum w^2: how many equally weighted
-    parameter sets the weighted posterior is worth."""
-    w = np.asarray(weights, dtype=float)
-    return float(w.sum() ** 2 / (w ** 2).sum()) if w.size and (w ** 2).sum() > 0 else 0.0
 
 
 def _g(c, x) -> str:
