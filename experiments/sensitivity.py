@@ -203,8 +203,10 @@ def effects_main(args) -> int:
                   f"{df['design_points'].iloc[0]} points x {df['seeds'].iloc[0]} seeds)\n"
                   + df[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     below = res[~res["above_noise"]]
+    rest = ("; the rest are known only to lie below it: report them as at most the floor (more seeds per design "
+            "point lower it)") if len(below) else ""
     print(f"\n{len(res) - len(below)} of {len(res)} indices above the noise floor (95th percentile of the mu* of "
-          f"seed noise alone){'; more seeds per design point would separate the rest' if len(below) else ''}")
+          f"seed noise alone){rest}")
     print(f"Indices in {Path(args.sweep_dir) / EFFECT_MORRIS}, figure in {Path(args.sweep_dir) / FIGURE}")
     if args.into is not None:
         shutil.copyfile(Path(args.sweep_dir) / EFFECT_MORRIS, Path(args.into) / EFFECT_MORRIS)

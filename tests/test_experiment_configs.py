@@ -29,7 +29,7 @@ def sim_of(name: str, *overrides: str):
 
 
 @pytest.mark.parametrize("name, runs", [("smoke", 10), ("default_job", 5 * 4 * 10), ("sensitivity", 2),
-                                        ("portierato_sensitivity", 2), ("effect_sensitivity", 2 * 8),
+                                        ("portierato_sensitivity", 2), ("effect_sensitivity", 2 * 32),
                                         ("effect_sensitivity_test", 2 * 4)])
 def test_experiments_compose_and_validate(name, runs):
     cfg = experiment(name)

@@ -185,4 +185,4 @@ def sensitivity(c) -> dict | None:
     return {"scenarios": ", ".join(c.scenario(s) for s in dict.fromkeys(df["scenario"].astype(str))),
             "statistic": c.tr(f"report.statistic.{first['statistic']}"), "params": df["parameter"].nunique(),
             "points": int(first["design_points"]), "seeds": int(first["seeds"]),
-            "floor": c.num(float(df["noise_floor"].max()), 4), "below": len(below), "rows": len(df)}
+            "below": len(below), "rows": len(df)}

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from experiments.horizon import PERIOD_MEAN
 from experiments.report.figures import STYLE, Tr, _grid, _unit_axis, _wrap, effect_panel
@@ -69,8 +70,9 @@ def ensemble(sweep: Sweep, colour: dict[str, str], tr: Tr, ind_label: Callable[[
 def effect_sensitivity(df: pd.DataFrame, tr: Tr, ind_label: Callable[[str], str], par_label: Callable[[str], str],
                        sc_label: Callable[[str], str]) -> Figure | None:
     """Per lever scenario and indicator: the Morris mu* of each parameter for the lever's effect (bars, largest
-    first), the noise floor (dashed line: the mu* seed noise alone gives, 95th percentile over seed splits), bars
-    below it in grey."""
+    first) and the noise floor (dashed line: the mu* seed noise alone gives, 95th percentile over seed splits).
+    An index above the floor is drawn at its value; one below it only as what is known of it, an upper bound:
+    a hatched outline up to the floor, never a value that chance alone could have given."""
     if df.empty:
         return None
     panels = list(dict.fromkeys(zip(df["scenario"].astype(str), df["indicator"].astype(str))))
@@ -78,13 +80,18 @@ def effect_sensitivity(df: pd.DataFrame, tr: Tr, ind_label: Callable[[str], str]
     with matplotlib.rc_context(STYLE):
         fig, axes = _grid(len(panels), cols=1, row_height=0.9 + 0.22 * n_par)
         for ax, (sc, ind) in zip(axes, panels):
-            d = df[(df["scenario"].astype(str) == sc) & (df["indicator"].astype(str) == ind)].sort_values("mu_star")
+            d = df[(df["scenario"].astype(str) == sc) & (df["indicator"].astype(str) == ind)]
+            d = d.assign(above=d["above_noise"].astype(str).str.lower().isin(("true", "1")))
+            # top down: the indices above the floor by size, then those below it by name (their order is chance)
+            d = pd.concat([d[~d["above"]].sort_values("parameter", ascending=False), d[d["above"]].sort_values("mu_star")])
             scale = SCALE[unit(ind)]
             y = np.arange(len(d))
-            above = d["above_noise"].astype(str).str.lower().isin(("true", "1")).to_numpy()
-            ax.barh(y, d["mu_star"] * scale, color=np.where(above, "#0072B2", "#bbbbbb"), height=0.7)
+            above = d["above"].to_numpy()
             floor = float(d["noise_floor_q95"].max()) * scale
+            ax.barh(y[above], d["mu_star"].to_numpy()[above] * scale, color="#0072B2", height=0.7, gid="index")
             if math.isfinite(floor):
+                ax.barh(y[~above], floor, height=0.7, facecolor="none", edgecolor="#999999", hatch="///", lw=0.6,
+                        gid="below-floor")
                 ax.axvline(floor, color="#D55E00", ls="--", lw=1.2, gid="noise-floor")
             ax.set_yticks(y, [_wrap(par_label(p), 44) for p in d["parameter"]], fontsize=7)
             ax.grid(axis="y", visible=False)
@@ -93,6 +100,8 @@ def effect_sensitivity(df: pd.DataFrame, tr: Tr, ind_label: Callable[[str], str]
             ax.tick_params(axis="x", labelsize=7)
         for ax in axes[len(panels):]:
             ax.set_visible(False)
-        fig.legend(handles=[Line2D([], [], color="#D55E00", ls="--", lw=1.2, label=tr("report.sensitivity.floor_label"))],
-                   loc="outside lower center", fontsize=7.5)
+        fig.legend(handles=[Patch(facecolor="#0072B2", label=tr("report.sensitivity.index_label")),
+                            Patch(facecolor="none", edgecolor="#999999", hatch="///", label=tr("report.sensitivity.bound_label")),
+                            Line2D([], [], color="#D55E00", ls="--", lw=1.2, label=tr("report.sensitivity.floor_label"))],
+                   loc="outside lower center", fontsize=7.5, ncols=3)
     return fig
