@@ -8,6 +8,7 @@ seeds, made by ``python -m experiments.run -m`` and aggregated, once per test se
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -147,6 +148,19 @@ def test_the_sensitivity_of_lever_effects_is_shown_when_the_sweep_holds_it(sweep
     block = block[: block.index("</div>")]
     assert "130 design points" in block and "16 common seeds" in block and 'id="fig-sensitivity"' in block
     assert "1 of the 2 indices are below the noise floor" in block and "only an upper bound is reported" in block
+    # the table sets the largest index above the floor beside the effect this sweep measured, by the same statistic
+    effects = pd.read_csv(d / "ensemble_effects.csv")
+    e = effects[(effects["scenario"] == "portierato") & (effects["indicator"] == "cohesion_index")
+                & (effects["statistic"] == "last_year_mean")].iloc[0]
+    row = re.search(r'id="sensitivity-table".*?<tbody><tr>(.*?)</tr>', page, re.S).group(1)
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    assert parse(cells[2].split(" [")[0], "en") == pytest.approx(e["mean"], abs=0.0006)
+    assert cells[3].startswith("0.020 (") and "help.willingness" in cells[3] and cells[5] == "0.003" and cells[6] == "1 / 2"
+    # the headline says which parameters its intervals cover, and points at the sensitivity
+    calibrated = len(json.loads((d / "sweep_meta.json").read_text())["ensemble"]["parameters"])
+    note = re.sub(r"<[^>]+>", "", page[page.index('id="ensemble-note"'):].split("</p>")[0])
+    assert f"the model&#39;s {calibrated} calibrated parameters" in note or f"the model's {calibrated} calibrated parameters" in note
+    assert "keep their assumed values" in note and "Which parameters the effects of the measures depend on" in note
 
 
 @pytest.mark.slow

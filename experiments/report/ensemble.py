@@ -33,7 +33,8 @@ def intro(c) -> dict | None:
         return None
     return {"sets": len(e.get("sets_completed") or e.get("sets") or []), "seeds": e.get("seeds_per_set", "–"),
             "posterior": _short(e.get("source", "")), "calibration": e.get("calibration") or "–",
-            "draw_seed": e.get("seed", "–"), "particles": e.get("particles", "–")}
+            "draw_seed": e.get("seed", "–"), "particles": e.get("particles", "–"),
+            "params": len(e.get("parameters") or [])}
 
 
 def _short(path: str) -> str:
@@ -176,13 +177,48 @@ def _target_from_sets(name: str) -> dict | None:
 
 
 def sensitivity(c) -> dict | None:
-    """The effect sensitivity's facts and its table (parameters ranked per scenario and indicator)."""
+    """The effect sensitivity's facts, and per screened scenario and indicator a row that sets the largest index
+    above the noise floor beside the effect this sweep measured (same statistic): how far one assumed parameter
+    can move the effect, against its size."""
     df = c.sweep.effect_sensitivity
     if df.empty:
         return None
-    below = df[~df["above_noise"].astype(str).str.lower().isin(("true", "1"))]
+    df = df.assign(above=df["above_noise"].astype(str).str.lower().isin(("true", "1")))
     first = df.iloc[0]
+    calibrated = set((c.sweep.ensemble or {}).get("parameters") or [])  # their uncertainty is in the intervals
+    rows, rivals = [], 0
+    for (sc, ind), d in df.groupby([df["scenario"].astype(str), df["indicator"].astype(str)], sort=False):
+        ranked = d[d["above"]].sort_values("mu_star", ascending=False, kind="stable")
+        fixed = ranked[~ranked["parameter"].isin(calibrated)]
+        effect = _sweep_effect(c, sc, ind, str(first["statistic"]))
+        u = c.short_unit(ind)
+        if len(fixed) and effect is not None and float(fixed["mu_star"].iloc[0]) >= abs(effect[0]):
+            rivals += 1
+
+        def index(r) -> str:
+            mark = f"; {c.tr('report.sensitivity.calibrated_mark')}" if r["parameter"] in calibrated else ""
+            return f"{c.value(ind, float(r['mu_star']))}{u} ({c.param(str(r['parameter']))}{mark})"
+
+        rows.append({"scenario": c.scenario(sc), "indicator": c.indicator(ind),
+                     "effect": "–" if effect is None else (f"{c.value(ind, effect[0], sign=True)}{u} [" + "; ".join(
+                         c.value(ind, x, sign=True) for x in effect[1:]) + "]"),
+                     "largest": index(ranked.iloc[0]) if len(ranked) else "–",
+                     "largest_fixed": index(fixed.iloc[0]) if len(fixed) else "–",
+                     "floor": f"{c.value(ind, float(d['noise_floor_q95'].max()))}{u}",
+                     "above": f"{int(d['above'].sum())} / {len(d)}"})
     return {"scenarios": ", ".join(c.scenario(s) for s in dict.fromkeys(df["scenario"].astype(str))),
             "statistic": c.tr(f"report.statistic.{first['statistic']}"), "params": df["parameter"].nunique(),
             "points": int(first["design_points"]), "seeds": int(first["seeds"]),
-            "below": len(below), "rows": len(df)}
+            "below": int((~df["above"]).sum()), "rows_count": len(df), "table": rows,
+            "rivals": rivals, "effects": len(rows)}
+
+
+def _sweep_effect(c, scenario: str, indicator: str, statistic: str) -> tuple[float, float, float] | None:
+    """The effect of ``scenario`` on ``indicator`` in this sweep by ``statistic`` and its interval (over
+    parameter sets in an ensemble, over seeds otherwise); None when the sweep did not run it."""
+    e = c.sweep.ensemble_effect(scenario, indicator, statistic)
+    cols = ("mean", "pi_low", "pi_high") if e is not None else ("diff_mean", "ci_low", "ci_high")
+    e = e if e is not None else c.sweep.effect(scenario, indicator, statistic)
+    if e is None or not np.isfinite(float(e[cols[0]])):
+        return None
+    return tuple(float(e[k]) for k in cols)
