@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from experiments import horizon
-from experiments.ensemble_stats import decompose, most_cost_effective, ratio_over_sets, ratios_by_set
+from experiments.ensemble_stats import beyond_noise, decompose, most_cost_effective, ratio_over_sets, ratios_by_set
 from experiments.report.numbers import DESIRABLE
 
 #: the quantities with ensemble detail: the headline indicators, what adds up over the period, the costs
@@ -60,9 +60,9 @@ def tables(values: pd.DataFrame, order: list[str], baseline: str, particles: dic
                              "particle": particles.get(int(k)), "n_pairs": int(d.set_counts[k]), "diff_mean": m}
                             for k, m in d.set_means.items()]
         for name in horizon.CE_RATIOS:
-            row, by_set = ce_row(sc, name, pf, sets)
+            row, by_set, contender = ce_row(sc, name, pf, sets)
             rows.append(row)
-            ratios[name][sc] = by_set
+            ratios[name][sc] = by_set.where(contender)  # competes only where its benefit stands out from noise
             per_set += [{"scenario": sc, "indicator": name, "statistic": horizon.PERIOD, "set": int(k),
                          "particle": particles.get(int(k)), "n_pairs": None, "diff_mean": r} for k, r in by_set.items()]
     best = []
@@ -76,18 +76,20 @@ def tables(values: pd.DataFrame, order: list[str], baseline: str, particles: dic
             "ensemble_best": pd.DataFrame(best, columns=BEST_COLUMNS)}
 
 
-def ce_row(scenario: str, name: str, pf: pd.DataFrame, sets: np.ndarray) -> tuple[dict, pd.Series]:
+def ce_row(scenario: str, name: str, pf: pd.DataFrame, sets: np.ndarray) -> tuple[dict, pd.Series, pd.Series]:
     """Extra net present cost over extra cumulative benefit in an ensemble: the ratio of the means over sets,
     defined when the benefit's 90 % prediction interval lies above 0; its interval the 5th-95th percentile over
     sets of each set's ratio (open above when more than 5 % of the sets have no positive benefit).  Also each
-    set's ratio."""
+    set's ratio, and whether the set's benefit stands out from seed noise (where the scenario competes for
+    the most cost-effective: :func:`experiments.ensemble_stats.beyond_noise`)."""
     from experiments.aggregate import ce_pairs, ce_result
 
     cost, benefit, keep = ce_pairs(name, pf)
     defined = bool(decompose(benefit[keep], sets[keep]).low > 0)
     est, lo, hi = ratio_over_sets(cost, benefit, sets) if defined else (math.nan,) * 3
     row = ce_result(scenario, name, int(keep.sum()), est, lo, hi, defined)
-    return row, ratios_by_set(cost[keep], benefit[keep], sets[keep])
+    by_set = ratios_by_set(cost[keep], benefit[keep], sets[keep])
+    return row, by_set, beyond_noise(benefit[keep], sets[keep]).reindex(by_set.index, fill_value=False)
 
 
 def particles_of(sweep_dir) -> dict[int, int]:

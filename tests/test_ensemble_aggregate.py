@@ -13,7 +13,7 @@ import pytest
 from scipy import stats
 
 from experiments.aggregate import aggregate
-from experiments.ensemble_stats import decompose, most_cost_effective, ratio_over_sets
+from experiments.ensemble_stats import beyond_noise, decompose, most_cost_effective, ratio_over_sets
 from tests.ensemble_fixture import synthetic_sweep
 
 K, S = 4, 3
@@ -150,6 +150,40 @@ def test_ratio_over_sets_and_ties_by_hand():
     ratios = pd.DataFrame({"a": [1.0, 2.0, np.nan, 5.0], "b": [1.0, 3.0, np.nan, 4.0]})
     # set 0: a tie shares the set; set 2: nobody gains
     assert most_cost_effective(ratios).to_dict() == {"a": 0.375, "b": 0.375}
+
+
+def test_a_benefit_competes_in_a_set_only_beyond_seed_noise_by_hand():
+    # 2 sets x 4 seeds; pooled within-set variance: set 0 values 1, 3, 1, 3 (mean 2), set 1 -1, 1, -1, 1
+    # (mean 0): squares 4 x 1 + 4 x 1 over N - K = 6 -> 4/3; bound t(0.95, 6) sqrt(4/3 / 4) = 1.943 x 0.577
+    sets = np.repeat([0, 1], 4)
+    got = beyond_noise([1.0, 3.0, 1.0, 3.0, -1.0, 1.0, -1.0, 1.0], sets)
+    bound = stats.t.ppf(0.95, 6) * math.sqrt((4 / 3) / 4)
+    assert bound == pytest.approx(1.1218, abs=1e-4)
+    assert got.to_dict() == {0: True, 1: False}                    # 2 > 1.12; 0 is not
+    # a small positive mean that seed noise easily gives: not a benefit in that set
+    assert not beyond_noise([0.5, -0.3, 0.9, -0.5, 1.0, 3.0, 1.0, 3.0], sets)[0]
+    # no seed noise (every seed alike): a positive mean is enough; one seed per set: taken as it is
+    assert beyond_noise([0.1] * 4 + [-0.1] * 4, sets).to_dict() == {0: True, 1: False}
+    assert beyond_noise([0.1, -0.1], [0, 1]).to_dict() == {0: True, 1: False}
+
+
+def test_a_measure_without_effect_is_never_the_most_cost_effective_by_chance(tmp_path):
+    """Seed noise alone gives a measure without effect a positive mean benefit in about half the sets; at a
+    low cost, its cost per unit there would beat a real measure's. It competes only where its benefit stands
+    out from the noise."""
+    rng = np.random.default_rng(5)
+    k, s = 20, 4
+    real = 3.0 + rng.normal(0, 0.5, (k, s))    # a real benefit, well above its noise
+    noise = rng.normal(0, 0.5, (k, s))         # no benefit at all
+    assert (noise.mean(axis=1) > 0).sum() >= 5  # ... yet a positive mean in several sets
+    sets = np.repeat(np.arange(k), s)
+    cheap = pd.Series(10.0 / noise.mean(axis=1)).where(noise.mean(axis=1) > 0)
+    dear = pd.Series(1000.0 / real.mean(axis=1))
+    naive = most_cost_effective(pd.DataFrame({"real": dear, "noise": cheap}))
+    assert naive["noise"] > 0.2                 # without the rule, chance makes it the best in many sets
+    fair = most_cost_effective(pd.DataFrame({"real": dear.where(beyond_noise(real.ravel(), sets)),
+                                             "noise": cheap.where(beyond_noise(noise.ravel(), sets))}))
+    assert fair["noise"] <= 0.1 and fair["real"] >= 0.9
 
 
 def test_decompose_of_equal_sets_and_of_one_set():
