@@ -4,6 +4,8 @@ formal services.  Lever agents (portierato, mediation, ...) live in :mod:`abm.le
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from dataclasses import dataclass, field
 
 import mesa
@@ -16,7 +18,30 @@ from abm.submodels.help import Needs
 from abm.vocabulary import HOUSEHOLD_TYPES, NEED_CATEGORIES
 
 
-class Resident(mesa.Agent):
+class ModelCounters(weakref.WeakKeyDictionary):
+    """Per model, the counter of its agents' ids (1, 2, ...), held weakly.
+
+    Mesa 3.3 keeps that counter in ``mesa.Agent._ids``, a class-level ``defaultdict`` keyed by the model: its
+    strong reference keeps every model ever built alive, with all its agents and arrays, for the life of the
+    process (mesa/mesa#3179, fixed in Mesa 3.5, which needs Python 3.12).  A sweep worker or a calibration
+    process that runs thousands of models would grow without bound.  Keyed weakly, a model's counter goes
+    with the model; the ids it hands out are the same as Mesa's (a fresh count from 1 per model)."""
+
+    def __getitem__(self, model) -> itertools.count:
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            self[model] = counter = itertools.count(1)
+            return counter
+
+
+class Agent(mesa.Agent):
+    """The base of the model's agents: a Mesa agent whose id counter lets the model be garbage-collected."""
+
+    _ids = ModelCounters()
+
+
+class Resident(Agent):
     """A household living in one dwelling unit; its state is read from the model's household arrays."""
 
     def __init__(self, model, slot: int, hid: int):
@@ -47,7 +72,7 @@ class CooperativeParams:
     volunteering: float = param(0.04, lo=0.0, hi=1.0)
 
 
-class ResidentsCooperative(OwnStream, mesa.Agent):
+class ResidentsCooperative(OwnStream, Agent):
     """Holds assemblies and self-management tasks for the households living in coop buildings.
 
     The same body serves supported self-management (autogestione) in other buildings: the
@@ -138,7 +163,7 @@ class ServicesParams:
             raise ConfigError(f"{prefix}formal", names, "services with distinct names")
 
 
-class FormalService(OwnStream, mesa.Agent):
+class FormalService(OwnStream, Agent):
     """Serves pending needs in its categories, most fragile first, until its weekly hours run out."""
 
     def __init__(self, model, spec: FormalServiceSpec):

@@ -13,7 +13,7 @@ from mesa.agent import AgentSet
 import numpy as np
 
 from abm import indicators
-from abm.agents import FormalService, Resident, ResidentsCooperative
+from abm.agents import Agent, FormalService, Resident, ResidentsCooperative
 from abm.config import SimConfig, validated
 from abm.errors import ConfigError
 from abm.events import EventLog
@@ -122,9 +122,9 @@ class NeighbourhoodModel(mesa.Model):
         Mesa's counter of agent ids.  It depends on the seed and :func:`abm.spinup.spinup_settings` only."""
         if self.started:
             raise RuntimeError("a snapshot is taken before the levers are built (NeighbourhoodModel(start=False))")
-        ids = mesa.Agent._ids[self]  # Mesa's per-model counter of agent ids lives outside the model
+        ids = Agent._ids[self]  # the per-model counter of agent ids lives outside the model (abm.agents)
         next_id = next(ids)
-        mesa.Agent._ids[self] = itertools.count(next_id)
+        Agent._ids[self] = itertools.count(next_id)
         return pickle.dumps((self, next_id), protocol=pickle.HIGHEST_PROTOCOL)
 
     @classmethod
@@ -148,7 +148,7 @@ class NeighbourhoodModel(mesa.Model):
         # are the run's
         self.config = dataclasses.replace(self.config, policy=config.policy, steps=config.steps,
                                           output=config.output)
-        mesa.Agent._ids[self] = itertools.count(next_id)
+        Agent._ids[self] = itertools.count(next_id)
         self.start(collect)
 
     # --- set-up ----------------------------------------------------------------------------------------

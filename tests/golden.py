@@ -4,7 +4,8 @@
 before the refactor, exported to ``REF/code``), keeps each run's result files under ``REF/<case>/`` and their hashes in
 ``REF/hashes.json``.  ``check --ref REF`` runs the same cases with the working tree and prints, case by
 case, whether ``timeseries.parquet``, ``by_group.parquet`` and ``summary.json`` are byte-identical (the
-summary without its ``config_hash``, which changes whenever a parameter is added).  Exit status 1 if
+summary without its ``config_hash``, which changes whenever a parameter is added, and its ``provenance``, which
+names the code: it changes with every change to the code, refactors included).  Exit status 1 if
 any differs.  Cases: every policy preset of configs/policy/ on every neighbourhood preset (the generated
 district small), plus variants that reach the rarer paths (buildings added while every lever runs, a
 community cooperative that fails, regeneration letting to cooperative members, referrals to mediation, a
@@ -103,6 +104,7 @@ def _digest(path: Path) -> str:
     if path.name == "summary.json":
         s = json.loads(path.read_text(encoding="utf-8"))
         s.pop("config_hash", None)
+        s.pop("provenance", None)
         return hashlib.sha256(json.dumps(s, sort_keys=True).encode()).hexdigest()
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -54,3 +54,28 @@ def test_a_given_seed_wins_and_the_config_is_not_changed():
     assert np.array_equal(series(m), series(NeighbourhoodModel(config=small(seed=5))), equal_nan=True)
     # Mesa's keyword for the seed (batch_run of newer Mesa passes rng=...)
     assert NeighbourhoodModel(config=cfg, rng=7).seed == 7
+
+
+def test_a_finished_model_is_freed_and_its_agent_ids_follow_mesas_rule():
+    """Mesa 3.3 keeps every model in a class-level map of id counters (mesa/mesa#3179): a sweep worker running
+    thousands of models would hold them all. The model's agents count their ids in a weakly keyed map
+    (abm.agents.ModelCounters), so a model no longer referenced is collected; the ids follow Mesa's own rule, a
+    count from 1 per model shared by every kind of agent (residents, services, the cooperative, levers)."""
+    import gc
+    import weakref
+
+    from abm.agents import Agent
+
+    first = NeighbourhoodModel(config=small(seed=3))
+    second = NeighbourhoodModel(config=small(seed=3))
+    for model in (first, second):
+        for _ in range(2):
+            model.step()
+    ids = [a.unique_id for a in first.agents]
+    assert len(set(ids)) == len(ids) and min(ids) == 1        # unique across every kind of agent, from 1
+    assert ids == [a.unique_id for a in second.agents]        # a count per model: the same for the same seed
+    assert next(Agent._ids[first]) > max(ids)                 # newcomers get ids after every one handed out
+    ref, counters = weakref.ref(first), len(Agent._ids)
+    del first
+    gc.collect()
+    assert ref() is None and len(Agent._ids) == counters - 1  # freed, and its counter with it

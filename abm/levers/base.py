@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import mesa
-
+from abm.agents import Agent
 from abm.rng import OwnStream
 
 #: kinds of spending: running costs (staff, spaces, fees, grants) and capital (works, set-up of spaces)
@@ -27,7 +26,7 @@ class CostRow(NamedTuple):
     service_week: int = -1
 
 
-class Lever(OwnStream, mesa.Agent):
+class Lever(OwnStream, Agent):
     """Base class: hooks called by the model's step; override the ones the lever acts through."""
 
     #: the indicator suffix of its cost (``cost_year_<name>``)
