@@ -182,6 +182,12 @@ def analyse_effects(sweep_dir: Path, statistic: str | None = None, splits: int |
     return result
 
 
+def above_floor(result: pd.DataFrame) -> pd.Series:
+    """Whether each index of an ``effect_morris.csv`` lies above its noise floor (``above_noise``, read back as
+    booleans or as the text "True"/"False")."""
+    return result["above_noise"].astype(str).str.lower().isin(("true", "1"))
+
+
 def draw(result: pd.DataFrame, path: Path, lang: str = "en") -> None:
     """The figure of the report (experiments.report.ensemble_figures.effect_sensitivity), as a PNG file."""
     from abm.i18n import t

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from experiments.calibration.posterior import effective_sample_size
+from experiments.effect_sensitivity import above_floor
 from experiments.horizon import CE_RATIOS, headline_statistic
 from experiments.report.numbers import DESIRABLE, HEADLINE
 
@@ -183,7 +184,7 @@ def sensitivity(c) -> dict | None:
     df = c.sweep.effect_sensitivity
     if df.empty:
         return None
-    df = df.assign(above=df["above_noise"].astype(str).str.lower().isin(("true", "1")))
+    df = df.assign(above=above_floor(df))
     first = df.iloc[0]
     calibrated = set((c.sweep.ensemble or {}).get("parameters") or [])  # their uncertainty is in the intervals
     rows, rivals = [], 0
@@ -194,16 +195,11 @@ def sensitivity(c) -> dict | None:
         u = c.short_unit(ind)
         if len(fixed) and effect is not None and float(fixed["mu_star"].iloc[0]) >= abs(effect[0]):
             rivals += 1
-
-        def index(r) -> str:
-            mark = f"; {c.tr('report.sensitivity.calibrated_mark')}" if r["parameter"] in calibrated else ""
-            return f"{c.value(ind, float(r['mu_star']))}{u} ({c.param(str(r['parameter']))}{mark})"
-
         rows.append({"scenario": c.scenario(sc), "indicator": c.indicator(ind),
                      "effect": "–" if effect is None else (f"{c.value(ind, effect[0], sign=True)}{u} [" + "; ".join(
                          c.value(ind, x, sign=True) for x in effect[1:]) + "]"),
-                     "largest": index(ranked.iloc[0]) if len(ranked) else "–",
-                     "largest_fixed": index(fixed.iloc[0]) if len(fixed) else "–",
+                     "largest": _index(c, ind, ranked.iloc[0], calibrated) if len(ranked) else "–",
+                     "largest_fixed": _index(c, ind, fixed.iloc[0], calibrated) if len(fixed) else "–",
                      "floor": f"{c.value(ind, float(d['noise_floor_q95'].max()))}{u}",
                      "above": f"{int(d['above'].sum())} / {len(d)}"})
     return {"scenarios": ", ".join(c.scenario(s) for s in dict.fromkeys(df["scenario"].astype(str))),
@@ -211,6 +207,13 @@ def sensitivity(c) -> dict | None:
             "points": int(first["design_points"]), "seeds": int(first["seeds"]),
             "below": int((~df["above"]).sum()), "rows_count": len(df), "table": rows,
             "rivals": rivals, "effects": len(rows)}
+
+
+def _index(c, indicator: str, row, calibrated: set[str]) -> str:
+    """A Morris index as the report shows it: mu* in the indicator's unit, its parameter, and whether the
+    sweep's posterior calibrates it (its uncertainty is then in the intervals)."""
+    mark = f"; {c.tr('report.sensitivity.calibrated_mark')}" if row["parameter"] in calibrated else ""
+    return f"{c.value(indicator, float(row['mu_star']))}{c.short_unit(indicator)} ({c.param(str(row['parameter']))}{mark})"
 
 
 def _sweep_effect(c, scenario: str, indicator: str, statistic: str) -> tuple[float, float, float] | None:

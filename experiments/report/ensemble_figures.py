@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from experiments.effect_sensitivity import above_floor
 from experiments.horizon import PERIOD_MEAN
 from experiments.report.figures import STYLE, Tr, _grid, _unit_axis, _wrap, effect_panel
 from experiments.report.numbers import DESIRABLE, HEADLINE, SCALE, unit
@@ -81,7 +82,7 @@ def effect_sensitivity(df: pd.DataFrame, tr: Tr, ind_label: Callable[[str], str]
         fig, axes = _grid(len(panels), cols=1, row_height=0.9 + 0.22 * n_par)
         for ax, (sc, ind) in zip(axes, panels):
             d = df[(df["scenario"].astype(str) == sc) & (df["indicator"].astype(str) == ind)]
-            d = d.assign(above=d["above_noise"].astype(str).str.lower().isin(("true", "1")))
+            d = d.assign(above=above_floor(d))
             # top down: the indices above the floor by size, then those below it by name (their order is chance)
             d = pd.concat([d[~d["above"]].sort_values("parameter", ascending=False), d[d["above"]].sort_values("mu_star")])
             scale = SCALE[unit(ind)]
