@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from experiments import horizon
-from experiments.ensemble_stats import beyond_noise, decompose, most_cost_effective, ratio_over_sets, ratios_by_set
+from experiments.ensemble_stats import decompose, most_cost_effective, ratio_over_sets, ratios_by_set
 from experiments.report.numbers import DESIRABLE
 
 #: the quantities with ensemble detail: the headline indicators, what adds up over the period, the costs
@@ -81,15 +81,16 @@ def ce_row(scenario: str, name: str, pf: pd.DataFrame, sets: np.ndarray) -> tupl
     defined when the benefit's 90 % prediction interval lies above 0; its interval the 5th-95th percentile over
     sets of each set's ratio (open above when more than 5 % of the sets have no positive benefit).  Also each
     set's ratio, and whether the set's benefit stands out from seed noise (where the scenario competes for
-    the most cost-effective: :func:`experiments.ensemble_stats.beyond_noise`)."""
+    the most cost-effective: :meth:`experiments.ensemble_stats.Decomposition.beyond_noise`)."""
     from experiments.aggregate import ce_pairs, ce_result
 
     cost, benefit, keep = ce_pairs(name, pf)
-    defined = bool(decompose(benefit[keep], sets[keep]).low > 0)
+    gain = decompose(benefit[keep], sets[keep])
+    defined = bool(gain.low > 0)
     est, lo, hi = ratio_over_sets(cost, benefit, sets) if defined else (math.nan,) * 3
     row = ce_result(scenario, name, int(keep.sum()), est, lo, hi, defined)
     by_set = ratios_by_set(cost[keep], benefit[keep], sets[keep])
-    return row, by_set, beyond_noise(benefit[keep], sets[keep]).reindex(by_set.index, fill_value=False)
+    return row, by_set, gain.beyond_noise().reindex(by_set.index, fill_value=False)
 
 
 def particles_of(sweep_dir) -> dict[int, int]:

@@ -21,9 +21,9 @@ uncertainty) and ``e_ks`` the seed's noise (variance ``var_within``, stochastic 
   direction (strictly);
 - **cost-effectiveness per set**: ``mean_s(extra cost) / mean_s(extra benefit)`` over the set's seeds (no
   value when the set's mean benefit is not positive), and which scenario has the lowest in each set.  Only a
-  scenario whose benefit in that set stands out from seed noise competes (:func:`beyond_noise`): with a few
-  seeds per set, a measure without any effect has a positive mean benefit in about half the sets by chance,
-  and there its cost per unit can be the lowest of all.
+  scenario whose benefit in that set stands out from seed noise competes (:meth:`Decomposition.beyond_noise`):
+  with a few seeds per set, a measure without any effect has a positive mean benefit in about half the sets by
+  chance, and there its cost per unit can be the lowest of all.
 """
 
 from __future__ import annotations
@@ -73,6 +73,19 @@ class Decomposition:
         if not direction or not self.n_sets:
             return math.nan
         return float((direction * self.set_means > 0).mean())
+
+    def beyond_noise(self, level: float = LEVEL) -> pd.Series:
+        """Per set, whether its mean (a benefit) is positive beyond seed noise: above
+        ``t(0.5 + level / 2, N - K) sqrt(var_within / n_k)``, the one-sided bound (95 % at the default level) that
+        the mean of ``n_k`` seeds of a measure without effect stays under, with the pooled within-set variance
+        (N - K degrees of freedom).  Without seed noise (every seed of a set alike) a positive mean is enough;
+        with one seed per set the noise cannot be told and a positive mean is taken as it is."""
+        if self.n_sets == 0:
+            return pd.Series(dtype=bool)
+        if self.n <= self.n_sets or not self.var_within > 0:
+            return self.set_means > 0
+        t = float(stats.t.ppf(0.5 + level / 2, self.n - self.n_sets))
+        return self.set_means > t * np.sqrt(self.var_within / self.set_counts)
 
 
 def decompose(values, sets, level: float = LEVEL) -> Decomposition:
@@ -135,21 +148,6 @@ def ratio_over_sets(cost, benefit, sets, level: float = LEVEL) -> tuple[float, f
     r = (means["c"] / means["b"].where(means["b"] > 0)).fillna(np.inf).to_numpy()
     lo, hi = np.quantile(r, [0.5 - level / 2, 0.5 + level / 2], method="inverted_cdf")
     return est, float(lo), float(hi)
-
-
-def beyond_noise(benefit, sets, level: float = LEVEL) -> pd.Series:
-    """Per set, whether its mean benefit over its seeds is positive beyond seed noise: above
-    ``t(0.5 + level / 2, N - K) sqrt(var_within / n_k)``, the one-sided bound (95 % at the default level) that
-    the mean of ``n_k`` seeds of a measure without effect stays under, with the pooled within-set variance of
-    :func:`decompose` (N - K degrees of freedom).  Without seed noise (every seed of a set alike) a positive
-    mean is enough; with one seed per set the noise cannot be told and a positive mean is taken as it is."""
-    d = decompose(benefit, sets, level)
-    if d.n_sets == 0:
-        return pd.Series(dtype=bool)
-    if d.n <= d.n_sets or not d.var_within > 0:
-        return d.set_means > 0
-    bound = float(stats.t.ppf(0.5 + level / 2, d.n - d.n_sets)) * np.sqrt(d.var_within / d.set_counts)
-    return d.set_means > bound
 
 
 def most_cost_effective(ratios: pd.DataFrame) -> pd.Series:

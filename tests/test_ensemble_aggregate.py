@@ -13,7 +13,7 @@ import pytest
 from scipy import stats
 
 from experiments.aggregate import aggregate
-from experiments.ensemble_stats import beyond_noise, decompose, most_cost_effective, ratio_over_sets
+from experiments.ensemble_stats import decompose, most_cost_effective, ratio_over_sets
 from tests.ensemble_fixture import synthetic_sweep
 
 K, S = 4, 3
@@ -156,15 +156,15 @@ def test_a_benefit_competes_in_a_set_only_beyond_seed_noise_by_hand():
     # 2 sets x 4 seeds; pooled within-set variance: set 0 values 1, 3, 1, 3 (mean 2), set 1 -1, 1, -1, 1
     # (mean 0): squares 4 x 1 + 4 x 1 over N - K = 6 -> 4/3; bound t(0.95, 6) sqrt(4/3 / 4) = 1.943 x 0.577
     sets = np.repeat([0, 1], 4)
-    got = beyond_noise([1.0, 3.0, 1.0, 3.0, -1.0, 1.0, -1.0, 1.0], sets)
+    got = decompose([1.0, 3.0, 1.0, 3.0, -1.0, 1.0, -1.0, 1.0], sets).beyond_noise()
     bound = stats.t.ppf(0.95, 6) * math.sqrt((4 / 3) / 4)
     assert bound == pytest.approx(1.1218, abs=1e-4)
     assert got.to_dict() == {0: True, 1: False}                    # 2 > 1.12; 0 is not
     # a small positive mean that seed noise easily gives: not a benefit in that set
-    assert not beyond_noise([0.5, -0.3, 0.9, -0.5, 1.0, 3.0, 1.0, 3.0], sets)[0]
+    assert not decompose([0.5, -0.3, 0.9, -0.5, 1.0, 3.0, 1.0, 3.0], sets).beyond_noise()[0]
     # no seed noise (every seed alike): a positive mean is enough; one seed per set: taken as it is
-    assert beyond_noise([0.1] * 4 + [-0.1] * 4, sets).to_dict() == {0: True, 1: False}
-    assert beyond_noise([0.1, -0.1], [0, 1]).to_dict() == {0: True, 1: False}
+    assert decompose([0.1] * 4 + [-0.1] * 4, sets).beyond_noise().to_dict() == {0: True, 1: False}
+    assert decompose([0.1, -0.1], [0, 1]).beyond_noise().to_dict() == {0: True, 1: False}
 
 
 def test_a_measure_without_effect_is_never_the_most_cost_effective_by_chance(tmp_path):
@@ -181,8 +181,8 @@ def test_a_measure_without_effect_is_never_the_most_cost_effective_by_chance(tmp
     dear = pd.Series(1000.0 / real.mean(axis=1))
     naive = most_cost_effective(pd.DataFrame({"real": dear, "noise": cheap}))
     assert naive["noise"] > 0.2                 # without the rule, chance makes it the best in many sets
-    fair = most_cost_effective(pd.DataFrame({"real": dear.where(beyond_noise(real.ravel(), sets)),
-                                             "noise": cheap.where(beyond_noise(noise.ravel(), sets))}))
+    fair = most_cost_effective(pd.DataFrame({"real": dear.where(decompose(real.ravel(), sets).beyond_noise()),
+                                             "noise": cheap.where(decompose(noise.ravel(), sets).beyond_noise())}))
     assert fair["noise"] <= 0.1 and fair["real"] >= 0.9
 
 

@@ -213,7 +213,8 @@ def _index(c, indicator: str, row, calibrated: set[str]) -> str:
     """A Morris index as the report shows it: mu* in the indicator's unit, its parameter, and whether the
     sweep's posterior calibrates it (its uncertainty is then in the intervals)."""
     mark = f"; {c.tr('report.sensitivity.calibrated_mark')}" if row["parameter"] in calibrated else ""
-    return f"{c.value(indicator, float(row['mu_star']))}{c.short_unit(indicator)} ({c.param(str(row['parameter']))}{mark})"
+    value = f"{c.value(indicator, float(row['mu_star']))}{c.short_unit(indicator)}"
+    return f"{value} ({c.param(str(row['parameter']))}{mark})"
 
 
 def _sweep_effect(c, scenario: str, indicator: str, statistic: str) -> tuple[float, float, float] | None:
